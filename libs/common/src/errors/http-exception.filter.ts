@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from './domain-error';
+import { HTTP_STATUS_BY_KIND } from './http-status';
+
+/** The one error shape every HTTP route answers with. */
+export interface ErrorResponseBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/**
+ * Maps domain errors and framework exceptions to `{statusCode, code, message}`.
+ * Unknown errors become a 500 with no internals in the body; they are logged.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorResponseBody {
+    if (exception instanceof DomainError) {
+      return {
+        statusCode: HTTP_STATUS_BY_KIND[exception.kind],
+        code: exception.code,
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const raw = exception.getResponse();
+      let message = exception.message;
+      let code = CODE_BY_STATUS[statusCode] ?? `HTTP_${statusCode}`;
+      if (typeof raw === 'object' && raw !== null) {
+        const r = raw as { message?: unknown; code?: unknown };
+        if (Array.isArray(r.message)) message = r.message.join('; ');
+        else if (typeof r.message === 'string') message = r.message;
+        if (typeof r.code === 'string') code = r.code;
+      }
+      return { statusCode, code, message };
+    }
+    // body-parser errors (bad JSON, too large) are plain errors with a status.
+    const status = (exception as { status?: unknown; type?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (exception as { type?: unknown }).type;
+      const code =
+        type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
+      return { statusCode: status, code, message: (exception as Error).message };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+  }
+}
