@@ -1,0 +1,18 @@
+/**
+ * @app/device-protocol: the wire protocol between the platform and devices,
+ * wire-compatible with existing FT900 firmware. It owns the api names, the
+ * request/reply payload types and their validation, the JSON encoding, the
+ * MQTT topics / AMQP routing keys / queue names, and device id format.
+ * It does no I/O: transports (MQTT, AMQP) live in the apps.
+ * Firmware-facing description: docs/device-protocol.md.
+ */
+export * from './apis';
+export * from './errors';
+export {
+  MAX_GPIO_NUMBER,
+  MAX_RTC_SECONDS,
+  MAX_UART_DATA_LENGTH,
+} from './fields';
+export { decodeDeviceReply, encodePayload, parseDeviceReply, parseDeviceRequest } from './payloads';
+export * from './routing';
+export * from './device-id';
