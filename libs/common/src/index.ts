@@ -1,8 +1,12 @@
 /**
  * @app/common: what every app shares and no single feature owns: the domain
- * error base class and its mapping to HTTP, and typed config validation.
+ * error base class and its mapping to HTTP, typed config validation, and the
+ * message contract between api-gateway and device-command.
  */
 export * from './errors/domain-error';
 export * from './errors/http-status';
 export * from './errors/http-exception.filter';
+export * from './errors/validation';
 export * from './config/validate-config';
+export * from './messaging/device-command.contract';
+export * from './messaging/rmq-options';

@@ -57,6 +57,12 @@ export class HttpErrorFilter implements ExceptionFilter {
         if (Array.isArray(r.message)) message = r.message.join('; ');
         else if (typeof r.message === 'string') message = r.message;
         if (typeof r.code === 'string') code = r.code;
+        else if (statusCode === 400 && typeof r.message === 'string' && /JSON/.test(r.message)) {
+          code = 'MALFORMED_JSON'; // body-parser's SyntaxError, re-thrown by Nest as a BadRequestException
+        }
+        if (Array.isArray((r as { fields?: unknown }).fields)) {
+          return { statusCode, code, message, details: { fields: (r as { fields: unknown[] }).fields } };
+        }
       }
       return { statusCode, code, message };
     }

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { CqrsModule } from '@nestjs/cqrs';
+import { MongooseModule } from '@nestjs/mongoose';
+import { validateConfigWith } from '@app/common';
+import { AuthModule } from './auth/auth.module';
+import { GatewayConfig } from './config/gateway.config';
+import { DevicesModule } from './devices/devices.module';
+import { HealthModule } from './health/health.module';
+import { DeviceCommandClientModule } from './infrastructure/device-command.client';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateConfigWith(GatewayConfig) }),
+    CqrsModule.forRoot(),
+    MongooseModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) => ({
+        uri: config.get('MONGODB_URI', { infer: true }),
+        serverSelectionTimeoutMS: 5000,
+      }),
+    }),
+    DeviceCommandClientModule,
+    AuthModule,
+    DevicesModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

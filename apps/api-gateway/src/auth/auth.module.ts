@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
+import { MongooseModule } from '@nestjs/mongoose';
+import { GatewayConfig } from '../config/gateway.config';
+import { LogInHandler } from './commands/log-in/log-in.handler';
+import { LogInHttpController } from './commands/log-in/log-in.http.controller';
+import { SignUpHandler } from './commands/sign-up/sign-up.handler';
+import { SignUpHttpController } from './commands/sign-up/sign-up.http.controller';
+import { UserMongoRepository } from './database/user.mongo-repository';
+import { USER_REPOSITORY } from './database/user.repository.port';
+import { User, UserSchema } from './database/user.schema';
+import { Argon2PasswordHasher, PASSWORD_HASHER } from './domain/password-hasher';
+import { JwtAuthGuard } from './jwt-auth.guard';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]),
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) => ({
+        secret: config.get('JWT_SECRET', { infer: true }),
+        signOptions: { expiresIn: config.get('JWT_EXPIRES_IN_SECONDS', { infer: true }), algorithm: 'HS256' },
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers: [SignUpHttpController, LogInHttpController],
+  providers: [
+    SignUpHandler,
+    LogInHandler,
+    JwtAuthGuard,
+    { provide: USER_REPOSITORY, useClass: UserMongoRepository },
+    { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
+  ],
+  exports: [JwtModule, JwtAuthGuard],
+})
+export class AuthModule {}

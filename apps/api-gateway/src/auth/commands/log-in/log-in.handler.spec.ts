@@ -1,0 +1,37 @@
+import { JwtService } from '@nestjs/jwt';
+import { UserRecord, UserRepository } from '../../database/user.repository.port';
+import { PasswordHasher } from '../../domain/password-hasher';
+import { InvalidCredentialsError } from '../../domain/user.errors';
+import { LogInCommand } from './log-in.command';
+import { LogInHandler } from './log-in.handler';
+
+describe('LogInHandler', () => {
+  const alice: UserRecord = { id: 'u1', username: 'alice', passwordHash: 'hash-of-right' };
+  const users: UserRepository = {
+    create: jest.fn(),
+    findByUsername: jest.fn(async (name: string) => (name === 'alice' ? alice : null)),
+  };
+  const verify = jest.fn(async (hash: string, password: string) => hash === 'hash-of-right' && password === 'right');
+  const hasher: PasswordHasher = { hash: jest.fn(), verify };
+  const jwt = new JwtService({ secret: 'x'.repeat(32), signOptions: { expiresIn: 600 } });
+  const handler = new LogInHandler(users, hasher, jwt);
+
+  beforeEach(() => verify.mockClear());
+
+  it('issues a bearer token carrying the user id and its lifetime', async () => {
+    const token = await handler.execute(new LogInCommand('alice', 'right'));
+    expect(token.tokenType).toBe('Bearer');
+    expect(token.expiresIn).toBe(600);
+    expect(jwt.verify(token.accessToken)).toMatchObject({ sub: 'u1', username: 'alice' });
+  });
+
+  it('rejects a wrong password', async () => {
+    await expect(handler.execute(new LogInCommand('alice', 'wrong'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+  });
+
+  it('still verifies a password for an unknown user, so timing does not reveal which usernames exist', async () => {
+    await expect(handler.execute(new LogInCommand('mallory', 'right'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(verify.mock.calls[0][0]).toMatch(/^\$argon2id\$/);
+  });
+});

@@ -1,0 +1,22 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { LogInCommand } from './log-in.command';
+import { LogInRequestDto } from './log-in.request.dto';
+import { LogInResponseDto } from './log-in.response.dto';
+
+@ApiTags('auth')
+@Controller('auth')
+export class LogInHttpController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  /** Exchange a username and password for an access token. */
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: LogInResponseDto })
+  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS', type: ErrorResponseDto })
+  logIn(@Body() body: LogInRequestDto): Promise<LogInResponseDto> {
+    return this.commandBus.execute(new LogInCommand(body.username, body.password));
+  }
+}

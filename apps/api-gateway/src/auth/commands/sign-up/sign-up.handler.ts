@@ -1,0 +1,20 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { PASSWORD_HASHER, PasswordHasher } from '../../domain/password-hasher';
+import { SignUpCommand } from './sign-up.command';
+
+@CommandHandler(SignUpCommand)
+export class SignUpHandler implements ICommandHandler<SignUpCommand> {
+  constructor(
+    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
+    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+  ) {}
+
+  async execute({ username, password }: SignUpCommand): Promise<{ userId: string }> {
+    const passwordHash = await this.hasher.hash(password);
+    // Uniqueness is the index's job: checking first would race with concurrent sign-ups.
+    const user = await this.users.create({ username, passwordHash });
+    return { userId: user.id };
+  }
+}

@@ -1,0 +1,66 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toBoolean = (fallback: boolean) =>
+  Transform(({ value }) => {
+    if (value === undefined || value === '') return fallback;
+    if (typeof value === 'boolean') return value;
+    if (/^(true|1|yes)$/i.test(String(value))) return true;
+    if (/^(false|0|no)$/i.test(String(value))) return false;
+    return value; // left as is, so @IsBoolean names the variable
+  });
+
+/**
+ * The api-gateway's configuration, read from the environment (and .env) and
+ * validated at start-up. Defaults match the local stack of `npm start`.
+ */
+// Explicit field types: class-transformer converts env strings by the emitted design types.
+export class GatewayConfig {
+  @IsInt() @Min(1) @Max(65535)
+  PORT: number = 8443;
+
+  /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
+  @toBoolean(true) @IsBoolean()
+  HTTPS: boolean = true;
+
+  @IsString() @IsNotEmpty()
+  CERTS_DIR: string = 'certs';
+
+  /** Host name devices use to reach the broker; returned by POST /devices. */
+  @IsString() @IsNotEmpty()
+  PUBLIC_HOST: string = 'localhost';
+
+  @IsInt() @Min(1) @Max(3650)
+  DEVICE_CERT_VALIDITY_DAYS: number = 365;
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
+  JWT_SECRET: string;
+
+  @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  JWT_EXPIRES_IN_SECONDS: number = 3600;
+
+  @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
+
+  @IsString() @IsNotEmpty()
+  AMQP_HOST: string = 'localhost';
+
+  @IsInt() @Min(1) @Max(65535)
+  AMQP_PORT: number = 5671;
+
+  @IsInt() @Min(1) @Max(65535)
+  MQTT_PORT: number = 8883;
+
+  @IsString() @IsNotEmpty()
+  GATEWAY_AMQP_USER: string = 'iotcloud-gateway';
+
+  @IsString() @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
+  GATEWAY_AMQP_PASSWORD: string;
+
+  /** Largest accepted request body (body-parser syntax). */
+  @IsString() @Matches(/^\d+(b|kb|mb)$/i)
+  BODY_LIMIT: string = '64kb';
+
+  @IsOptional() @IsString()
+  LOG_LEVEL?: string;
+}

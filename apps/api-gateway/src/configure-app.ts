@@ -1,0 +1,49 @@
+import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { HttpErrorFilter, createValidationPipe } from '@app/common';
+import { GatewayConfig } from './config/gateway.config';
+
+export const SWAGGER_PATH = 'api/docs';
+
+/**
+ * Everything that makes the gateway what it is besides its modules: body limits,
+ * security headers, validation, the error shape and Swagger. main.ts and the e2e
+ * tests both call this, so tests run what users run.
+ */
+export function configureApp(app: NestExpressApplication): INestApplication {
+  const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
+  const bodyLimit = config.get('BODY_LIMIT', { infer: true });
+  app.useBodyParser('json', { limit: bodyLimit });
+  app.useBodyParser('urlencoded', { limit: bodyLimit, extended: false });
+  app.use(
+    helmet({
+      // Swagger UI needs its inline script and style.
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'validator.swagger.io'] },
+      },
+    }),
+  );
+  app.disable('x-powered-by');
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('IoTCloud API')
+      .setDescription(
+        'Secure remote access and control of FT900-class devices. Sign up, log in, then send the access token ' +
+          'as `Authorization: Bearer <token>` (the Authorize button). Every error has the shape ' +
+          '`{statusCode, code, message}` with a stable `code`.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup(SWAGGER_PATH, app, document, { jsonDocumentUrl: `${SWAGGER_PATH}-json` });
+  return app;
+}

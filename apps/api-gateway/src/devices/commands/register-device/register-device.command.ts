@@ -1,0 +1,22 @@
+import { Command } from '@nestjs/cqrs';
+import { DeviceKeyType } from '@app/pki';
+import { DeviceRecord } from '../../domain/device';
+
+export interface RegisteredDevice {
+  device: DeviceRecord;
+  /** Only when the platform generated the key: returned once, never stored. */
+  privateKeyPem?: string;
+  caCertificatePem: string;
+}
+
+export class RegisterDeviceCommand extends Command<RegisteredDevice> {
+  constructor(
+    readonly ownerId: string,
+    readonly name: string,
+    /** Ignored when a CSR is given. */
+    readonly keyType: DeviceKeyType = 'rsa',
+    readonly csrPem?: string,
+  ) {
+    super();
+  }
+}

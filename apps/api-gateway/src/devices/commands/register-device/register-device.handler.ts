@@ -1,0 +1,51 @@
+import { Inject } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { generateDeviceId } from '@app/device-protocol';
+import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
+import { GatewayConfig } from '../../../config/gateway.config';
+import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
+import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
+import { DeviceNameTakenError } from '../../domain/device.errors';
+import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
+
+@CommandHandler(RegisterDeviceCommand)
+export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceCommand> {
+  private readonly validityDays: number;
+
+  constructor(
+    @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
+    @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
+    config: ConfigService<GatewayConfig, true>,
+  ) {
+    this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
+  }
+
+  async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    // Fast path only: the unique index still decides when two registrations race.
+    if (await this.devices.findActiveByName(command.ownerId, command.name)) {
+      throw new DeviceNameTakenError(command.name);
+    }
+    const deviceId = generateDeviceId();
+    const issued = await this.issue(command, deviceId);
+    const device = await this.devices.create({
+      deviceId,
+      ownerId: command.ownerId,
+      name: command.name,
+      keyOrigin: command.csrPem ? 'csr' : command.keyType,
+      certificatePem: issued.certificatePem,
+      certificateSerial: issued.serialNumber,
+      certificateFingerprint: issued.fingerprintSha256,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+    });
+    return { device, privateKeyPem: issued.privateKeyPem, caCertificatePem: this.ca.certificatePem };
+  }
+
+  private issue(command: RegisterDeviceCommand, deviceId: string): Promise<IssuedCertificate> {
+    const common = { ca: this.ca, deviceId, validityDays: this.validityDays };
+    return command.csrPem
+      ? signCertificateRequest({ ...common, csrPem: command.csrPem })
+      : issueDeviceCertificate({ ...common, keyType: command.keyType });
+  }
+}

@@ -1,0 +1,23 @@
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DEVICE_NAME_PATTERN } from '../../domain/device';
+
+export class RegisterDeviceRequestDto {
+  /** Unique among your devices: 1-64 characters of letters, digits, `_` and `-`. */
+  @IsString()
+  @Matches(DEVICE_NAME_PATTERN, { message: 'name must be 1-64 characters of letters, digits, _ and -' })
+  name: string;
+
+  /**
+   * Key the platform generates for the device when no CSR is given:
+   * `rsa` (RSA-2048, what FT900 firmware uses) or `ec` (ECDSA P-256).
+   */
+  @IsOptional()
+  @IsIn(['rsa', 'ec'])
+  keyType?: 'rsa' | 'ec';
+
+  /** PEM certificate signing request made on the device, so its private key never leaves it. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(16384)
+  csr?: string;
+}

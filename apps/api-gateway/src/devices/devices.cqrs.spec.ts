@@ -1,0 +1,113 @@
+import { ConfigService } from '@nestjs/config';
+import { CommandBus, CqrsModule, EventBus, QueryBus } from '@nestjs/cqrs';
+import { Test } from '@nestjs/testing';
+import { X509Certificate } from 'node:crypto';
+import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
+import { CERTIFICATE_AUTHORITY } from './certificate-authority.provider';
+import { RegisterDeviceCommand } from './commands/register-device/register-device.command';
+import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
+import { UnregisterDeviceCommand } from './commands/unregister-device/unregister-device.command';
+import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
+import { DEVICE_REPOSITORY, DeviceRepository, NewDevice } from './database/device.repository.port';
+import { DeviceRecord } from './domain/device';
+import { DeviceNameTakenError, DeviceNotFoundError } from './domain/device.errors';
+import { DeviceUnregisteredEvent } from './domain/device-unregistered.event';
+import { GetDeviceHandler } from './queries/get-device/get-device.handler';
+import { GetDeviceQuery } from './queries/get-device/get-device.query';
+import { ListDevicesHandler } from './queries/list-devices/list-devices.handler';
+import { ListDevicesQuery } from './queries/list-devices/list-devices.query';
+
+/** A fake of the repository port, with the same uniqueness rule as the Mongo index. */
+class InMemoryDeviceRepository implements DeviceRepository {
+  readonly records: DeviceRecord[] = [];
+
+  async create(device: NewDevice): Promise<DeviceRecord> {
+    if (await this.findActiveByName(device.ownerId, device.name)) throw new DeviceNameTakenError(device.name);
+    const record: DeviceRecord = { ...device, createdAt: new Date(), revokedAt: null };
+    this.records.push(record);
+    return record;
+  }
+  async findActiveByName(ownerId: string, name: string): Promise<DeviceRecord | null> {
+    return this.records.find((d) => d.ownerId === ownerId && d.name === name && !d.revokedAt) ?? null;
+  }
+  async listActive(ownerId: string): Promise<DeviceRecord[]> {
+    return this.records.filter((d) => d.ownerId === ownerId && !d.revokedAt);
+  }
+  async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {
+    const device = await this.findActiveByName(ownerId, name);
+    if (device) device.revokedAt = at;
+    return device;
+  }
+}
+
+describe('devices use cases, wired through the real CQRS buses', () => {
+  let commandBus: CommandBus;
+  let queryBus: QueryBus;
+  let events: DeviceUnregisteredEvent[];
+  let repository: InMemoryDeviceRepository;
+  let ca: CertificateAuthority;
+
+  beforeAll(async () => {
+    ca = await createCertificateAuthority({ commonName: 'Unit Test CA' });
+  });
+
+  beforeEach(async () => {
+    repository = new InMemoryDeviceRepository();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot()],
+      providers: [
+        RegisterDeviceHandler,
+        UnregisterDeviceHandler,
+        ListDevicesHandler,
+        GetDeviceHandler,
+        { provide: DEVICE_REPOSITORY, useValue: repository },
+        { provide: CERTIFICATE_AUTHORITY, useValue: ca },
+        { provide: ConfigService, useValue: new ConfigService({ DEVICE_CERT_VALIDITY_DAYS: 30 }) },
+      ],
+    }).compile();
+    await moduleRef.init();
+    commandBus = moduleRef.get(CommandBus);
+    queryBus = moduleRef.get(QueryBus);
+    events = [];
+    moduleRef.get(EventBus).subscribe((event) => {
+      if (event instanceof DeviceUnregisteredEvent) events.push(event);
+    });
+  });
+
+  it('registers a device with a certificate for its id and the configured validity, storing no key', async () => {
+    const result = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    expect(result.privateKeyPem).toMatch(/PRIVATE KEY/);
+    expect(result.caCertificatePem).toBe(ca.certificatePem);
+    const cert = new X509Certificate(result.device.certificatePem);
+    expect(cert.subject).toBe(`CN=${result.device.deviceId}`);
+    const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+    expect(JSON.stringify(repository.records)).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('refuses a second active device with the same name for the same owner only', async () => {
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    await expect(commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'))).rejects.toBeInstanceOf(
+      DeviceNameTakenError,
+    );
+    await expect(commandBus.execute(new RegisterDeviceCommand('owner-2', 'lamp', 'ec'))).resolves.toBeDefined();
+  });
+
+  it('lists and gets only the owner’s active devices', async () => {
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'a', 'ec'));
+    await commandBus.execute(new RegisterDeviceCommand('owner-2', 'b', 'ec'));
+    const list = await queryBus.execute(new ListDevicesQuery('owner-1'));
+    expect(list.map((d) => d.name)).toEqual(['a']);
+    await expect(queryBus.execute(new GetDeviceQuery('owner-1', 'b'))).rejects.toBeInstanceOf(DeviceNotFoundError);
+  });
+
+  it('unregisters: revokes, publishes DeviceUnregisteredEvent, and a second time is not found', async () => {
+    const { device } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    await commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'));
+    expect(repository.records[0].revokedAt).toBeInstanceOf(Date);
+    expect(events).toEqual([new DeviceUnregisteredEvent(device.deviceId, 'owner-1', 'lamp')]);
+    await expect(commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'))).rejects.toBeInstanceOf(
+      DeviceNotFoundError,
+    );
+  });
+});

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuthModule } from '../auth/auth.module';
+import { certificateAuthorityProvider } from './certificate-authority.provider';
+import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
+import { RegisterDeviceHttpController } from './commands/register-device/register-device.http.controller';
+import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
+import { UnregisterDeviceHttpController } from './commands/unregister-device/unregister-device.http.controller';
+import { DeviceMongoRepository } from './database/device.mongo-repository';
+import { DEVICE_REPOSITORY } from './database/device.repository.port';
+import { Device, DeviceSchema } from './database/device.schema';
+import { brokerEndpointsProvider } from './domain/broker-endpoints';
+import { GetDeviceHandler } from './queries/get-device/get-device.handler';
+import { GetDeviceHttpController } from './queries/get-device/get-device.http.controller';
+import { ListDevicesHandler } from './queries/list-devices/list-devices.handler';
+import { ListDevicesHttpController } from './queries/list-devices/list-devices.http.controller';
+
+@Module({
+  imports: [AuthModule, MongooseModule.forFeature([{ name: Device.name, schema: DeviceSchema }])],
+  controllers: [
+    RegisterDeviceHttpController,
+    ListDevicesHttpController,
+    GetDeviceHttpController,
+    UnregisterDeviceHttpController,
+  ],
+  providers: [
+    RegisterDeviceHandler,
+    UnregisterDeviceHandler,
+    ListDevicesHandler,
+    GetDeviceHandler,
+    certificateAuthorityProvider,
+    brokerEndpointsProvider,
+    { provide: DEVICE_REPOSITORY, useClass: DeviceMongoRepository },
+  ],
+})
+export class DevicesModule {}

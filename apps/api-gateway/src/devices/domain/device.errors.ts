@@ -1,0 +1,17 @@
+import { DomainError } from '@app/common';
+
+export class DeviceNameTakenError extends DomainError {
+  readonly code = 'DEVICE_NAME_TAKEN';
+  readonly kind = 'conflict' as const;
+  constructor(name: string) {
+    super(`You already have a device named "${name}"`);
+  }
+}
+
+export class DeviceNotFoundError extends DomainError {
+  readonly code = 'DEVICE_NOT_FOUND';
+  readonly kind = 'not_found' as const;
+  constructor(name: string) {
+    super(`No device named "${name}"`);
+  }
+}

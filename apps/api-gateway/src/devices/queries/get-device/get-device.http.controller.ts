@@ -1,0 +1,30 @@
+import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
+import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { DeviceNameParamDto } from '../../device-name.param.dto';
+import { DeviceResponseDto } from '../../device.response.dto';
+import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
+import { GetDeviceQuery } from './get-device.query';
+
+@ApiTags('devices')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('devices')
+export class GetDeviceHttpController {
+  constructor(
+    private readonly queryBus: QueryBus,
+    @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
+  ) {}
+
+  /** One of your devices, by name. */
+  @Get(':name')
+  @ApiOkResponse({ type: DeviceResponseDto })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  async get(@CurrentUser() user: AuthenticatedUser, @Param() params: DeviceNameParamDto): Promise<DeviceResponseDto> {
+    const device = await this.queryBus.execute(new GetDeviceQuery(user.userId, params.name));
+    return DeviceResponseDto.from(device, this.endpoints);
+  }
+}

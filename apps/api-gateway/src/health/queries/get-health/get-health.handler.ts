@@ -1,0 +1,59 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ClientProxy } from '@nestjs/microservices';
+import { InjectConnection } from '@nestjs/mongoose';
+import { Connection } from 'mongoose';
+import { firstValueFrom, timeout } from 'rxjs';
+import { DeviceCommandPattern, PingRequest, PingResult } from '@app/common';
+import { DEVICE_COMMAND_CLIENT } from '../../../infrastructure/device-command.client';
+import { ComponentStatus, GetHealthQuery, HealthReport } from './get-health.query';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function probe(check: () => Promise<unknown>): Promise<ComponentStatus> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (error) {
+    return { status: 'down', error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@QueryHandler(GetHealthQuery)
+export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
+  constructor(
+    @InjectConnection() private readonly db: Connection,
+    @Inject(DEVICE_COMMAND_CLIENT) private readonly deviceCommand: ClientProxy,
+  ) {}
+
+  async execute(): Promise<HealthReport> {
+    const [database, broker] = await Promise.all([
+      probe(async () => {
+        if (!this.db.db) throw new Error('not connected');
+        await this.db.db.admin().ping();
+      }),
+      probe(() => this.deviceCommand.connect()),
+    ]);
+    const deviceCommand: ComponentStatus =
+      broker.status === 'up'
+        ? await probe(() =>
+            firstValueFrom(
+              this.deviceCommand
+                .send<PingResult, PingRequest>(DeviceCommandPattern.ping, { sentAt: Date.now() })
+                .pipe(timeout(CHECK_TIMEOUT_MS)),
+            ),
+          )
+        : { status: 'down', error: 'broker unreachable' };
+    const allUp = [database, broker, deviceCommand].every((c) => c.status === 'up');
+    return { status: allUp ? 'ok' : 'degraded', database, broker, deviceCommand };
+  }
+}

@@ -1,0 +1,21 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { GetHealthQuery, HealthReport } from './get-health.query';
+
+@ApiTags('health')
+@Controller('health')
+export class GetHealthHttpController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  /** Status of the database, the broker and the device-command service. 503 when any is down. */
+  @Get()
+  @ApiOkResponse({ description: 'Everything is up' })
+  @ApiServiceUnavailableResponse({ description: 'Something is down; the body says what' })
+  async health(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+    const report = await this.queryBus.execute(new GetHealthQuery());
+    response.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return report;
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { CqrsModule } from '@nestjs/cqrs';
+import { validateConfigWith } from '@app/common';
+import { DeviceCommandConfig } from './config/device-command.config';
+import { PingHandler } from './health/queries/ping/ping.handler';
+import { PingMessageController } from './health/queries/ping/ping.message.controller';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateConfigWith(DeviceCommandConfig) }),
+    CqrsModule.forRoot(),
+  ],
+  controllers: [PingMessageController],
+  providers: [PingHandler],
+})
+export class DeviceCommandModule {}

@@ -1,0 +1,8 @@
+import { Query } from '@nestjs/cqrs';
+import { PingResult } from '@app/common';
+
+export class PingQuery extends Query<PingResult> {
+  constructor(readonly sentAt: number) {
+    super();
+  }
+}

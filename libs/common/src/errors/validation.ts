@@ -1,0 +1,29 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+
+function flatten(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+/**
+ * The global validation pipe: strips unknown properties' effects (rejects them),
+ * converts types, and answers 400 VALIDATION_FAILED naming every bad field.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => {
+      const fields = flatten(errors);
+      return new BadRequestException({
+        code: 'VALIDATION_FAILED',
+        message: fields.map((f) => f.problems.join(', ')).join('; '),
+        fields: fields.map((f) => f.field),
+      });
+    },
+  });
+}

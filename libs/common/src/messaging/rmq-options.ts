@@ -1,0 +1,42 @@
+import { RmqOptions, Transport } from '@nestjs/microservices';
+
+export interface BrokerConnectionSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** PEM of the CA that signed the broker's certificate. */
+  caPem: string;
+}
+
+/** `amqps://` URL for amqp-connection-manager; credentials URL-encoded. */
+export function amqpsUrl(settings: BrokerConnectionSettings): string {
+  const user = encodeURIComponent(settings.username);
+  const pass = encodeURIComponent(settings.password);
+  return `amqps://${user}:${pass}@${settings.host}:${settings.port}`;
+}
+
+/**
+ * Options for Nest's RabbitMQ transport (client and server alike), over TLS
+ * with the broker's certificate checked against our CA.
+ */
+export function rmqTransportOptions(
+  settings: BrokerConnectionSettings,
+  queue: string,
+  extra: Partial<RmqOptions['options']> = {},
+): RmqOptions {
+  return {
+    transport: Transport.RMQ,
+    options: {
+      urls: [amqpsUrl(settings)],
+      queue,
+      queueOptions: { durable: false },
+      socketOptions: {
+        heartbeatIntervalInSeconds: 10,
+        reconnectTimeInSeconds: 1,
+        connectionOptions: { ca: [settings.caPem], servername: settings.host },
+      },
+      ...extra,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { INestMicroservice } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { firstValueFrom, timeout } from 'rxjs';
+import { DEVICE_COMMAND_QUEUE, DeviceCommandPattern, PingResult, rmqTransportOptions } from '@app/common';
+import { CA_PEM, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
+import { closeClient, request } from './support/https-client';
+
+describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
+  let gateway: RunningGateway;
+  let deviceCommand: INestMicroservice;
+
+  beforeAll(async () => {
+    deviceCommand = await startDeviceCommand();
+    gateway = await startGateway();
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await deviceCommand.close();
+    closeClient();
+  });
+
+  it('device-command answers the ping pattern over AMQPS', async () => {
+    const client: ClientProxy = ClientProxyFactory.create(
+      rmqTransportOptions(
+        {
+          host: process.env.AMQP_HOST ?? 'localhost',
+          port: Number(process.env.AMQP_PORT ?? 5671),
+          username: process.env.GATEWAY_AMQP_USER as string,
+          password: process.env.GATEWAY_AMQP_PASSWORD as string,
+          caPem: CA_PEM,
+        },
+        DEVICE_COMMAND_QUEUE,
+      ),
+    );
+    try {
+      const sentAt = Date.now();
+      const pong = await firstValueFrom(
+        client.send<PingResult>(DeviceCommandPattern.ping, { sentAt }).pipe(timeout(5000)),
+      );
+      expect(pong).toMatchObject({ service: 'device-command', sentAt });
+      expect(pong.instanceId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('GET /health reports database, broker and device-command up', async () => {
+    const res = await request<Record<string, { status: string }>>(gateway.baseUrl, 'GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      database: { status: 'up' },
+      broker: { status: 'up' },
+      deviceCommand: { status: 'up' },
+    });
+  });
+
+  it('GET /health says 503 and names device-command when it is gone', async () => {
+    await deviceCommand.close();
+    try {
+      const res = await request<Record<string, { status: string }>>(gateway.baseUrl, 'GET', '/health');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'degraded', database: { status: 'up' }, deviceCommand: { status: 'down' } });
+    } finally {
+      deviceCommand = await startDeviceCommand();
+    }
+  });
+
+  it('serves HTTPS with a certificate that verifies against our CA, and security headers', async () => {
+    const res = await request(gateway.baseUrl, 'GET', '/api/docs-json');
+    expect(res.status).toBe(200);
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('documents every route, its body and its errors in OpenAPI', async () => {
+    const res = await request<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    }>(gateway.baseUrl, 'GET', '/api/docs-json');
+    const { paths, components } = res.body;
+    expect(Object.keys(paths).sort()).toEqual(['/auth/login', '/auth/signup', '/devices', '/devices/{name}', '/health']);
+    expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get']);
+    expect(paths['/devices'].post.responses).toHaveProperty('409');
+    expect(paths['/devices'].post.responses).toHaveProperty('400');
+    expect(paths['/auth/login'].post.responses).toHaveProperty('401');
+    expect(Object.keys(components.schemas.RegisterDeviceRequestDto.properties ?? {}).sort()).toEqual(['csr', 'keyType', 'name']);
+    expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
+    expect(components.schemas.ErrorResponseDto.properties).toHaveProperty('code');
+
+    const ui = await request(gateway.baseUrl, 'GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toMatch(/swagger-ui/i);
+  });
+});

@@ -1,0 +1,44 @@
+import { INestApplication, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AppModule } from '../../apps/api-gateway/src/app.module';
+import { configureApp } from '../../apps/api-gateway/src/configure-app';
+import { DeviceCommandModule } from '../../apps/device-command/src/device-command.module';
+import { transportOptions } from '../../apps/device-command/src/transport.options';
+import { ROOT } from './infrastructure';
+
+export const CERTS_DIR = path.join(ROOT, 'certs');
+export const CA_PEM = readFileSync(path.join(CERTS_DIR, 'rootca.pem'), 'utf8');
+
+export interface RunningGateway {
+  app: INestApplication;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Boots the real api-gateway module over HTTPS on a free loopback port, configured as main.ts does. */
+export async function startGateway(): Promise<RunningGateway> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    httpsOptions: {
+      key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
+      cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
+    },
+    logger: ['error', 'warn'],
+  });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
+}
+
+/** Boots the real device-command microservice on the real broker (AMQPS), as main.ts does. */
+export async function startDeviceCommand(): Promise<INestMicroservice> {
+  const service = await NestFactory.createMicroservice(DeviceCommandModule, {
+    ...transportOptions,
+    logger: ['error', 'warn'],
+  });
+  await service.listen();
+  return service;
+}
