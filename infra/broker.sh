@@ -17,7 +17,9 @@ CERTS_DIR="$ROOT/${CERTS_DIR:-certs}"
 BROKER_DIR="$LOCAL_DIR/rabbitmq"
 TLS_DIR="$BROKER_DIR/tls"
 RMQ_BIN=/usr/lib/rabbitmq/bin
-PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl"
+PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"
+AUTH_URL="http://${BROKER_AUTH_HOST:-127.0.0.1}:${BROKER_AUTH_PORT:-8089}/broker-auth"
+AUTH_CACHE_TTL_MS="${BROKER_AUTH_CACHE_TTL_MS:-2000}"
 
 # Runs a RabbitMQ tool as the broker's user, with this node's environment only.
 as_broker() {
@@ -61,6 +63,7 @@ render_config() {
   : "${BROKER_ADMIN_USER:?BROKER_ADMIN_USER is not set; run: npm run setup}"
   : "${BROKER_ADMIN_PASSWORD:?BROKER_ADMIN_PASSWORD is not set; run: npm run setup}"
   sed -e "s|@AMQP_PORT@|$AMQP_PORT|; s|@MQTT_PORT@|$MQTT_PORT|; s|@MANAGEMENT_PORT@|$MANAGEMENT_PORT|" \
+      -e "s|@AUTH_URL@|$AUTH_URL|g; s|@AUTH_CACHE_TTL_MS@|$AUTH_CACHE_TTL_MS|" \
       -e "s|@TLS_DIR@|$TLS_DIR|g; s|@ADMIN_USER@|$BROKER_ADMIN_USER|; s|@ADMIN_PASSWORD@|$BROKER_ADMIN_PASSWORD|" \
       "$ROOT/infra/rabbitmq/rabbitmq.conf.template" > "$BROKER_DIR/rabbitmq.conf"
   chmod 600 "$BROKER_DIR/rabbitmq.conf"

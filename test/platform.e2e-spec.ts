@@ -1,13 +1,19 @@
-import { INestMicroservice } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { firstValueFrom, timeout } from 'rxjs';
-import { DEVICE_COMMAND_QUEUE, DeviceCommandPattern, PingResult, rmqTransportOptions } from '@app/common';
+import { INestApplication } from '@nestjs/common';
+import { DeviceCommandPattern, PingResult, connectBroker, shardOf } from '@app/common';
+import { DeviceCommandClient } from '../apps/api-gateway/src/infrastructure/device-command.client';
 import { CA_PEM, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request } from './support/https-client';
 
+function keyForShard(shard: number, shards: number): string {
+  for (let i = 0; ; i++) {
+    const key = i.toString(16).padStart(32, '0');
+    if (shardOf(key, shards) === shard) return key;
+  }
+}
+
 describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
   let gateway: RunningGateway;
-  let deviceCommand: INestMicroservice;
+  let deviceCommand: INestApplication;
 
   beforeAll(async () => {
     deviceCommand = await startDeviceCommand();
@@ -19,9 +25,10 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     closeClient();
   });
 
-  it('device-command answers the ping pattern over AMQPS', async () => {
-    const client: ClientProxy = ClientProxyFactory.create(
-      rmqTransportOptions(
+  it('device-command answers the ping pattern over AMQPS on every shard', async () => {
+    const shards = 8;
+    const client = new DeviceCommandClient(
+      connectBroker(
         {
           host: process.env.AMQP_HOST ?? 'localhost',
           port: Number(process.env.AMQP_PORT ?? 5671),
@@ -29,18 +36,24 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
           password: process.env.GATEWAY_AMQP_PASSWORD as string,
           caPem: CA_PEM,
         },
-        DEVICE_COMMAND_QUEUE,
+        'e2e ping',
       ),
+      shards,
     );
     try {
-      const sentAt = Date.now();
-      const pong = await firstValueFrom(
-        client.send<PingResult>(DeviceCommandPattern.ping, { sentAt }).pipe(timeout(5000)),
-      );
-      expect(pong).toMatchObject({ service: 'device-command', sentAt });
-      expect(pong.instanceId).toMatch(/^[0-9a-f-]{36}$/);
+      await client.connected(5000);
+      // Device ids chosen to land on each shard in turn.
+      for (let shard = 0; shard < shards; shard++) {
+        const sentAt = Date.now();
+        const pong = await client.request<PingResult>(DeviceCommandPattern.ping, { sentAt }, {
+          timeoutMs: 5000,
+          shardKey: keyForShard(shard, shards),
+        });
+        expect(pong).toMatchObject({ service: 'device-command', sentAt });
+        expect(pong.instanceId).toMatch(/^[0-9a-f-]{36}$/);
+      }
     } finally {
-      await client.close();
+      await client.onModuleDestroy();
     }
   });
 

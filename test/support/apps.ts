@@ -1,12 +1,11 @@
-import { INestApplication, INestMicroservice } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
-import { DeviceCommandModule } from '../../apps/device-command/src/device-command.module';
-import { transportOptions } from '../../apps/device-command/src/transport.options';
+import { startDeviceCommand as start } from '../../apps/device-command/src/start-device-command';
 import { ROOT } from './infrastructure';
 
 export const CERTS_DIR = path.join(ROOT, 'certs');
@@ -34,11 +33,6 @@ export async function startGateway(): Promise<RunningGateway> {
 }
 
 /** Boots the real device-command microservice on the real broker (AMQPS), as main.ts does. */
-export async function startDeviceCommand(): Promise<INestMicroservice> {
-  const service = await NestFactory.createMicroservice(DeviceCommandModule, {
-    ...transportOptions,
-    logger: ['error', 'warn'],
-  });
-  await service.listen();
-  return service;
+export function startDeviceCommand(): Promise<INestApplication> {
+  return start({ logger: ['error', 'warn'] });
 }

@@ -4,7 +4,9 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
 import { validateConfigWith } from '@app/common';
 import { AuthModule } from './auth/auth.module';
+import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { GatewayConfig } from './config/gateway.config';
+import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
@@ -23,7 +25,9 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
     DeviceCommandClientModule,
     AuthModule,
     DevicesModule,
+    DeviceControlModule,
     HealthModule,
+    BrokerAuthModule,
   ],
 })
 export class AppModule {}

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { validateConfigWith } from '@app/common';
 import { DeviceCommandConfig } from './config/device-command.config';
+import { DevicesModule } from './devices/devices.module';
 import { PingHandler } from './health/queries/ping/ping.handler';
 import { PingMessageController } from './health/queries/ping/ping.message.controller';
 
@@ -10,6 +11,7 @@ import { PingMessageController } from './health/queries/ping/ping.message.contro
   imports: [
     ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateConfigWith(DeviceCommandConfig) }),
     CqrsModule.forRoot(),
+    DevicesModule,
   ],
   controllers: [PingMessageController],
   providers: [PingHandler],

@@ -8,5 +8,8 @@ export * from './errors/http-status';
 export * from './errors/http-exception.filter';
 export * from './errors/validation';
 export * from './config/validate-config';
+export * from './errors/rpc-exception.filter';
 export * from './messaging/device-command.contract';
+export * from './messaging/device-command.errors';
 export * from './messaging/rmq-options';
+export * from './messaging/broker-connection';

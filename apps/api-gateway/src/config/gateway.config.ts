@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { DEFAULT_DEVICE_COMMAND_SHARDS } from '@app/common';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toBoolean = (fallback: boolean) =>
@@ -56,6 +57,17 @@ export class GatewayConfig {
 
   @IsString() @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
   GATEWAY_AMQP_PASSWORD: string;
+
+  /** Shard queues of device-command; must equal device-command's DEVICE_COMMAND_SHARDS. */
+  @IsInt() @Min(1) @Max(256)
+  DEVICE_COMMAND_SHARDS: number = DEFAULT_DEVICE_COMMAND_SHARDS;
+
+  /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
+  @IsInt() @Min(0) @Max(65535)
+  BROKER_AUTH_PORT: number = 8089;
+
+  @IsString() @IsNotEmpty()
+  BROKER_AUTH_HOST: string = '127.0.0.1';
 
   /** Largest accepted request body (body-parser syntax). */
   @IsString() @Matches(/^\d+(b|kb|mb)$/i)

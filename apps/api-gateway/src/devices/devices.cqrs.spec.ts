@@ -30,6 +30,9 @@ class InMemoryDeviceRepository implements DeviceRepository {
   async findActiveByName(ownerId: string, name: string): Promise<DeviceRecord | null> {
     return this.records.find((d) => d.ownerId === ownerId && d.name === name && !d.revokedAt) ?? null;
   }
+  async findActiveById(deviceId: string): Promise<DeviceRecord | null> {
+    return this.records.find((d) => d.deviceId === deviceId && !d.revokedAt) ?? null;
+  }
   async listActive(ownerId: string): Promise<DeviceRecord[]> {
     return this.records.filter((d) => d.ownerId === ownerId && !d.revokedAt);
   }

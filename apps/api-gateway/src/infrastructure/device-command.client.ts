@@ -1,31 +1,187 @@
-import { DynamicModule } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientsModule } from '@nestjs/microservices';
-import { DEVICE_COMMAND_QUEUE, rmqTransportOptions } from '@app/common';
+import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+  DeviceCommandUnavailableError,
+  RemoteDomainError,
+  connectBroker,
+  deviceCommandQueue,
+  isSerializedDomainError,
+  shardOf,
+} from '@app/common';
 import { GatewayConfig } from '../config/gateway.config';
 
-export const DEVICE_COMMAND_CLIENT = Symbol('DEVICE_COMMAND_CLIENT');
+const REPLY_TO = 'amq.rabbitmq.reply-to';
 
-/** The gateway's RabbitMQ (AMQPS) client to the device-command microservice. */
-export const DeviceCommandClientModule: DynamicModule = ClientsModule.registerAsync({
-  isGlobal: true,
-  clients: [
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+/** What Nest's RabbitMQ server answers: `{id, response}` or `{id, err}`, possibly a separate `{isDisposed}`. */
+interface ResponsePacket {
+  id?: string;
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/**
+ * The gateway's RPC client to device-command, speaking the message format of
+ * Nest's RabbitMQ transport (`{pattern, data, id}`) over one AMQPS connection:
+ * requests go to the shard queue of their device, answers come back on
+ * RabbitMQ's direct reply-to (no reply queue to declare), and the request
+ * expires in the broker when the caller stops waiting.
+ *
+ * Fails fast with DEVICE_COMMAND_UNAVAILABLE when the broker is unreachable or
+ * no device-command replica consumes the shard (the request is returned
+ * unroutable), and after the timeout when a replica never answers.
+ */
+@Injectable()
+export class DeviceCommandClient implements OnModuleDestroy {
+  private readonly logger = new Logger(DeviceCommandClient.name);
+  private readonly channel: ChannelWrapper;
+  private readonly pending = new Map<string, Pending>();
+  private readonly returned = new Set<string>();
+
+  constructor(
+    private readonly connection: AmqpConnectionManager,
+    private readonly shards: number,
+  ) {
+    this.channel = connection.createChannel({
+      name: 'device-command-rpc',
+      confirm: true,
+      json: false,
+      setup: (ch: ConfirmChannel) => this.setup(ch),
+    });
+  }
+
+  private async setup(ch: ConfirmChannel): Promise<void> {
+    ch.on('return', (message: ConsumeMessage) => {
+      const id = message.properties.correlationId as string | undefined;
+      if (id) this.returned.add(id);
+    });
+    await ch.consume(REPLY_TO, (message) => message && this.receive(message), { noAck: true });
+  }
+
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  /** Waits for the broker connection, up to `timeoutMs`. */
+  async connected(timeoutMs: number): Promise<void> {
+    if (this.isConnected()) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.channel.waitForConnect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new DeviceCommandUnavailableError('broker unreachable')), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends `data` to `pattern` and resolves with the answer. `shardKey` (a
+   * device id) picks the shard queue, so one device always reaches one replica.
+   */
+  async request<TResult>(pattern: string, data: unknown, options: { timeoutMs: number; shardKey?: string }): Promise<TResult> {
+    if (!this.isConnected()) throw new DeviceCommandUnavailableError('broker unreachable');
+    const id = randomUUID();
+    const shard = options.shardKey === undefined ? randomInt(this.shards) : shardOf(options.shardKey, this.shards);
+    const answer = new Promise<TResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new DeviceCommandUnavailableError(`no answer within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+    });
+    try {
+      await this.channel.sendToQueue(deviceCommandQueue(shard), Buffer.from(JSON.stringify({ pattern, data, id })), {
+        replyTo: REPLY_TO,
+        correlationId: id,
+        mandatory: true,
+        expiration: String(options.timeoutMs),
+        contentType: 'application/json',
+      });
+    } catch (error) {
+      this.settle(id, undefined, new DeviceCommandUnavailableError(`broker refused the request (${String(error)})`));
+    }
+    // basic.return precedes the publisher confirm on the same channel.
+    if (this.returned.delete(id)) {
+      this.settle(id, undefined, new DeviceCommandUnavailableError('no device-command replica is running'));
+    }
+    return answer;
+  }
+
+  private receive(message: ConsumeMessage): void {
+    const id = message.properties.correlationId as string | undefined;
+    if (!id || !this.pending.has(id)) return; // late: its caller gave up
+    let packet: ResponsePacket;
+    try {
+      packet = JSON.parse(message.content.toString('utf8')) as ResponsePacket;
+    } catch {
+      this.settle(id, undefined, new DeviceCommandUnavailableError('unreadable answer from device-command'));
+      return;
+    }
+    if (packet.err !== undefined && packet.err !== null) {
+      const error = isSerializedDomainError(packet.err)
+        ? new RemoteDomainError(packet.err)
+        : new DeviceCommandUnavailableError(`device-command failed: ${JSON.stringify(packet.err)}`);
+      this.settle(id, undefined, error);
+    } else if ('response' in packet) {
+      this.settle(id, packet.response);
+    }
+    // A bare `{isDisposed: true}` closes a stream we already settled.
+  }
+
+  private settle(id: string, value: unknown, error?: unknown): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve(value);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const [id] of this.pending) this.settle(id, undefined, new DeviceCommandUnavailableError('gateway shutting down'));
+    await this.channel.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
+    await this.connection.close();
+  }
+}
+
+/** Provides the one DeviceCommandClient of the gateway, built from validated config. */
+@Global()
+@Module({
+  providers: [
     {
-      name: DEVICE_COMMAND_CLIENT,
+      provide: DeviceCommandClient,
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) =>
-        rmqTransportOptions(
-          {
-            host: config.get('AMQP_HOST', { infer: true }),
-            port: config.get('AMQP_PORT', { infer: true }),
-            username: config.get('GATEWAY_AMQP_USER', { infer: true }),
-            password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
-            caPem: readFileSync(path.resolve(config.get('CERTS_DIR', { infer: true }), 'rootca.pem'), 'utf8'),
-          },
-          DEVICE_COMMAND_QUEUE,
+        new DeviceCommandClient(
+          connectBroker(
+            {
+              host: config.get('AMQP_HOST', { infer: true }),
+              port: config.get('AMQP_PORT', { infer: true }),
+              username: config.get('GATEWAY_AMQP_USER', { infer: true }),
+              password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
+              caPem: readFileSync(path.resolve(config.get('CERTS_DIR', { infer: true }), 'rootca.pem'), 'utf8'),
+            },
+            'api-gateway',
+          ),
+          config.get('DEVICE_COMMAND_SHARDS', { infer: true }),
         ),
     },
   ],
-});
+  exports: [DeviceCommandClient],
+})
+export class DeviceCommandClientModule {}

@@ -1,12 +1,42 @@
 /**
- * The contract between api-gateway and device-command over RabbitMQ: the queue
- * device-command consumes, the message patterns it answers, and the types of
- * every payload and result. Both sides import these; nothing else crosses.
+ * The contract between api-gateway and device-command over RabbitMQ: the
+ * queues device-command consumes, the message patterns it answers, and the
+ * types of every payload and result. Both sides import these; nothing else crosses.
+ *
+ * Requests are sharded by device: every request for one device goes to the same
+ * shard queue, and each shard queue has a single active consumer (RabbitMQ's
+ * `x-single-active-consumer`). So with any number of device-command replicas,
+ * one replica at a time owns a device: it alone talks to it, queues its requests
+ * and receives its replies; if it dies, another replica takes the shard over.
  */
-export const DEVICE_COMMAND_QUEUE = 'device-command';
+export const DEVICE_COMMAND_QUEUE_PREFIX = 'device-command.shard';
+
+/** Queue arguments both sides must agree on (RabbitMQ refuses a mismatched re-declare). */
+export const DEVICE_COMMAND_QUEUE_OPTIONS = {
+  durable: false,
+  autoDelete: true, // gone with its last consumer, so requests to a stopped service fail fast
+  arguments: { 'x-single-active-consumer': true },
+} as const;
+
+export const DEFAULT_DEVICE_COMMAND_SHARDS = 8;
+
+export function deviceCommandQueue(shard: number): string {
+  return `${DEVICE_COMMAND_QUEUE_PREFIX}.${shard}`;
+}
+
+/** FNV-1a over the device id: stable across processes and releases. */
+export function shardOf(deviceId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) {
+    hash ^= deviceId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
 
 export const DeviceCommandPattern = {
   ping: 'device-command.ping',
+  invoke: 'device-command.invoke',
 } as const;
 
 export interface PingRequest {
@@ -19,3 +49,20 @@ export interface PingResult {
   instanceId: string;
   uptimeSeconds: number;
 }
+
+/** Call one device API. `params` is validated again by device-command against the API's schema. */
+export interface InvokeDeviceRequest {
+  deviceId: string;
+  api: string;
+  params: Record<string, unknown>;
+  /** How long the caller waits, queueing for the device included. */
+  timeoutMs: number;
+}
+
+export interface InvokeDeviceResult {
+  reply: Record<string, unknown>;
+  /** Time from publishing the request to the device until its reply arrived. */
+  deviceLatencyMs: number;
+}
+
+export const TIMEOUT_MS = { min: 100, max: 30_000, default: 5_000 } as const;

@@ -34,7 +34,8 @@ export function rmqTransportOptions(
       socketOptions: {
         heartbeatIntervalInSeconds: 10,
         reconnectTimeInSeconds: 1,
-        connectionOptions: { ca: [settings.caPem], servername: settings.host },
+        // amqplib leaves Nagle on by default: with delayed ACKs that costs ~40 ms per RPC.
+        connectionOptions: { ca: [settings.caPem], servername: settings.host, noDelay: true },
       },
       ...extra,
     },

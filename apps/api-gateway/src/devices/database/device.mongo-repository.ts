@@ -44,6 +44,11 @@ export class DeviceMongoRepository implements DeviceRepository {
     return doc ? toRecord(doc) : null;
   }
 
+  async findActiveById(deviceId: string): Promise<DeviceRecord | null> {
+    const doc = await this.devices.findOne({ deviceId, revokedAt: null }).lean<DeviceLean>().exec();
+    return doc ? toRecord(doc) : null;
+  }
+
   async listActive(ownerId: string): Promise<DeviceRecord[]> {
     const docs = await this.devices.find({ ownerId, revokedAt: null }).sort({ name: 1 }).lean<DeviceLean[]>().exec();
     return docs.map(toRecord);

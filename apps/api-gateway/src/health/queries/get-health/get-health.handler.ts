@@ -1,11 +1,8 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ClientProxy } from '@nestjs/microservices';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
-import { firstValueFrom, timeout } from 'rxjs';
 import { DeviceCommandPattern, PingRequest, PingResult } from '@app/common';
-import { DEVICE_COMMAND_CLIENT } from '../../../infrastructure/device-command.client';
+import { DeviceCommandClient } from '../../../infrastructure/device-command.client';
 import { ComponentStatus, GetHealthQuery, HealthReport } from './get-health.query';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -32,7 +29,7 @@ async function probe(check: () => Promise<unknown>): Promise<ComponentStatus> {
 export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
   constructor(
     @InjectConnection() private readonly db: Connection,
-    @Inject(DEVICE_COMMAND_CLIENT) private readonly deviceCommand: ClientProxy,
+    private readonly deviceCommand: DeviceCommandClient,
   ) {}
 
   async execute(): Promise<HealthReport> {
@@ -41,16 +38,14 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
         if (!this.db.db) throw new Error('not connected');
         await this.db.db.admin().ping();
       }),
-      probe(() => this.deviceCommand.connect()),
+      probe(() => this.deviceCommand.connected(CHECK_TIMEOUT_MS)),
     ]);
     const deviceCommand: ComponentStatus =
       broker.status === 'up'
         ? await probe(() =>
-            firstValueFrom(
-              this.deviceCommand
-                .send<PingResult, PingRequest>(DeviceCommandPattern.ping, { sentAt: Date.now() })
-                .pipe(timeout(CHECK_TIMEOUT_MS)),
-            ),
+            this.deviceCommand.request<PingResult>(DeviceCommandPattern.ping, { sentAt: Date.now() } satisfies PingRequest, {
+              timeoutMs: CHECK_TIMEOUT_MS,
+            }),
           )
         : { status: 'down', error: 'broker unreachable' };
     const allUp = [database, broker, deviceCommand].every((c) => c.status === 'up');

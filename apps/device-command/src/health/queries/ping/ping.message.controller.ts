@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload, RmqContext } from '@nestjs/microservices';
 import { DeviceCommandPattern, PingRequest, PingResult } from '@app/common';
 import { PingQuery } from './ping.query';
 
@@ -9,8 +9,12 @@ export class PingMessageController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @MessagePattern(DeviceCommandPattern.ping)
-  ping(@Payload() request: PingRequest | undefined): Promise<PingResult> {
-    const sentAt = typeof request?.sentAt === 'number' ? request.sentAt : Date.now();
-    return this.queryBus.execute(new PingQuery(sentAt));
+  async ping(@Payload() request: PingRequest | undefined, @Ctx() context: RmqContext): Promise<PingResult> {
+    try {
+      const sentAt = typeof request?.sentAt === 'number' ? request.sentAt : Date.now();
+      return await this.queryBus.execute(new PingQuery(sentAt));
+    } finally {
+      context.getChannelRef().ack(context.getMessage());
+    }
   }
 }

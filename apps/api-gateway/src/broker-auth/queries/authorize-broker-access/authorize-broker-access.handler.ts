@@ -1,0 +1,31 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { DEVICE_REPOSITORY, DeviceRepository } from '../../../devices/database/device.repository.port';
+import { isDeviceIdentity, mayAccessResource, mayAccessTopic, mayUseVhost } from '../../broker-access.policy';
+import { AuthorizeBrokerAccessQuery } from './authorize-broker-access.query';
+
+/**
+ * Answers RabbitMQ for devices: a device may connect only while registered and
+ * not revoked, logging in by its certificate (the broker has verified it against
+ * our CA and takes the identity from its CN), and reach only its own topics.
+ */
+@QueryHandler(AuthorizeBrokerAccessQuery)
+export class AuthorizeBrokerAccessHandler implements IQueryHandler<AuthorizeBrokerAccessQuery> {
+  constructor(@Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository) {}
+
+  async execute({ request }: AuthorizeBrokerAccessQuery): Promise<boolean> {
+    if (!isDeviceIdentity(request.username)) return false;
+    if (!(await this.devices.findActiveById(request.username))) return false;
+    switch (request.check) {
+      case 'user':
+        // Certificate logins carry no password. Password logins are not accepted for devices.
+        return request.password === undefined;
+      case 'vhost':
+        return mayUseVhost(request.username, request.vhost, request.clientId);
+      case 'resource':
+        return request.vhost === '/' && mayAccessResource(request.username, request.resource, request.name, request.permission);
+      case 'topic':
+        return request.vhost === '/' && mayAccessTopic(request.username, request.name, request.permission, request.routingKey);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { Command } from '@nestjs/cqrs';
+import { InvokeDeviceResult } from '@app/common';
+import { DeviceWriteApi } from '../../device-apis';
+
+/** Change one of the caller's devices (restart, GPIO, RTC, MAC, UART write). */
+export class ControlDeviceCommand extends Command<InvokeDeviceResult> {
+  constructor(
+    readonly ownerId: string,
+    readonly name: string,
+    readonly api: DeviceWriteApi,
+    readonly params: Record<string, unknown>,
+    readonly timeoutMs: number,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,13 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { InvokeDeviceResult } from '@app/common';
+import { DeviceInvoker } from '../../device-invoker';
+import { ReadDeviceQuery } from './read-device.query';
+
+@QueryHandler(ReadDeviceQuery)
+export class ReadDeviceHandler implements IQueryHandler<ReadDeviceQuery> {
+  constructor(private readonly invoker: DeviceInvoker) {}
+
+  execute({ ownerId, name, api, params, timeoutMs }: ReadDeviceQuery): Promise<InvokeDeviceResult> {
+    return this.invoker.invoke(ownerId, name, api, params, timeoutMs);
+  }
+}

@@ -1,0 +1,16 @@
+import { Query } from '@nestjs/cqrs';
+import { InvokeDeviceResult } from '@app/common';
+import { DeviceReadApi } from '../../device-apis';
+
+/** Read state from one of the caller's devices (status, GPIO, RTC, MAC, IP, subnet, gateway). */
+export class ReadDeviceQuery extends Query<InvokeDeviceResult> {
+  constructor(
+    readonly ownerId: string,
+    readonly name: string,
+    readonly api: DeviceReadApi,
+    readonly params: Record<string, unknown>,
+    readonly timeoutMs: number,
+  ) {
+    super();
+  }
+}
