@@ -1,0 +1,137 @@
+import { ConfigService } from '@nestjs/config';
+import { DeviceApi } from '@app/device-protocol';
+import { DeviceDispatcher } from './device-dispatcher';
+import { DeviceLink, ReplyListener } from './device-link.port';
+
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+
+/** A link whose "device" is driven by the test: it records requests and lets the test reply. */
+class FakeLink implements DeviceLink {
+  readonly sent: { deviceId: string; api: DeviceApi; payload: unknown }[] = [];
+  online = true;
+  failing = false;
+  private listener?: ReplyListener;
+
+  watch(): Promise<void> {
+    return Promise.resolve();
+  }
+  async send(deviceId: string, api: DeviceApi, payload: Buffer): Promise<boolean> {
+    if (this.failing) throw new Error('connection closed');
+    this.sent.push({ deviceId, api, payload: JSON.parse(payload.toString()) });
+    return this.online;
+  }
+  onReply(listener: ReplyListener): void {
+    this.listener = listener;
+  }
+  reply(deviceId: string, api: DeviceApi, body: unknown): void {
+    this.listener?.(deviceId, api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+  }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('DeviceDispatcher', () => {
+  let link: FakeLink;
+  let dispatcher: DeviceDispatcher;
+
+  beforeEach(() => {
+    link = new FakeLink();
+    dispatcher = new DeviceDispatcher(link, new ConfigService({ DEVICE_QUEUE_LIMIT: 2 }));
+  });
+
+  it('answers with the validated reply and the device latency', async () => {
+    const call = dispatcher.dispatch(A, 'get_gpio', { number: 3 }, 1000);
+    await tick();
+    expect(link.sent).toEqual([{ deviceId: A, api: 'get_gpio', payload: { number: 3 } }]);
+    link.reply(A, 'get_gpio', { number: 3, value: 1 });
+    const result = await call;
+    expect(result.reply).toEqual({ number: 3, value: 1 });
+    expect(result.deviceLatencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps one request in flight per device, and runs devices in parallel', async () => {
+    const first = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000);
+    const second = dispatcher.dispatch(A, 'get_gpio', { number: 2 }, 1000);
+    const other = dispatcher.dispatch(B, 'get_status', {}, 1000);
+    await tick();
+    expect(link.sent.map((s) => [s.deviceId, s.payload])).toEqual([
+      [A, { number: 1 }],
+      [B, {}],
+    ]);
+    link.reply(A, 'get_gpio', { number: 1, value: 0 });
+    await expect(first).resolves.toMatchObject({ reply: { number: 1, value: 0 } });
+    await tick();
+    expect(link.sent.map((s) => s.payload)).toContainEqual({ number: 2 });
+    link.reply(A, 'get_gpio', { number: 2, value: 1 });
+    link.reply(B, 'get_status', { status: 'running' });
+    await expect(second).resolves.toMatchObject({ reply: { number: 2, value: 1 } });
+    await expect(other).resolves.toMatchObject({ reply: { status: 'running' } });
+  });
+
+  it('refuses with DEVICE_BUSY beyond the waiting limit', async () => {
+    const calls = [1, 2, 3].map((n) => dispatcher.dispatch(A, 'get_gpio', { number: n }, 1000));
+    await tick();
+    // One in flight, two waiting: the limit.
+    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 4 }, 1000)).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
+    for (const n of [1, 2, 3]) {
+      link.reply(A, 'get_gpio', { number: n, value: 0 });
+      await tick();
+    }
+    await Promise.all(calls);
+  });
+
+  it('says DEVICE_OFFLINE at once when no queue took the request', async () => {
+    link.online = false;
+    const started = Date.now();
+    await expect(dispatcher.dispatch(A, 'get_status', {}, 5000)).rejects.toMatchObject({ code: 'DEVICE_OFFLINE' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('says DEVICE_COMMAND_UNAVAILABLE when the broker fails', async () => {
+    link.failing = true;
+    await expect(dispatcher.dispatch(A, 'get_status', {}, 5000)).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+  });
+
+  it('rejects a reply that breaks the schema, or is not JSON, with DEVICE_BAD_REPLY', async () => {
+    const bad = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000);
+    await tick();
+    link.reply(A, 'get_gpio', { number: 1, value: 'banana' });
+    await expect(bad).rejects.toMatchObject({ code: 'DEVICE_BAD_REPLY' });
+    const garbage = dispatcher.dispatch(A, 'get_rtc', {}, 1000);
+    await tick();
+    link.reply(A, 'get_rtc', 'not json');
+    await expect(garbage).rejects.toMatchObject({ code: 'DEVICE_BAD_REPLY' });
+  });
+
+  it('times out, and never hands the late reply to the next request', async () => {
+    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 100)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+
+    const next = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 2000);
+    await tick();
+    // Before the next get_gpio, a barrier with another, read-only API goes out.
+    expect(link.sent.map((s) => s.api)).toEqual(['get_gpio', 'get_status']);
+    link.reply(A, 'get_gpio', { number: 1, value: 1 }); // the late reply: dropped
+    expect(dispatcher.dropped).toBe(1);
+    link.reply(A, 'get_status', { status: 'running' }); // barrier answered: late replies are over
+    await tick();
+    expect(link.sent.map((s) => s.api)).toEqual(['get_gpio', 'get_status', 'get_gpio']);
+    link.reply(A, 'get_gpio', { number: 1, value: 0 });
+    await expect(next).resolves.toMatchObject({ reply: { number: 1, value: 0 } });
+  });
+
+  it('drops replies nobody waits for', () => {
+    link.reply(A, 'get_status', { status: 'running' });
+    expect(dispatcher.dropped).toBe(1);
+  });
+
+  it('fails a request whose deadline passed while it waited for the device', async () => {
+    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    const second = dispatcher.dispatch(A, 'get_rtc', {}, 100);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    link.reply(A, 'get_status', { status: 'running' });
+    await first;
+    await expect(second).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+  });
+});
