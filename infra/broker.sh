@@ -11,7 +11,7 @@ load_env
 NODE="${BROKER_NODE_NAME:-iotcloud@localhost}"
 AMQP_PORT="${AMQP_PORT:-5671}"
 MQTT_PORT="${MQTT_PORT:-8883}"
-MANAGEMENT_PORT="${BROKER_MANAGEMENT_PORT:-15672}"
+MANAGEMENT_PORT="${BROKER_MANAGEMENT_PORT:-15671}"
 DIST_PORT="${BROKER_DIST_PORT:-25671}"
 CERTS_DIR="$ROOT/${CERTS_DIR:-certs}"
 BROKER_DIR="$LOCAL_DIR/rabbitmq"
@@ -118,7 +118,7 @@ start() {
     fi
   done
   render_config
-  log "starting node $NODE (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management 127.0.0.1:$MANAGEMENT_PORT)"
+  log "starting node $NODE (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management https://127.0.0.1:$MANAGEMENT_PORT)"
   as_broker setsid "$RMQ_BIN/rabbitmq-server" >> "$BROKER_DIR/log/console.log" 2>&1 < /dev/null &
   if ! wait_until 120 "node $NODE" ctl await_startup --timeout 5; then
     tail -n 40 "$BROKER_DIR/log/console.log" >&2 || true
@@ -126,6 +126,7 @@ start() {
   fi
   wait_until 30 "AMQPS listener :$AMQP_PORT" port_open 127.0.0.1 "$AMQP_PORT" || die "AMQPS port $AMQP_PORT never opened"
   wait_until 30 "MQTTS listener :$MQTT_PORT" port_open 127.0.0.1 "$MQTT_PORT" || die "MQTTS port $MQTT_PORT never opened"
+  wait_until 30 "management API :$MANAGEMENT_PORT" port_open 127.0.0.1 "$MANAGEMENT_PORT" || die "management port $MANAGEMENT_PORT never opened"
   reconcile_accounts
 }
 

@@ -29,8 +29,7 @@ if [ -z "${MONGODB_URI:-}" ] && ! bash infra/database.sh status; then started_db
 bash infra/database.sh start
 
 log "building the apps"
-node_modules/.bin/nest build device-command >&2
-node_modules/.bin/nest build api-gateway >&2
+for app in device-command api-gateway device-simulator; do node_modules/.bin/nest build "$app" >&2; done
 
 node dist/apps/device-command/apps/device-command/src/main.js & pids+=($!)
 node dist/apps/api-gateway/apps/api-gateway/src/main.js & pids+=($!)
@@ -41,6 +40,9 @@ healthy() { curl -sf --cacert "${CERTS_DIR:-certs}/rootca.pem" "$base/health" >/
 if ! wait_until 60 "platform" healthy; then
   log "the platform did not become healthy within 60 s; see the logs above ($base/health)"
 else
+  # The demo: a user, a registered device, and a simulated board running it.
+  demo_file="$(node_modules/.bin/ts-node --transpile-only scripts/demo-setup.ts)" || die "demo set-up failed"
+  node dist/apps/device-simulator/apps/device-simulator/src/main.js --transport mqtt --device "$demo_file" & pids+=($!)
   cat >&2 <<MSG
 
   IoTCloud is up.
@@ -50,6 +52,12 @@ else
     MQTT (TLS)   mqtts://${PUBLIC_HOST:-localhost}:${MQTT_PORT:-8883}
     AMQP (TLS)   amqps://${PUBLIC_HOST:-localhost}:${AMQP_PORT:-5671}
     CA           ${CERTS_DIR:-certs}/rootca.pem   (e.g. curl --cacert ${CERTS_DIR:-certs}/rootca.pem $base/health)
+
+  Demo: user "${DEMO_USER:-demo}" (password: DEMO_PASSWORD in .env) owns "demo-lamp", a simulated board now online.
+    1. In Swagger UI, POST /auth/login with {"username":"${DEMO_USER:-demo}","password":"<DEMO_PASSWORD>"},
+       then press Authorize and paste the accessToken.
+    2. PUT /devices/demo-lamp/gpio/3 with {"value":1}, then GET /devices/demo-lamp/gpio/3.
+    Or from the shell: npm run cli -- login ${DEMO_USER:-demo} && npm run cli -- gpio set demo-lamp 3 1
   Press Ctrl-C to stop.
 
 MSG

@@ -1,7 +1,8 @@
 /**
  * Creates the platform's PKI files if they are missing: the root CA
  * (rootca.pem, rootca_pkey.pem) and the server certificate used by the
- * RabbitMQ broker and the HTTPS gateway (server_cert.pem, server_pkey.pem).
+ * RabbitMQ broker and the HTTPS gateway (server_cert.pem, server_pkey.pem),
+ * and the TLS client certificates of our services (service_<name>_cert.pem).
  * Existing valid files are kept; the CA is never replaced.
  *
  *   ts-node -r tsconfig-paths/register scripts/generate-certs.ts [--dir certs] [--host name ...]
@@ -12,7 +13,10 @@
  */
 import { resolve } from 'node:path';
 import { DomainError } from '@app/common';
-import { ensurePkiFiles } from '@app/pki';
+import { ensurePkiFiles, ensureServiceCertificates, loadCertificateAuthority } from '@app/pki';
+
+/** Our services: each gets a TLS client certificate, since the broker requires one from every client. */
+const SERVICES = ['api-gateway', 'device-command'] as const;
 
 const USAGE =
   'usage: generate-certs [--dir <directory>] [--host <name or IP> ...]\n' +
@@ -58,7 +62,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  await ensurePkiFiles({ dir: args.dir, hostNames: args.hostNames, log: (line) => console.log(line) });
+  const log = (line: string) => console.log(line);
+  await ensurePkiFiles({ dir: args.dir, hostNames: args.hostNames, log });
+  await ensureServiceCertificates({ dir: args.dir, ca: await loadCertificateAuthority(args.dir), services: SERVICES, log });
 }
 
 main().catch((error: unknown) => {

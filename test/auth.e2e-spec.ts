@@ -105,3 +105,40 @@ describe('accounts (e2e, HTTPS + real database)', () => {
     }
   });
 });
+
+describe('login rate limiting (e2e)', () => {
+  let gateway: RunningGateway;
+  const url = () => gateway.baseUrl;
+
+  beforeAll(async () => {
+    gateway = await startGateway(); // its own gateway: a fresh throttle, so other tests are not affected
+  });
+  afterAll(async () => {
+    await gateway.close();
+    closeClient();
+  });
+
+  it('answers 429 with Retry-After once a username has too many failures, even for the right password', async () => {
+    const username = uniqueName('target');
+    await request(url(), 'POST', '/auth/signup', { body: { username, password: 'the-real-password' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await request(url(), 'POST', '/auth/login', { body: { username, password: `guess-${i}-xxxx` } })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const right = await request<{ code: string }>(url(), 'POST', '/auth/login', { body: { username, password: 'the-real-password' } });
+    expect(right.status).toBe(429);
+    expect(right.body.code).toBe('TOO_MANY_LOGIN_ATTEMPTS');
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers 429 to a client address that guesses across many usernames', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push((await request(url(), 'POST', '/auth/login', { body: { username: uniqueName('spray'), password: 'x'.repeat(10) } })).status);
+    }
+    // 5 failures came from the test above; the address limit is 20.
+    expect(statuses.slice(0, 15).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(15).every((s) => s === 429)).toBe(true);
+  });
+});

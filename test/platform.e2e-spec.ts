@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { DeviceCommandPattern, PingResult, connectBroker, shardOf } from '@app/common';
 import { DeviceCommandClient } from '../apps/api-gateway/src/infrastructure/device-command.client';
-import { CA_PEM, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
+import { loadServiceTls } from '@app/pki';
+import { CERTS_DIR, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request } from './support/https-client';
 
 function keyForShard(shard: number, shards: number): string {
@@ -34,7 +35,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
           port: Number(process.env.AMQP_PORT ?? 5671),
           username: process.env.GATEWAY_AMQP_USER as string,
           password: process.env.GATEWAY_AMQP_PASSWORD as string,
-          caPem: CA_PEM,
+          ...loadServiceTls(CERTS_DIR, 'api-gateway'),
         },
         'e2e ping',
       ),
@@ -93,13 +94,33 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     }>(gateway.baseUrl, 'GET', '/api/docs-json');
     const { paths, components } = res.body;
-    expect(Object.keys(paths).sort()).toEqual(['/auth/login', '/auth/signup', '/devices', '/devices/{name}', '/health']);
+    expect(Object.keys(paths).sort()).toEqual([
+      '/auth/login',
+      '/auth/signup',
+      '/devices',
+      '/devices/{name}',
+      '/devices/{name}/gateway',
+      '/devices/{name}/gpio/{number}',
+      '/devices/{name}/ip',
+      '/devices/{name}/mac',
+      '/devices/{name}/rtc',
+      '/devices/{name}/status',
+      '/devices/{name}/subnet',
+      '/devices/{name}/uart',
+      '/health',
+    ]);
+    expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
+    expect(paths['/devices/{name}/gpio/{number}'].get.responses).toEqual(
+      expect.objectContaining({ '200': expect.anything(), '404': expect.anything(), '502': expect.anything(), '503': expect.anything(), '504': expect.anything() }),
+    );
+    expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
     expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get']);
     expect(paths['/devices'].post.responses).toHaveProperty('409');
     expect(paths['/devices'].post.responses).toHaveProperty('400');
     expect(paths['/auth/login'].post.responses).toHaveProperty('401');
     expect(Object.keys(components.schemas.RegisterDeviceRequestDto.properties ?? {}).sort()).toEqual(['csr', 'keyType', 'name']);
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
+    expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('brokerPassword');
     expect(components.schemas.ErrorResponseDto.properties).toHaveProperty('code');
 
     const ui = await request(gateway.baseUrl, 'GET', '/api/docs');

@@ -10,6 +10,7 @@ import { SignUpHttpController } from './commands/sign-up/sign-up.http.controller
 import { UserMongoRepository } from './database/user.mongo-repository';
 import { USER_REPOSITORY } from './database/user.repository.port';
 import { User, UserSchema } from './database/user.schema';
+import { LoginThrottle } from './domain/login-throttle';
 import { Argon2PasswordHasher, PASSWORD_HASHER } from './domain/password-hasher';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
@@ -32,6 +33,16 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     JwtAuthGuard,
     { provide: USER_REPOSITORY, useClass: UserMongoRepository },
     { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
+    {
+      provide: LoginThrottle,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) =>
+        new LoginThrottle({
+          perUsername: config.get('LOGIN_MAX_FAILURES_PER_USERNAME', { infer: true }),
+          perAddress: config.get('LOGIN_MAX_FAILURES_PER_ADDRESS', { infer: true }),
+          windowMs: config.get('LOGIN_THROTTLE_WINDOW_SECONDS', { infer: true }) * 1000,
+        }),
+    },
   ],
   exports: [JwtModule, JwtAuthGuard],
 })

@@ -1,11 +1,38 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { GatewayConfig } from '../config/gateway.config';
 import { DevicesModule } from '../devices/devices.module';
 import { BrokerAuthHttpServer } from './broker-auth.http-server';
+import { BrokerConnections } from './broker-connections';
+import { DisconnectRevokedDeviceHandler, REVOCATION_SWEEP_DELAYS } from './events/disconnect-revoked-device.handler';
 import { AuthorizeBrokerAccessHandler } from './queries/authorize-broker-access/authorize-broker-access.handler';
 
-/** The platform's answers to RabbitMQ about device logins and permissions. */
+/** The platform's side of broker security: answering RabbitMQ about devices, and cutting revoked ones off. */
 @Module({
   imports: [DevicesModule],
-  providers: [AuthorizeBrokerAccessHandler, BrokerAuthHttpServer],
+  providers: [
+    AuthorizeBrokerAccessHandler,
+    BrokerAuthHttpServer,
+    DisconnectRevokedDeviceHandler,
+    {
+      provide: BrokerConnections,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) =>
+        new BrokerConnections({
+          url: config.get('BROKER_MANAGEMENT_URL', { infer: true }),
+          username: config.get('BROKER_ADMIN_USER', { infer: true }),
+          password: config.get('BROKER_ADMIN_PASSWORD', { infer: true }),
+          caPem: readFileSync(path.resolve(config.get('CERTS_DIR', { infer: true }), 'rootca.pem'), 'utf8'),
+        }),
+    },
+    {
+      provide: REVOCATION_SWEEP_DELAYS,
+      inject: [ConfigService],
+      // Now, and once the broker's cached "allow" has surely expired.
+      useFactory: (config: ConfigService<GatewayConfig, true>) => [0, config.get('BROKER_AUTH_CACHE_TTL_MS', { infer: true }) + 1000],
+    },
+  ],
 })
 export class BrokerAuthModule {}

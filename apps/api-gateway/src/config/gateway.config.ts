@@ -40,6 +40,16 @@ export class GatewayConfig {
   @IsInt() @Min(60) @Max(7 * 24 * 3600)
   JWT_EXPIRES_IN_SECONDS: number = 3600;
 
+  /** Failed logins per username, then per client address, allowed within the window before 429. */
+  @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES_PER_USERNAME: number = 5;
+
+  @IsInt() @Min(1) @Max(100000)
+  LOGIN_MAX_FAILURES_PER_ADDRESS: number = 20;
+
+  @IsInt() @Min(1) @Max(86400)
+  LOGIN_THROTTLE_WINDOW_SECONDS: number = 900;
+
   @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
 
@@ -68,6 +78,20 @@ export class GatewayConfig {
 
   @IsString() @IsNotEmpty()
   BROKER_AUTH_HOST: string = '127.0.0.1';
+
+  /** The broker's answer cache (must match the broker's auth_cache.cache_ttl). */
+  @IsInt() @Min(0) @Max(600000)
+  BROKER_AUTH_CACHE_TTL_MS: number = 2000;
+
+  /** RabbitMQ management API (HTTPS, loopback), used to close revoked devices' connections. */
+  @IsString() @Matches(/^https?:\/\//, { message: 'BROKER_MANAGEMENT_URL must be an http(s) URL' })
+  BROKER_MANAGEMENT_URL: string = 'https://127.0.0.1:15671';
+
+  @IsString() @IsNotEmpty()
+  BROKER_ADMIN_USER: string = 'iotcloud-admin';
+
+  @IsString() @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
+  BROKER_ADMIN_PASSWORD: string;
 
   /** Largest accepted request body (body-parser syntax). */
   @IsString() @Matches(/^\d+(b|kb|mb)$/i)

@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   DeviceCommandUnavailableError,
@@ -13,6 +12,7 @@ import {
   isSerializedDomainError,
   shardOf,
 } from '@app/common';
+import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
@@ -174,7 +174,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
               port: config.get('AMQP_PORT', { infer: true }),
               username: config.get('GATEWAY_AMQP_USER', { infer: true }),
               password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
-              caPem: readFileSync(path.resolve(config.get('CERTS_DIR', { infer: true }), 'rootca.pem'), 'utf8'),
+              ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
             },
             'api-gateway',
           ),

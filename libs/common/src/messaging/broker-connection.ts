@@ -1,5 +1,5 @@
 import { AmqpConnectionManager, connect } from 'amqp-connection-manager';
-import { BrokerConnectionSettings, amqpsUrl } from './rmq-options';
+import { BrokerConnectionSettings, amqpsUrl, tlsSocketOptions } from './rmq-options';
 
 /**
  * One AMQPS connection that reconnects by itself, with the broker's certificate
@@ -9,11 +9,6 @@ export function connectBroker(settings: BrokerConnectionSettings, name: string):
   return connect([amqpsUrl(settings)], {
     heartbeatIntervalInSeconds: 10,
     reconnectTimeInSeconds: 1,
-    connectionOptions: {
-      ca: [settings.caPem],
-      servername: settings.host,
-      noDelay: true, // Nagle + delayed ACK would add ~40 ms to every request
-      clientProperties: { connection_name: name },
-    },
+    connectionOptions: { ...tlsSocketOptions(settings), clientProperties: { connection_name: name } },
   });
 }

@@ -7,6 +7,21 @@ export interface BrokerConnectionSettings {
   password: string;
   /** PEM of the CA that signed the broker's certificate. */
   caPem: string;
+  /** This service's TLS client certificate and key: the broker requires one from every client. */
+  clientCertPem: string;
+  clientKeyPem: string;
+}
+
+/** The TLS options of every AMQPS connection our services open. */
+export function tlsSocketOptions(settings: BrokerConnectionSettings) {
+  return {
+    ca: [settings.caPem],
+    cert: settings.clientCertPem,
+    key: settings.clientKeyPem,
+    servername: settings.host,
+    // amqplib leaves Nagle on by default: with delayed ACKs that costs ~40 ms per request.
+    noDelay: true,
+  };
 }
 
 /** `amqps://` URL for amqp-connection-manager; credentials URL-encoded. */
@@ -34,8 +49,7 @@ export function rmqTransportOptions(
       socketOptions: {
         heartbeatIntervalInSeconds: 10,
         reconnectTimeInSeconds: 1,
-        // amqplib leaves Nagle on by default: with delayed ACKs that costs ~40 ms per RPC.
-        connectionOptions: { ca: [settings.caPem], servername: settings.host, noDelay: true },
+        connectionOptions: tlsSocketOptions(settings),
       },
       ...extra,
     },

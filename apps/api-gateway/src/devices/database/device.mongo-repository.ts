@@ -18,6 +18,7 @@ function toRecord(doc: DeviceLean): DeviceRecord {
     certificatePem: doc.certificatePem,
     certificateSerial: doc.certificateSerial,
     certificateFingerprint: doc.certificateFingerprint,
+    brokerPasswordHash: doc.brokerPasswordHash,
     notBefore: doc.notBefore,
     notAfter: doc.notAfter,
     createdAt: doc.createdAt,

@@ -34,6 +34,9 @@ export class Device {
   certificateFingerprint: string;
 
   @Prop({ required: true })
+  brokerPasswordHash: string;
+
+  @Prop({ required: true })
   notBefore: Date;
 
   @Prop({ required: true })

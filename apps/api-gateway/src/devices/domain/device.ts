@@ -10,6 +10,8 @@ export interface DeviceRecord {
   certificatePem: string;
   certificateSerial: string;
   certificateFingerprint: string;
+  /** SHA-256 of the device's broker password; the password itself is never stored. */
+  brokerPasswordHash: string;
   notBefore: Date;
   notAfter: Date;
   createdAt: Date;

@@ -11,6 +11,8 @@ export class LogInCommand extends Command<AccessToken> {
   constructor(
     readonly username: string,
     readonly password: string,
+    /** Where the attempt comes from, for rate-limiting failures. */
+    readonly clientAddress: string,
   ) {
     super();
   }

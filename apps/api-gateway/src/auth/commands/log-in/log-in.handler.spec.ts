@@ -1,6 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { UserRecord, UserRepository } from '../../database/user.repository.port';
 import { PasswordHasher } from '../../domain/password-hasher';
+import { LoginThrottle } from '../../domain/login-throttle';
 import { InvalidCredentialsError } from '../../domain/user.errors';
 import { LogInCommand } from './log-in.command';
 import { LogInHandler } from './log-in.handler';
@@ -14,23 +15,24 @@ describe('LogInHandler', () => {
   const verify = jest.fn(async (hash: string, password: string) => hash === 'hash-of-right' && password === 'right');
   const hasher: PasswordHasher = { hash: jest.fn(), verify };
   const jwt = new JwtService({ secret: 'x'.repeat(32), signOptions: { expiresIn: 600 } });
-  const handler = new LogInHandler(users, hasher, jwt);
+  const throttle = new LoginThrottle({ perUsername: 100, perAddress: 100, windowMs: 60_000 });
+  const handler = new LogInHandler(users, hasher, jwt, throttle);
 
   beforeEach(() => verify.mockClear());
 
   it('issues a bearer token carrying the user id and its lifetime', async () => {
-    const token = await handler.execute(new LogInCommand('alice', 'right'));
+    const token = await handler.execute(new LogInCommand('alice', 'right', '127.0.0.1'));
     expect(token.tokenType).toBe('Bearer');
     expect(token.expiresIn).toBe(600);
     expect(jwt.verify(token.accessToken)).toMatchObject({ sub: 'u1', username: 'alice' });
   });
 
   it('rejects a wrong password', async () => {
-    await expect(handler.execute(new LogInCommand('alice', 'wrong'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(handler.execute(new LogInCommand('alice', 'wrong', '127.0.0.1'))).rejects.toBeInstanceOf(InvalidCredentialsError);
   });
 
   it('still verifies a password for an unknown user, so timing does not reveal which usernames exist', async () => {
-    await expect(handler.execute(new LogInCommand('mallory', 'right'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(handler.execute(new LogInCommand('mallory', 'right', '127.0.0.1'))).rejects.toBeInstanceOf(InvalidCredentialsError);
     expect(verify).toHaveBeenCalledTimes(1);
     expect(verify.mock.calls[0][0]).toMatch(/^\$argon2id\$/);
   });

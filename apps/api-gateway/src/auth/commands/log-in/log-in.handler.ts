@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { JwtService } from '@nestjs/jwt';
 import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
 import { PASSWORD_HASHER, PasswordHasher } from '../../domain/password-hasher';
+import { LoginThrottle } from '../../domain/login-throttle';
 import { InvalidCredentialsError } from '../../domain/user.errors';
 import { AccessTokenClaims } from '../../jwt-auth.guard';
 import { AccessToken, LogInCommand } from './log-in.command';
@@ -21,12 +22,18 @@ export class LogInHandler implements ICommandHandler<LogInCommand> {
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
-  async execute({ username, password }: LogInCommand): Promise<AccessToken> {
+  async execute({ username, password, clientAddress }: LogInCommand): Promise<AccessToken> {
+    this.throttle.check(username, clientAddress);
     const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash ?? DUMMY_HASH, password);
-    if (!user || !valid) throw new InvalidCredentialsError();
+    if (!user || !valid) {
+      this.throttle.recordFailure(username, clientAddress);
+      throw new InvalidCredentialsError();
+    }
+    this.throttle.recordSuccess(username);
     const claims: AccessTokenClaims = { sub: user.id, username: user.username };
     const accessToken = await this.jwt.signAsync(claims);
     const { exp, iat } = this.jwt.decode<{ exp: number; iat: number }>(accessToken);

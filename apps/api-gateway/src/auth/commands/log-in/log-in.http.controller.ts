@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
 import { LogInCommand } from './log-in.command';
 import { LogInRequestDto } from './log-in.request.dto';
@@ -16,7 +16,8 @@ export class LogInHttpController {
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LogInResponseDto })
   @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS', type: ErrorResponseDto })
-  logIn(@Body() body: LogInRequestDto): Promise<LogInResponseDto> {
-    return this.commandBus.execute(new LogInCommand(body.username, body.password));
+  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_LOGIN_ATTEMPTS (see Retry-After)', type: ErrorResponseDto })
+  logIn(@Body() body: LogInRequestDto, @Ip() ip: string): Promise<LogInResponseDto> {
+    return this.commandBus.execute(new LogInCommand(body.username, body.password, ip));
   }
 }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../../devices/database/device.repository.port';
+import { verifyBrokerPassword } from '../../../devices/domain/broker-password';
 import { isDeviceIdentity, mayAccessResource, mayAccessTopic, mayUseVhost } from '../../broker-access.policy';
 import { AuthorizeBrokerAccessQuery } from './authorize-broker-access.query';
 
@@ -15,11 +16,13 @@ export class AuthorizeBrokerAccessHandler implements IQueryHandler<AuthorizeBrok
 
   async execute({ request }: AuthorizeBrokerAccessQuery): Promise<boolean> {
     if (!isDeviceIdentity(request.username)) return false;
-    if (!(await this.devices.findActiveById(request.username))) return false;
+    const device = await this.devices.findActiveById(request.username);
+    if (!device) return false;
     switch (request.check) {
       case 'user':
-        // Certificate logins carry no password. Password logins are not accepted for devices.
-        return request.password === undefined;
+        // Certificate logins carry no password (the broker verified the certificate and took
+        // the identity from its CN); a password login must match the device's broker password.
+        return request.password === undefined || verifyBrokerPassword(request.password, device.brokerPasswordHash);
       case 'vhost':
         return mayUseVhost(request.username, request.vhost, request.clientId);
       case 'resource':

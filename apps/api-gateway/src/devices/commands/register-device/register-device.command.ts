@@ -7,6 +7,8 @@ export interface RegisteredDevice {
   /** Only when the platform generated the key: returned once, never stored. */
   privateKeyPem?: string;
   caCertificatePem: string;
+  /** For firmware that always sends credentials (username = deviceId). Returned once, stored as a hash. */
+  brokerPassword: string;
 }
 
 export class RegisterDeviceCommand extends Command<RegisteredDevice> {

@@ -6,6 +6,7 @@ import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCe
 import { GatewayConfig } from '../../../config/gateway.config';
 import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
+import { generateBrokerPassword } from '../../domain/broker-password';
 import { DeviceNameTakenError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
@@ -28,6 +29,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     }
     const deviceId = generateDeviceId();
     const issued = await this.issue(command, deviceId);
+    const broker = generateBrokerPassword();
     const device = await this.devices.create({
       deviceId,
       ownerId: command.ownerId,
@@ -36,10 +38,16 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       certificatePem: issued.certificatePem,
       certificateSerial: issued.serialNumber,
       certificateFingerprint: issued.fingerprintSha256,
+      brokerPasswordHash: broker.hash,
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
     });
-    return { device, privateKeyPem: issued.privateKeyPem, caCertificatePem: this.ca.certificatePem };
+    return {
+      device,
+      privateKeyPem: issued.privateKeyPem,
+      caCertificatePem: this.ca.certificatePem,
+      brokerPassword: broker.password,
+    };
   }
 
   private issue(command: RegisterDeviceCommand, deviceId: string): Promise<IssuedCertificate> {

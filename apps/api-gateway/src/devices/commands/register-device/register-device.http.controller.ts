@@ -44,6 +44,7 @@ export class RegisterDeviceHttpController {
       ...DeviceResponseDto.from(result.device, this.endpoints),
       ...(result.privateKeyPem ? { privateKey: result.privateKeyPem } : {}),
       caCertificate: result.caCertificatePem,
+      brokerPassword: result.brokerPassword,
     };
   }
 }

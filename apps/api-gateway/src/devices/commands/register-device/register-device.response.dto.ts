@@ -5,4 +5,9 @@ export class RegisterDeviceResponseDto extends DeviceResponseDto {
   privateKey?: string;
   /** PEM of the platform CA, to verify the broker's certificate. */
   caCertificate: string;
+  /**
+   * Broker login for firmware that always sends credentials: username = `deviceId`, this password.
+   * Shown this once and stored only as a hash. The client certificate is still required.
+   */
+  brokerPassword: string;
 }

@@ -1,0 +1,32 @@
+import { Inject, Logger } from '@nestjs/common';
+import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import { DeviceUnregisteredEvent } from '../../devices/domain/device-unregistered.event';
+import { BrokerConnections } from '../broker-connections';
+
+export const REVOCATION_SWEEP_DELAYS = Symbol('REVOCATION_SWEEP_DELAYS');
+
+/**
+ * Cuts a revoked device off at the broker: closes its live connections now, and
+ * once more after the broker's auth cache has expired, in case it reconnected
+ * in between on a cached "allow". From then on the platform refuses it.
+ */
+@EventsHandler(DeviceUnregisteredEvent)
+export class DisconnectRevokedDeviceHandler implements IEventHandler<DeviceUnregisteredEvent> {
+  private readonly logger = new Logger(DisconnectRevokedDeviceHandler.name);
+
+  constructor(
+    private readonly connections: BrokerConnections,
+    @Inject(REVOCATION_SWEEP_DELAYS) private readonly sweepDelaysMs: number[],
+  ) {}
+
+  handle({ deviceId, name }: DeviceUnregisteredEvent): void {
+    for (const delay of this.sweepDelaysMs) {
+      setTimeout(() => {
+        this.connections
+          .closeConnectionsOf(deviceId, `device ${name} was unregistered`)
+          .then((closed) => closed > 0 && this.logger.log(`closed ${closed} connection(s) of revoked device ${deviceId}`))
+          .catch((error: unknown) => this.logger.error(`could not disconnect revoked device ${deviceId}: ${String(error)}`));
+      }, delay).unref();
+    }
+  }
+}

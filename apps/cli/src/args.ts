@@ -1,0 +1,295 @@
+/**
+ * The command line → a typed Invocation. Every mistake is a UsageError (exit 2)
+ * whose message names the problem. No I/O here.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors';
+import { CLI_NAME, COMMANDS, commandHelp, usageOf } from './help';
+import {
+  DEVICE_NAME_PATTERN,
+  MAC_PATTERN,
+  MAX_DEVICE_TIMEOUT_MS,
+  MAX_GPIO_NUMBER,
+  MAX_RTC_SECONDS,
+  MAX_UART_DATA_LENGTH,
+  MIN_DEVICE_TIMEOUT_MS,
+} from './limits';
+
+export type KeyType = 'rsa' | 'ec';
+export type NetworkField = 'ip' | 'subnet' | 'gateway';
+
+export type Command =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'version' }
+  | { kind: 'signup'; username: string; password?: string }
+  | { kind: 'login'; username: string; password?: string }
+  | { kind: 'logout' }
+  | { kind: 'devices.register'; name: string; keyType?: KeyType; csrFile?: string; outDir: string }
+  | { kind: 'devices.list' }
+  | { kind: 'devices.show'; name: string }
+  | { kind: 'devices.unregister'; name: string }
+  | { kind: 'status'; name: string }
+  | { kind: 'restart'; name: string }
+  | { kind: 'gpio.get'; name: string; pin: number }
+  | { kind: 'gpio.set'; name: string; pin: number; value: 0 | 1 }
+  | { kind: 'rtc.get'; name: string }
+  | { kind: 'rtc.set'; name: string; epoch?: number }
+  | { kind: 'mac.get'; name: string }
+  | { kind: 'mac.set'; name: string; mac: string }
+  | { kind: 'network'; name: string; field: NetworkField }
+  | { kind: 'uart'; name: string; text: string }
+  | { kind: 'demo'; name: string; pin: number };
+
+export type CommandKind = Command['kind'];
+
+/** The arguments of one kind of command, e.g. `CommandOf<'gpio.set'>`. */
+export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
+
+/** Options that apply to every command. */
+export interface GlobalOptions {
+  url?: string;
+  ca?: string;
+  insecure: boolean;
+  json: boolean;
+  /** `?timeout=` of device operations. */
+  timeoutMs?: number;
+}
+
+export interface Invocation {
+  command: Command;
+  options: GlobalOptions;
+}
+
+export const DEFAULT_OUT_DIR = './devices';
+export const DEFAULT_DEMO_PIN = 0;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  password: { type: 'string' },
+  'key-type': { type: 'string' },
+  csr: { type: 'string' },
+  out: { type: 'string' },
+  pin: { type: 'string' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** Options only some commands take, and which. */
+const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
+  password: ['signup', 'login'],
+  'key-type': ['devices register'],
+  csr: ['devices register'],
+  out: ['devices register'],
+  pin: ['demo'],
+  timeout: ['status', 'restart', 'gpio get', 'gpio set', 'rtc get', 'rtc set', 'mac get', 'mac set', 'ip', 'subnet', 'gateway', 'uart', 'demo'],
+};
+
+const GROUPS: Record<string, readonly string[]> = {
+  devices: ['register', 'list', 'show', 'unregister'],
+  gpio: ['get', 'set'],
+  rtc: ['get', 'set'],
+  mac: ['get', 'set'],
+};
+
+/** True when argv asks for JSON output, even if the rest of it cannot be parsed. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function runParseArgs(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+type Values = ReturnType<typeof runParseArgs>['values'];
+
+export function parseCommandLine(argv: readonly string[]): Invocation {
+  let parsed: ReturnType<typeof runParseArgs>;
+  try {
+    parsed = runParseArgs(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const options: GlobalOptions = {
+    url: values.url,
+    ca: values.ca,
+    insecure: values.insecure === true,
+    json: values.json === true,
+  };
+
+  if (values.version === true) return { command: { kind: 'version' }, options };
+
+  const [first, ...rest] = positionals;
+  if (first === undefined) {
+    if (values.help === true) return { command: { kind: 'help' }, options };
+    throw new UsageError('missing command', `usage: ${CLI_NAME} COMMAND [ARGS] [OPTIONS]`);
+  }
+  if (first === 'help') {
+    const topic = rest.join(' ') || undefined;
+    if (topic !== undefined && commandHelp(topic) === undefined) throw new UsageError(`unknown command "${topic}"`);
+    return { command: { kind: 'help', topic }, options };
+  }
+
+  // Resolve the command words: `gpio set` or `status`.
+  let name = first;
+  let args = rest;
+  const group = GROUPS[first];
+  if (group) {
+    const sub = rest[0];
+    if (values.help === true && (sub === undefined || !group.includes(sub))) {
+      return { command: { kind: 'help', topic: first }, options };
+    }
+    if (sub === undefined) throw new UsageError(`"${first}" needs a subcommand: ${group.join(', ')}`, usageOf(first));
+    if (!group.includes(sub)) throw new UsageError(`unknown command "${first} ${sub}"; try: ${group.join(', ')}`, usageOf(first));
+    name = `${first} ${sub}`;
+    args = rest.slice(1);
+  } else if (!COMMANDS.some((c) => c.name === first)) {
+    throw new UsageError(`unknown command "${first}"`);
+  }
+  if (values.help === true) return { command: { kind: 'help', topic: name }, options };
+
+  for (const [option, commands] of Object.entries(COMMAND_OPTIONS)) {
+    if (values[option as OptionName] !== undefined && !commands.includes(name)) {
+      throw new UsageError(`--${option} does not apply to "${name}"`, usageOf(name));
+    }
+  }
+  if (values.timeout !== undefined) {
+    options.timeoutMs = parseInteger('--timeout', values.timeout, MIN_DEVICE_TIMEOUT_MS, MAX_DEVICE_TIMEOUT_MS, name);
+  }
+
+  const command = parseCommand(name, args, values);
+  return { command, options };
+}
+
+function parseCommand(name: string, args: readonly string[], values: Values): Command {
+  const usage = usageOf(name);
+  /** Exactly `min`..`max` positional arguments, named in the usage line. */
+  const take = (min: number, max: number = min): readonly string[] => {
+    if (args.length < min) throw new UsageError(`"${name}" needs ${describeMissing(name, args.length)}`, usage);
+    if (args.length > max) throw new UsageError(`unexpected argument "${args[max]}" for "${name}"`, usage);
+    return args;
+  };
+
+  switch (name) {
+    case 'signup':
+    case 'login': {
+      const [username] = take(1);
+      if (values.password === '') throw new UsageError('--password must not be empty', usage);
+      return { kind: name, username, password: values.password };
+    }
+    case 'logout':
+      take(0);
+      return { kind: 'logout' };
+    case 'devices register': {
+      const [device] = take(1);
+      const keyType = values['key-type'];
+      if (keyType !== undefined && keyType !== 'rsa' && keyType !== 'ec') {
+        throw new UsageError(`--key-type must be rsa or ec, got "${keyType}"`, usage);
+      }
+      if (keyType !== undefined && values.csr !== undefined) {
+        throw new UsageError('--key-type and --csr exclude each other: with a CSR the device made its own key', usage);
+      }
+      if (values.csr === '') throw new UsageError('--csr needs a file name', usage);
+      if (values.out === '') throw new UsageError('--out needs a directory', usage);
+      return {
+        kind: 'devices.register',
+        name: deviceName(device, usage),
+        keyType,
+        csrFile: values.csr,
+        outDir: values.out ?? DEFAULT_OUT_DIR,
+      };
+    }
+    case 'devices list':
+      take(0);
+      return { kind: 'devices.list' };
+    case 'devices show':
+      return { kind: 'devices.show', name: deviceName(take(1)[0], usage) };
+    case 'devices unregister':
+      return { kind: 'devices.unregister', name: deviceName(take(1)[0], usage) };
+    case 'status':
+    case 'restart':
+      return { kind: name, name: deviceName(take(1)[0], usage) };
+    case 'gpio get': {
+      const [device, pin] = take(2);
+      return { kind: 'gpio.get', name: deviceName(device, usage), pin: gpioPin(pin, usage) };
+    }
+    case 'gpio set': {
+      const [device, pin, value] = take(3);
+      if (value !== '0' && value !== '1') throw new UsageError(`GPIO value must be 0 or 1, got "${value}"`, usage);
+      return { kind: 'gpio.set', name: deviceName(device, usage), pin: gpioPin(pin, usage), value: value === '1' ? 1 : 0 };
+    }
+    case 'rtc get':
+      return { kind: 'rtc.get', name: deviceName(take(1)[0], usage) };
+    case 'rtc set': {
+      const [device, epoch] = take(1, 2);
+      return {
+        kind: 'rtc.set',
+        name: deviceName(device, usage),
+        epoch: epoch === undefined ? undefined : parseInteger('EPOCH', epoch, 0, MAX_RTC_SECONDS, name),
+      };
+    }
+    case 'mac get':
+      return { kind: 'mac.get', name: deviceName(take(1)[0], usage) };
+    case 'mac set': {
+      const [device, mac] = take(2);
+      if (!MAC_PATTERN.test(mac)) {
+        throw new UsageError(`MAC must be six hex octets like aa:bb:cc:dd:ee:ff, got "${mac}"`, usage);
+      }
+      return { kind: 'mac.set', name: deviceName(device, usage), mac: mac.toLowerCase() };
+    }
+    case 'ip':
+    case 'subnet':
+    case 'gateway':
+      return { kind: 'network', field: name, name: deviceName(take(1)[0], usage) };
+    case 'uart': {
+      const [device, text] = take(2);
+      if (text.length > MAX_UART_DATA_LENGTH) {
+        throw new UsageError(`TEXT must be at most ${MAX_UART_DATA_LENGTH} characters, got ${text.length}`, usage);
+      }
+      return { kind: 'uart', name: deviceName(device, usage), text };
+    }
+    case 'demo': {
+      const [device] = take(1);
+      const pin = values.pin === undefined ? DEFAULT_DEMO_PIN : gpioPin(values.pin, usage);
+      return { kind: 'demo', name: deviceName(device, usage), pin };
+    }
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
+}
+
+/** `NAME PIN 0|1` with 1 given → `PIN and 0|1`. */
+function describeMissing(name: string, given: number): string {
+  const spec = COMMANDS.find((c) => c.name === name);
+  const words = (spec?.args ?? '').split(' ').filter((w) => w !== '' && !w.startsWith('[') && !w.endsWith(']'));
+  const missing = words.slice(given);
+  return missing.length > 0 ? missing.join(' and ') : 'more arguments';
+}
+
+export function deviceName(value: string, usage?: string): string {
+  if (!DEVICE_NAME_PATTERN.test(value)) {
+    throw new UsageError(`invalid device name "${value}": use 1-64 letters, digits, _ and -`, usage);
+  }
+  return value;
+}
+
+function gpioPin(value: string, usage: string): number {
+  return parseInteger('PIN', value, 0, MAX_GPIO_NUMBER, usage);
+}
+
+/** A plain decimal integer in [min, max]; `what` names it in the error. */
+function parseInteger(what: string, value: string, min: number, max: number, usageOrName: string): number {
+  const usage = usageOrName.startsWith('usage:') ? usageOrName : usageOf(usageOrName);
+  const number = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(`${what} must be an integer from ${min} to ${max}, got "${value}"`, usage);
+  }
+  return number;
+}

@@ -1,0 +1,106 @@
+/**
+ * Device operations: one function per operation, each one request to the
+ * gateway, which relays it to the device and answers with the device's reply.
+ * The individual commands and `demo` both call these.
+ */
+import { CommandOf, NetworkField } from '../args';
+import { HttpMethod } from '../http-client';
+import { CommandResult, field, formatEpoch } from '../output';
+import { CommandContext, accessToken } from './context';
+
+/** `/devices/lamp/gpio/5`. */
+export function devicePath(name: string, ...rest: (string | number)[]): string {
+  return ['/devices', name, ...rest.map(String)].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
+}
+
+/** One device operation; `?timeout=` when --timeout was given. Returns the device's reply. */
+async function call(ctx: CommandContext, method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
+  const response = await ctx.http.request(method, path, {
+    body,
+    token: accessToken(ctx),
+    query: { timeout: ctx.options.timeoutMs },
+  });
+  return response.body;
+}
+
+export async function getStatus(ctx: CommandContext, name: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'GET', devicePath(name, 'status'));
+  return { json: reply, human: `${name}: ${field(reply, 'status')}` };
+}
+
+export async function restart(ctx: CommandContext, name: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'PUT', devicePath(name, 'status'), { status: 'restart' });
+  return { json: reply, human: `${name}: ${field(reply, 'status')}` };
+}
+
+export async function getGpio(ctx: CommandContext, name: string, pin: number): Promise<CommandResult> {
+  const reply = await call(ctx, 'GET', devicePath(name, 'gpio', pin));
+  return { json: reply, human: `${name}: gpio ${field(reply, 'number')} = ${field(reply, 'value')}` };
+}
+
+export async function setGpio(ctx: CommandContext, name: string, pin: number, value: 0 | 1): Promise<CommandResult> {
+  const reply = await call(ctx, 'PUT', devicePath(name, 'gpio', pin), { value });
+  return { json: reply, human: `${name}: gpio ${field(reply, 'number')} set to ${field(reply, 'value')}` };
+}
+
+export async function getRtc(ctx: CommandContext, name: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'GET', devicePath(name, 'rtc'));
+  return { json: reply, human: `${name}: rtc = ${formatEpoch(field(reply, 'value'))}` };
+}
+
+/** Sets the clock to `epoch` seconds, or to now. */
+export async function setRtc(ctx: CommandContext, name: string, epoch?: number): Promise<CommandResult> {
+  const value = epoch ?? Math.floor(ctx.now() / 1000);
+  const reply = await call(ctx, 'PUT', devicePath(name, 'rtc'), { value });
+  return { json: reply, human: `${name}: rtc set to ${formatEpoch(field(reply, 'value'))}` };
+}
+
+export async function getMac(ctx: CommandContext, name: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'GET', devicePath(name, 'mac'));
+  return { json: reply, human: `${name}: mac = ${field(reply, 'value')}` };
+}
+
+export async function setMac(ctx: CommandContext, name: string, mac: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'PUT', devicePath(name, 'mac'), { value: mac });
+  return { json: reply, human: `${name}: mac set to ${field(reply, 'value')}` };
+}
+
+/** ip, subnet or gateway. */
+export async function getNetwork(ctx: CommandContext, name: string, which: NetworkField): Promise<CommandResult> {
+  const reply = await call(ctx, 'GET', devicePath(name, which));
+  return { json: reply, human: `${name}: ${which} = ${field(reply, 'value')}` };
+}
+
+export async function writeUart(ctx: CommandContext, name: string, text: string): Promise<CommandResult> {
+  const reply = await call(ctx, 'POST', devicePath(name, 'uart'), { data: text });
+  return { json: reply, human: `${name}: uart echoed ${JSON.stringify(field(reply, 'data'))}` };
+}
+
+export type DeviceOperation = CommandOf<
+  'status' | 'restart' | 'gpio.get' | 'gpio.set' | 'rtc.get' | 'rtc.set' | 'mac.get' | 'mac.set' | 'network' | 'uart'
+>;
+
+export function runDeviceOperation(ctx: CommandContext, command: DeviceOperation): Promise<CommandResult> {
+  switch (command.kind) {
+    case 'status':
+      return getStatus(ctx, command.name);
+    case 'restart':
+      return restart(ctx, command.name);
+    case 'gpio.get':
+      return getGpio(ctx, command.name, command.pin);
+    case 'gpio.set':
+      return setGpio(ctx, command.name, command.pin, command.value);
+    case 'rtc.get':
+      return getRtc(ctx, command.name);
+    case 'rtc.set':
+      return setRtc(ctx, command.name, command.epoch);
+    case 'mac.get':
+      return getMac(ctx, command.name);
+    case 'mac.set':
+      return setMac(ctx, command.name, command.mac);
+    case 'network':
+      return getNetwork(ctx, command.name, command.field);
+    case 'uart':
+      return writeUart(ctx, command.name, command.text);
+  }
+}

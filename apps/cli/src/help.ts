@@ -1,0 +1,139 @@
+/** The command reference: one table that drives `--help`, usage errors and the README. */
+import { ExitCode } from './errors';
+import { DEFAULT_DEVICE_TIMEOUT_MS, MAX_DEVICE_TIMEOUT_MS, MIN_DEVICE_TIMEOUT_MS } from './limits';
+
+export const CLI_NAME = 'iotcloud';
+export const CLI_VERSION = '0.1.0';
+
+export interface CommandSpec {
+  /** The command words, e.g. `gpio set`. */
+  name: string;
+  /** Its arguments and own options, e.g. `NAME PIN 0|1`. */
+  args: string;
+  summary: string;
+  example: string;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'signup', args: 'USER [--password P]', summary: 'create an account', example: 'iotcloud signup alice' },
+  { name: 'login', args: 'USER [--password P]', summary: 'log in and save the access token', example: 'iotcloud login alice' },
+  { name: 'logout', args: '', summary: 'forget the saved access token', example: 'iotcloud logout' },
+  {
+    name: 'devices register',
+    args: 'NAME [--key-type rsa|ec] [--csr FILE] [--out DIR]',
+    summary: 'register a device; write its certificate, key and CA to DIR (default ./devices)',
+    example: 'iotcloud devices register lamp --out ./devices',
+  },
+  { name: 'devices list', args: '', summary: 'list your devices', example: 'iotcloud devices list' },
+  { name: 'devices show', args: 'NAME', summary: 'show one device', example: 'iotcloud devices show lamp' },
+  {
+    name: 'devices unregister',
+    args: 'NAME',
+    summary: 'unregister a device (its certificate is revoked)',
+    example: 'iotcloud devices unregister lamp',
+  },
+  { name: 'status', args: 'NAME', summary: "read the device's status", example: 'iotcloud status lamp' },
+  { name: 'restart', args: 'NAME', summary: 'restart the device', example: 'iotcloud restart lamp' },
+  { name: 'gpio get', args: 'NAME PIN', summary: 'read a GPIO pin', example: 'iotcloud gpio get lamp 5' },
+  { name: 'gpio set', args: 'NAME PIN 0|1', summary: 'drive a GPIO pin low or high', example: 'iotcloud gpio set lamp 5 1' },
+  { name: 'rtc get', args: 'NAME', summary: "read the device's clock (epoch seconds)", example: 'iotcloud rtc get lamp' },
+  {
+    name: 'rtc set',
+    args: 'NAME [EPOCH]',
+    summary: "set the device's clock (default: now)",
+    example: 'iotcloud rtc set lamp 1700000000',
+  },
+  { name: 'mac get', args: 'NAME', summary: "read the device's MAC address", example: 'iotcloud mac get lamp' },
+  {
+    name: 'mac set',
+    args: 'NAME MAC',
+    summary: "set the device's MAC address",
+    example: 'iotcloud mac set lamp 02:00:00:aa:bb:cc',
+  },
+  { name: 'ip', args: 'NAME', summary: "read the device's IPv4 address", example: 'iotcloud ip lamp' },
+  { name: 'subnet', args: 'NAME', summary: "read the device's subnet mask", example: 'iotcloud subnet lamp' },
+  { name: 'gateway', args: 'NAME', summary: "read the device's default gateway", example: 'iotcloud gateway lamp' },
+  { name: 'uart', args: 'NAME TEXT', summary: "write TEXT to the device's UART (it echoes it)", example: 'iotcloud uart lamp "hello"' },
+  {
+    name: 'demo',
+    args: 'NAME [--pin N]',
+    summary: 'walk through every device operation, timing each call',
+    example: 'iotcloud demo lamp --pin 5',
+  },
+  { name: 'help', args: '[COMMAND]', summary: 'show this help, or one command\'s', example: 'iotcloud help gpio' },
+];
+
+/** `iotcloud gpio set NAME PIN 0|1`. */
+export function usageLine(spec: CommandSpec): string {
+  return `${CLI_NAME} ${spec.name}${spec.args ? ` ${spec.args}` : ''}`;
+}
+
+/** Usage lines of the commands named `name` or starting with it (`gpio` → `gpio get`, `gpio set`). */
+export function usageOf(name: string): string {
+  return COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `))
+    .map((c) => `usage: ${usageLine(c)}`)
+    .join('\n');
+}
+
+const DEVICE_OPS = new Set(['status', 'restart', 'gpio get', 'gpio set', 'rtc get', 'rtc set', 'mac get', 'mac set', 'ip', 'subnet', 'gateway', 'uart', 'demo']);
+
+/** Help for one command (or group); undefined when there is no such command. */
+export function commandHelp(name: string): string | undefined {
+  const specs = COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `));
+  if (specs.length === 0) return undefined;
+  const lines: string[] = [];
+  for (const spec of specs) {
+    lines.push(`usage: ${usageLine(spec)}`, `  ${spec.summary}`, `  example: ${spec.example}`);
+    if (DEVICE_OPS.has(spec.name)) lines.push(`  --timeout MS   how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`);
+    lines.push('');
+  }
+  lines.push(`Global options and exit codes: ${CLI_NAME} --help`);
+  return lines.join('\n');
+}
+
+export const EXIT_CODE_HELP: readonly [number, string][] = [
+  [ExitCode.ok, 'success'],
+  [ExitCode.internal, 'unexpected or internal error'],
+  [ExitCode.usage, 'usage error: bad command, argument or flag (also input the gateway rejects, 400)'],
+  [ExitCode.auth, 'not logged in, token expired, or authentication failed (401): run iotcloud login'],
+  [ExitCode.notFound, 'not found (404), e.g. no such device'],
+  [ExitCode.conflict, 'conflict (409), e.g. username or device name already taken'],
+  [ExitCode.device, 'device problem: offline, timeout, bad reply, busy (429/502/503/504)'],
+  [ExitCode.unreachable, 'cannot reach the gateway: connection refused, DNS, TLS verification, no answer'],
+  [ExitCode.interrupted, 'interrupted at the password prompt'],
+];
+
+export function globalHelp(): string {
+  const width = 30;
+  const commands = COMMANDS.map((c) => {
+    const usage = usageLine(c).slice(CLI_NAME.length + 1);
+    return usage.length <= width ? `  ${usage.padEnd(width)}  ${c.summary}` : `  ${usage}\n  ${''.padEnd(width)}  ${c.summary}`;
+  });
+  return [
+    `${CLI_NAME} ${CLI_VERSION}: command-line client of the IoTCloud REST API`,
+    '',
+    `usage: ${CLI_NAME} COMMAND [ARGS] [OPTIONS]`,
+    '',
+    'Commands:',
+    ...commands,
+    '',
+    'Options (anywhere on the line):',
+    '  --url URL        gateway URL (env IOTCLOUD_URL; default: the URL you logged in to, else https://localhost:8443)',
+    '  --ca FILE        CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
+    '  --insecure       do not verify the gateway\'s certificate (prints a warning; for debugging only)',
+    '  --json           print exactly the JSON body on stdout (errors: {statusCode, code, message})',
+    `  --timeout MS     device operations: how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`,
+    '  --password P     signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',
+    '  -h, --help       help; `iotcloud help COMMAND` for one command',
+    '  -V, --version    print the version',
+    '',
+    'Environment:',
+    '  IOTCLOUD_URL, IOTCLOUD_CA, IOTCLOUD_PASSWORD as above;',
+    '  IOTCLOUD_CONFIG  session file (default $XDG_CONFIG_HOME/iotcloud/config.json or ~/.config/iotcloud/config.json)',
+    '',
+    'Exit codes:',
+    ...EXIT_CODE_HELP.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`),
+    '',
+    'Start with: iotcloud signup alice && iotcloud login alice && iotcloud devices register lamp',
+  ].join('\n');
+}

@@ -1,0 +1,80 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile, chmod, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { issueDeviceCertificate } from './device-certificates';
+import type { CertificateAuthority } from './pki.types';
+
+const SERVICE_VALIDITY_DAYS = 730;
+const RENEW_BEFORE_MS = 30 * 86_400_000;
+
+/** File names of a service's TLS client certificate and key in the certs directory. */
+export function serviceCertificateFiles(service: string): { cert: string; key: string } {
+  return { cert: `service_${service}_cert.pem`, key: `service_${service}_pkey.pem` };
+}
+
+/**
+ * The subject CN of a service's client certificate. It can never be a device id
+ * (32 hex) nor a broker account name, so the certificate alone logs in as
+ * nobody: services still authenticate with their own username and password.
+ */
+export function serviceCommonName(service: string): string {
+  return `svc.${service}`;
+}
+
+async function usable(certPath: string, ca: CertificateAuthority): Promise<boolean> {
+  try {
+    const cert = new X509Certificate(await readFile(certPath));
+    const caCert = new X509Certificate(ca.certificatePem);
+    return cert.verify(caCert.publicKey) && Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Gives each of our services (api-gateway, device-command) a TLS client
+ * certificate from the platform CA, because the broker's TLS listeners require
+ * one from every client. Idempotent: a valid certificate from this CA is kept.
+ */
+export async function ensureServiceCertificates(options: {
+  dir: string;
+  ca: CertificateAuthority;
+  services: readonly string[];
+  log?: (line: string) => void;
+}): Promise<void> {
+  for (const service of options.services) {
+    const files = serviceCertificateFiles(service);
+    const certPath = join(options.dir, files.cert);
+    const keyPath = join(options.dir, files.key);
+    if (await usable(certPath, options.ca)) {
+      options.log?.(`kept ${certPath}`);
+      continue;
+    }
+    const issued = await issueDeviceCertificate({
+      ca: options.ca,
+      deviceId: serviceCommonName(service),
+      keyType: 'ec',
+      validityDays: SERVICE_VALIDITY_DAYS,
+    });
+    await writeFile(`${keyPath}.tmp`, issued.privateKeyPem ?? '', { mode: 0o600 });
+    await chmod(`${keyPath}.tmp`, 0o600);
+    await rename(`${keyPath}.tmp`, keyPath);
+    await writeFile(`${certPath}.tmp`, issued.certificatePem, { mode: 0o644 });
+    await rename(`${certPath}.tmp`, certPath);
+    options.log?.(`created ${certPath} (client certificate of ${service}, CN ${serviceCommonName(service)})`);
+  }
+}
+
+/** The CA and a service's client certificate and key, read at start-up; a clear error when missing. */
+export function loadServiceTls(dir: string, service: string): { caPem: string; clientCertPem: string; clientKeyPem: string } {
+  const files = serviceCertificateFiles(service);
+  const read = (name: string): string => {
+    try {
+      return readFileSync(join(dir, name), 'utf8');
+    } catch {
+      throw new Error(`missing ${join(dir, name)}: run \`npm run certs\``);
+    }
+  };
+  return { caPem: read('rootca.pem'), clientCertPem: read(files.cert), clientKeyPem: read(files.key) };
+}
