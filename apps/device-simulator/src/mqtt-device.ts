@@ -1,0 +1,236 @@
+import { isIP } from 'node:net';
+import { IClientOptions, MqttClient, connect } from 'mqtt';
+import { DeviceApi, deviceSubscriptionTopic, parseRequestTopic, replyTopic } from '@app/device-protocol';
+import { ConnectedDevice, DeviceOptions } from './connected-device';
+import { DeviceConnectError, messageOf, socketConnectError } from './connect-errors';
+
+export interface MqttDeviceOptions extends DeviceOptions {
+  /** 4 = MQTT 3.1.1 (default), 3 = MQTT 3.1 (protocol name `MQIsdp`), as older firmware speaks. */
+  mqttVersion?: 3 | 4;
+  /** MQTT keepalive in seconds. Default 60. */
+  keepaliveSeconds?: number;
+}
+
+/** CONNACK return codes of MQTT 3.1 / 3.1.1. */
+const CONNACK_REFUSALS: Record<number, { text: string; reason: DeviceConnectError['reason'] }> = {
+  1: { text: 'unacceptable protocol version', reason: 'other' },
+  2: { text: 'identifier rejected', reason: 'other' },
+  3: { text: 'server unavailable', reason: 'other' },
+  4: { text: 'bad username or password', reason: 'bad-credentials' },
+  5: { text: 'not authorized', reason: 'not-authorized' },
+};
+
+/** mqtt.js reports a SUBACK failure (0x80) with the granted codes on `packet` (or `code` in older versions). */
+function refusedSubscription(error: unknown): boolean {
+  const { code, packet } = error as { code?: unknown; packet?: { granted?: unknown } };
+  if (typeof code === 'number' && code >= 0x80) return true;
+  return Array.isArray(packet?.granted) && packet.granted.some((granted) => typeof granted === 'number' && granted >= 0x80);
+}
+
+/** Grace period for a polite DISCONNECT before the socket is simply destroyed. */
+const END_GRACE_MS = 2000;
+
+interface Link {
+  client: MqttClient;
+  /** closeTransport() ended it: its close is not a lost connection. */
+  closedByUs: boolean;
+  lastError?: Error;
+}
+
+/**
+ * A simulated FT900 board speaking MQTT over TLS, like the real firmware:
+ * client id = device id, clean session, subscribes `{deviceId}/#` at QoS 1,
+ * answers on `server/{deviceId}/{api}` at QoS 1 without retain, one request at
+ * a time and in order.
+ *
+ * ```ts
+ * const dev = new MqttDevice({ deviceId, certificatePem, privateKeyPem, caPem, host: 'localhost', port: 8883 });
+ * await dev.start();
+ * ```
+ */
+export class MqttDevice extends ConnectedDevice {
+  readonly url: string;
+  private readonly mqttVersion: 3 | 4;
+  private readonly keepaliveSeconds: number;
+  private link?: Link;
+
+  constructor(options: MqttDeviceOptions) {
+    super(options);
+    this.mqttVersion = options.mqttVersion ?? 4;
+    if (this.mqttVersion !== 3 && this.mqttVersion !== 4) {
+      throw new RangeError(`mqttVersion must be 3 (MQTT 3.1) or 4 (MQTT 3.1.1), got ${String(options.mqttVersion)}`);
+    }
+    this.keepaliveSeconds = options.keepaliveSeconds ?? 60;
+    this.url = `mqtts://${options.host}:${options.port}`;
+  }
+
+  /** The options handed to mqtt.js (exposed for tests). */
+  clientOptions(): IClientOptions {
+    const { host, port, certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
+    const options: IClientOptions = {
+      protocol: 'mqtts',
+      host,
+      port,
+      cert: certificatePem,
+      key: privateKeyPem,
+      ca: caPem,
+      rejectUnauthorized: insecure !== true,
+      clientId: this.deviceId,
+      clean: true,
+      protocolVersion: this.mqttVersion,
+      protocolId: this.mqttVersion === 3 ? 'MQIsdp' : 'MQTT',
+      keepalive: this.keepaliveSeconds,
+      connectTimeout: this.connectTimeoutMs,
+      // Reconnection is ours: a first failure must reject start(), later ones back off.
+      reconnectPeriod: 0,
+      resubscribe: false,
+    };
+    if (isIP(host) === 0) options.servername = host;
+    if (username !== undefined) options.username = username;
+    if (password !== undefined) options.password = password;
+    return options;
+  }
+
+  protected openTransport(): Promise<void> {
+    const topic = deviceSubscriptionTopic(this.deviceId);
+    return new Promise<void>((resolve, reject) => {
+      let client: MqttClient;
+      try {
+        client = connect(this.clientOptions());
+      } catch (error) {
+        reject(this.connectError(error));
+        return;
+      }
+      // Small request, small PUBACK, small reply: without TCP_NODELAY, Nagle and
+      // delayed ACKs add ~40 ms to every reply.
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
+      const link: Link = { client, closedByUs: false };
+      this.link = link;
+      let settled = false;
+      const fail = (error: DeviceConnectError): void => {
+        if (settled) return;
+        settled = true;
+        link.closedByUs = true;
+        if (this.link === link) this.link = undefined;
+        client.end(true);
+        reject(error);
+      };
+
+      client.on('error', (error) => {
+        link.lastError = error;
+        if (!settled) fail(this.connectError(error));
+      });
+      client.on('close', () => {
+        if (!settled) {
+          const why = link.lastError ? messageOf(link.lastError) : 'no CONNACK';
+          const closed = link.closedByUs
+            ? new DeviceConnectError(`${this.url}: connection closed while connecting`, 'stopped')
+            : (socketConnectError(this.url, link.lastError) ??
+              new DeviceConnectError(
+                `${this.url}: the broker closed the connection before accepting it (${why}); it may have rejected the client certificate or client id`,
+                'closed',
+                link.lastError,
+              ));
+          fail(closed);
+          return;
+        }
+        if (link.closedByUs || this.link !== link) return;
+        this.link = undefined;
+        this.transportLost(link.lastError);
+      });
+      client.on('message', (messageTopic, payload) => {
+        if (this.link !== link) return;
+        const address = parseRequestTopic(messageTopic);
+        // Our own replies (server/...) and unknown apis are not requests: ignore them.
+        if (!address || address.deviceId !== this.deviceId) return;
+        this.receive(address.api, payload);
+      });
+      client.once('connect', () => {
+        client.subscribe(topic, { qos: 1 }, (error) => {
+          if (settled) return;
+          if (error) {
+            fail(
+              refusedSubscription(error)
+                ? new DeviceConnectError(
+                    `${this.url}: subscription to ${topic} refused by the broker (SUBACK 0x80): not authorized to read it`,
+                    'not-authorized',
+                    error,
+                  )
+                : this.connectError(error),
+            );
+            return;
+          }
+          settled = true;
+          resolve();
+        });
+      });
+    });
+  }
+
+  protected async closeTransport(): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    if (!link) return;
+    link.closedByUs = true;
+    const { client } = link;
+    await new Promise<void>((resolve) => {
+      if (!client.connected) {
+        client.end(true, {}, () => resolve());
+        return;
+      }
+      const timer = setTimeout(() => {
+        client.stream?.destroy();
+        resolve();
+      }, END_GRACE_MS);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  protected sendReply(api: DeviceApi, body: Buffer): Promise<void> {
+    const link = this.link;
+    if (!link || !link.client.connected) return Promise.reject(new Error('not connected'));
+    const { client } = link;
+    return new Promise<void>((resolve, reject) => {
+      const onClose = (): void => reject(new Error('connection closed before the PUBACK'));
+      client.once('close', onClose);
+      client.publish(replyTopic(this.deviceId, api), body, { qos: 1, retain: false }, (error) => {
+        client.removeListener('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+
+  private connectError(error: unknown): DeviceConnectError {
+    if (error instanceof DeviceConnectError) return error;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'number' && CONNACK_REFUSALS[code]) {
+      const refusal = CONNACK_REFUSALS[code];
+      const certificateLogin = this.options.username === undefined;
+      let hint = '';
+      let reason = refusal.reason;
+      if (code === 5) {
+        hint = certificateLogin
+          ? '; the broker did not accept the certificate login (is the device registered and allowed on the broker?)'
+          : '; the broker did not accept this username';
+      } else if (code === 4 && certificateLogin) {
+        // No username was sent: the broker did not take the identity from the certificate.
+        reason = 'not-authorized';
+        hint = `; no username was sent, so the broker did not log the device in by its certificate (certificate login not enabled, or no broker user ${this.deviceId})`;
+      }
+      return new DeviceConnectError(
+        `${this.url}: connection refused: ${refusal.text} (CONNACK return code ${code})${hint}`,
+        reason,
+        error,
+      );
+    }
+    const message = messageOf(error);
+    if (message === 'connack timeout') {
+      return new DeviceConnectError(`${this.url}: no CONNACK within ${this.connectTimeoutMs} ms`, 'timeout', error);
+    }
+    return socketConnectError(this.url, error) ?? new DeviceConnectError(`${this.url}: ${message}`, 'other', error);
+  }
+}
