@@ -10,7 +10,13 @@ import { SignUpHttpController } from './commands/sign-up/sign-up.http.controller
 import { UserMongoRepository } from './database/user.mongo-repository';
 import { USER_REPOSITORY } from './database/user.repository.port';
 import { User, UserSchema } from './database/user.schema';
+import { IssueLegacySecretHandler } from './commands/issue-legacy-secret/issue-legacy-secret.handler';
+import { RotateLegacySecretHandler } from './commands/rotate-legacy-secret/rotate-legacy-secret.handler';
+import { RotateLegacySecretHttpController } from './commands/rotate-legacy-secret/rotate-legacy-secret.http.controller';
+import { CredentialsVerifier } from './domain/credentials-verifier';
+import { LegacySecrets } from './domain/legacy-secret';
 import { LoginThrottle } from './domain/login-throttle';
+import { AuthenticateLegacySecretHandler } from './queries/authenticate-legacy-secret/authenticate-legacy-secret.handler';
 import { Argon2PasswordHasher, PASSWORD_HASHER } from './domain/password-hasher';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
@@ -26,10 +32,19 @@ import { JwtAuthGuard } from './jwt-auth.guard';
       }),
     }),
   ],
-  controllers: [SignUpHttpController, LogInHttpController],
+  controllers: [SignUpHttpController, LogInHttpController, RotateLegacySecretHttpController],
   providers: [
     SignUpHandler,
     LogInHandler,
+    IssueLegacySecretHandler,
+    RotateLegacySecretHandler,
+    AuthenticateLegacySecretHandler,
+    CredentialsVerifier,
+    {
+      provide: LegacySecrets,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<GatewayConfig, true>) => new LegacySecrets(config.get('LEGACY_SECRET_KEY', { infer: true })),
+    },
     JwtAuthGuard,
     { provide: USER_REPOSITORY, useClass: UserMongoRepository },
     { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },

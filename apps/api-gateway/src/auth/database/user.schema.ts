@@ -9,6 +9,9 @@ export class User {
   @Prop({ required: true })
   passwordHash: string;
 
+  @Prop({ required: true, default: 1 })
+  legacySecretVersion: number;
+
   createdAt: Date;
 }
 

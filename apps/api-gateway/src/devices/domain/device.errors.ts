@@ -15,3 +15,11 @@ export class DeviceNotFoundError extends DomainError {
     super(`No device named "${name}"`);
   }
 }
+
+export class InvalidDeviceNameError extends DomainError {
+  readonly code = 'INVALID_DEVICE_NAME';
+  readonly kind = 'invalid' as const;
+  constructor() {
+    super('name must be 1-64 characters of letters, digits, _ and -');
+  }
+}

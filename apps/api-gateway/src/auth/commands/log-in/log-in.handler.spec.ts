@@ -1,22 +1,24 @@
 import { JwtService } from '@nestjs/jwt';
 import { UserRecord, UserRepository } from '../../database/user.repository.port';
 import { PasswordHasher } from '../../domain/password-hasher';
+import { CredentialsVerifier } from '../../domain/credentials-verifier';
 import { LoginThrottle } from '../../domain/login-throttle';
 import { InvalidCredentialsError } from '../../domain/user.errors';
 import { LogInCommand } from './log-in.command';
 import { LogInHandler } from './log-in.handler';
 
 describe('LogInHandler', () => {
-  const alice: UserRecord = { id: 'u1', username: 'alice', passwordHash: 'hash-of-right' };
+  const alice: UserRecord = { id: 'u1', username: 'alice', passwordHash: 'hash-of-right', legacySecretVersion: 1 };
   const users: UserRepository = {
     create: jest.fn(),
     findByUsername: jest.fn(async (name: string) => (name === 'alice' ? alice : null)),
+    rotateLegacySecret: jest.fn(),
   };
   const verify = jest.fn(async (hash: string, password: string) => hash === 'hash-of-right' && password === 'right');
   const hasher: PasswordHasher = { hash: jest.fn(), verify };
   const jwt = new JwtService({ secret: 'x'.repeat(32), signOptions: { expiresIn: 600 } });
   const throttle = new LoginThrottle({ perUsername: 100, perAddress: 100, windowMs: 60_000 });
-  const handler = new LogInHandler(users, hasher, jwt, throttle);
+  const handler = new LogInHandler(new CredentialsVerifier(users, hasher, throttle), jwt);
 
   beforeEach(() => verify.mockClear());
 

@@ -2,6 +2,13 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
 import { PASSWORD_HASHER, PasswordHasher } from '../../domain/password-hasher';
+import {
+  InvalidUsernameError,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USERNAME_PATTERN,
+  WeakPasswordError,
+} from '../../domain/user.errors';
 import { SignUpCommand } from './sign-up.command';
 
 @CommandHandler(SignUpCommand)
@@ -12,6 +19,8 @@ export class SignUpHandler implements ICommandHandler<SignUpCommand> {
   ) {}
 
   async execute({ username, password }: SignUpCommand): Promise<{ userId: string }> {
+    if (!USERNAME_PATTERN.test(username)) throw new InvalidUsernameError();
+    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) throw new WeakPasswordError();
     const passwordHash = await this.hasher.hash(password);
     // Uniqueness is the index's job: checking first would race with concurrent sign-ups.
     const user = await this.users.create({ username, passwordHash });

@@ -1,14 +1,15 @@
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_PATTERN } from '../../domain/user.errors';
 
 export class SignUpRequestDto {
   /** 3-64 characters: letters, digits, `.`, `_`, `-`, `@`. */
   @IsString()
-  @Matches(/^[A-Za-z0-9._@-]{3,64}$/, { message: 'username must be 3-64 characters of letters, digits, . _ - @' })
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-64 characters of letters, digits, . _ - @' })
   username: string;
 
   /** 8-256 characters. */
   @IsString()
-  @MinLength(8)
-  @MaxLength(256)
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
   password: string;
 }

@@ -7,7 +7,8 @@ import { GatewayConfig } from '../../../config/gateway.config';
 import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
-import { DeviceNameTakenError } from '../../domain/device.errors';
+import { DEVICE_NAME_PATTERN } from '../../domain/device';
+import { DeviceNameTakenError, InvalidDeviceNameError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
 @CommandHandler(RegisterDeviceCommand)
@@ -23,6 +24,8 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   }
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    // Every edge validates too; this holds for all of them (REST, legacy routes).
+    if (!DEVICE_NAME_PATTERN.test(command.name)) throw new InvalidDeviceNameError();
     // Fast path only: the unique index still decides when two registrations race.
     if (await this.devices.findActiveByName(command.ownerId, command.name)) {
       throw new DeviceNameTakenError(command.name);

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { USER_REPOSITORY, UserRecord, UserRepository } from '../database/user.repository.port';
+import { LoginThrottle } from './login-throttle';
+import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
+
+export type CredentialsCheck =
+  | { outcome: 'ok'; user: UserRecord }
+  | { outcome: 'unknown_user' }
+  | { outcome: 'wrong_password' };
+
+/**
+ * A well-formed argon2id hash of a random password: verifying against it for an
+ * unknown user costs what a real verification costs, so timing does not tell
+ * which usernames exist.
+ */
+const DUMMY_HASH =
+  '$argon2id$v=19$m=65536,p=4,t=3$+LE+1h51GO6xSM/WlB+zJw$eToPRF8tA6N18o7ARS/r4lnkv67gHDywv3+NXa74niQ';
+
+/**
+ * The one place that checks a username and password, for every way of logging
+ * in (the JWT login and the legacy secret login), with failed attempts
+ * rate-limited per username and per client address.
+ */
+@Injectable()
+export class CredentialsVerifier {
+  constructor(
+    @Inject(USER_REPOSITORY) private readonly users: UserRepository,
+    @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /** Throws TooManyLoginAttemptsError when over the limit; otherwise says what it found. */
+  async check(username: string, password: string, clientAddress: string): Promise<CredentialsCheck> {
+    this.throttle.check(username, clientAddress);
+    const user = await this.users.findByUsername(username);
+    const valid = await this.hasher.verify(user?.passwordHash ?? DUMMY_HASH, password);
+    if (user && valid) {
+      this.throttle.recordSuccess(username);
+      return { outcome: 'ok', user };
+    }
+    this.throttle.recordFailure(username, clientAddress);
+    return { outcome: user ? 'wrong_password' : 'unknown_user' };
+  }
+}
