@@ -14,7 +14,8 @@ MQTT_PORT="${MQTT_PORT:-8883}"
 MANAGEMENT_PORT="${BROKER_MANAGEMENT_PORT:-15671}"
 DIST_PORT="${BROKER_DIST_PORT:-25671}"
 CERTS_DIR="$ROOT/${CERTS_DIR:-certs}"
-BROKER_DIR="$LOCAL_DIR/rabbitmq"
+# A second, independent node (e.g. for benchmarks) only needs its own BROKER_DATA_DIR, name and ports.
+BROKER_DIR="${BROKER_DATA_DIR:-$LOCAL_DIR/rabbitmq}"
 TLS_DIR="$BROKER_DIR/tls"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"

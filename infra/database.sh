@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 load_env
 
 PORT="${LOCAL_DB_PORT:-27018}"
-DB_DIR="$LOCAL_DIR/database"
+DB_DIR="${DB_DATA_DIR:-$LOCAL_DIR/database}"
 PID_FILE="$DB_DIR/server.pid"
 FERRETDB_VERSION=v1.24.2
 

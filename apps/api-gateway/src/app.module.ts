@@ -9,6 +9,7 @@ import { GatewayConfig } from './config/gateway.config';
 import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
+import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
 
 @Module({
@@ -28,6 +29,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
     DeviceControlModule,
     HealthModule,
     BrokerAuthModule,
+    LegacyModule,
   ],
 })
 export class AppModule {}

@@ -6,7 +6,7 @@ import {
   deviceCommandQueue,
   rmqTransportOptions,
 } from '@app/common';
-import { readFileSync } from 'node:fs';
+import { loadServiceTls } from '@app/pki';
 import * as path from 'node:path';
 import { DeviceCommandConfig } from './config/device-command.config';
 
@@ -16,7 +16,7 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
     port: config.get('AMQP_PORT', { infer: true }),
     username: config.get('DEVICE_COMMAND_AMQP_USER', { infer: true }),
     password: config.get('DEVICE_COMMAND_AMQP_PASSWORD', { infer: true }),
-    caPem: readFileSync(path.resolve(config.get('CERTS_DIR', { infer: true }), 'rootca.pem'), 'utf8'),
+    ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
   };
 }
 

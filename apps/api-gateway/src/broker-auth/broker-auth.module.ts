@@ -30,8 +30,11 @@ import { AuthorizeBrokerAccessHandler } from './queries/authorize-broker-access/
     {
       provide: REVOCATION_SWEEP_DELAYS,
       inject: [ConfigService],
-      // Now, and once the broker's cached "allow" has surely expired.
-      useFactory: (config: ConfigService<GatewayConfig, true>) => [0, config.get('BROKER_AUTH_CACHE_TTL_MS', { infer: true }) + 1000],
+      // Every second for 4 s (the management API lists a new connection up to a statistics
+      // interval, 1 s, late), and once the broker's cached "allow" has surely expired.
+      useFactory: (config: ConfigService<GatewayConfig, true>) => [
+        ...new Set([0, 1000, 2000, 3000, 4000, config.get('BROKER_AUTH_CACHE_TTL_MS', { infer: true }) + 1000]),
+      ],
     },
   ],
 })

@@ -37,6 +37,10 @@ export class GatewayConfig {
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
   JWT_SECRET: string;
 
+  /** Server-side key the legacy (libpyiotcloud) secrets are derived from; changing it rotates them all. */
+  @IsString() @MinLength(32, { message: 'LEGACY_SECRET_KEY must be at least 32 characters (run `npm run setup` to generate one)' })
+  LEGACY_SECRET_KEY: string;
+
   @IsInt() @Min(60) @Max(7 * 24 * 3600)
   JWT_EXPIRES_IN_SECONDS: number = 3600;
 

@@ -32,6 +32,6 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     brokerEndpointsProvider,
     { provide: DEVICE_REPOSITORY, useClass: DeviceMongoRepository },
   ],
-  exports: [DEVICE_REPOSITORY],
+  exports: [DEVICE_REPOSITORY, certificateAuthorityProvider],
 })
 export class DevicesModule {}

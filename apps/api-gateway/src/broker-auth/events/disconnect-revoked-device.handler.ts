@@ -6,9 +6,10 @@ import { BrokerConnections } from '../broker-connections';
 export const REVOCATION_SWEEP_DELAYS = Symbol('REVOCATION_SWEEP_DELAYS');
 
 /**
- * Cuts a revoked device off at the broker: closes its live connections now, and
- * once more after the broker's auth cache has expired, in case it reconnected
- * in between on a cached "allow". From then on the platform refuses it.
+ * Cuts a revoked device off at the broker: closes its live connections now and
+ * in a few sweeps after (the management API lists connections a statistics
+ * interval late, and the device may reconnect on a cached "allow" until the
+ * broker's auth cache expires). From then on the platform refuses it.
  */
 @EventsHandler(DeviceUnregisteredEvent)
 export class DisconnectRevokedDeviceHandler implements IEventHandler<DeviceUnregisteredEvent> {
