@@ -53,11 +53,11 @@ else
     AMQP (TLS)   amqps://${PUBLIC_HOST:-localhost}:${AMQP_PORT:-5671}
     CA           ${CERTS_DIR:-certs}/rootca.pem   (e.g. curl --cacert ${CERTS_DIR:-certs}/rootca.pem $base/health)
 
-  Demo: user "${DEMO_USER:-demo}" (password: DEMO_PASSWORD in .env) owns "demo-lamp", a simulated board now online.
-    1. In Swagger UI, POST /auth/login with {"username":"${DEMO_USER:-demo}","password":"<DEMO_PASSWORD>"},
+  Demo: user "${DEMO_USER:-demo}" (password ${DEMO_PASSWORD}, from .env) owns "demo-lamp", a simulated board now online.
+    1. In Swagger UI, POST /auth/login with {"username":"${DEMO_USER:-demo}","password":"${DEMO_PASSWORD}"},
        then press Authorize and paste the accessToken.
     2. PUT /devices/demo-lamp/gpio/3 with {"value":1}, then GET /devices/demo-lamp/gpio/3.
-    Or from the shell: npm run cli -- login ${DEMO_USER:-demo} && npm run cli -- gpio set demo-lamp 3 1
+    Or from the shell: npm run cli -- login ${DEMO_USER:-demo} && npm run cli -- demo demo-lamp
   Press Ctrl-C to stop.
 
 MSG
