@@ -1,9 +1,11 @@
 import { Transform } from 'class-transformer';
-import { DEFAULT_DEVICE_COMMAND_SHARDS } from '@app/common';
+import { BrokerClientConfig } from '@app/common';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
+/** Reads the raw env string: implicit conversion alone would turn "false" into true. */
 const toBoolean = (fallback: boolean) =>
-  Transform(({ value }) => {
+  Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+    const value = obj[key];
     if (value === undefined || value === '') return fallback;
     if (typeof value === 'boolean') return value;
     if (/^(true|1|yes)$/i.test(String(value))) return true;
@@ -15,17 +17,13 @@ const toBoolean = (fallback: boolean) =>
  * The api-gateway's configuration, read from the environment (and .env) and
  * validated at start-up. Defaults match the local stack of `npm start`.
  */
-// Explicit field types: class-transformer converts env strings by the emitted design types.
-export class GatewayConfig {
+export class GatewayConfig extends BrokerClientConfig {
   @IsInt() @Min(1) @Max(65535)
   PORT: number = 8443;
 
   /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
   @toBoolean(true) @IsBoolean()
   HTTPS: boolean = true;
-
-  @IsString() @IsNotEmpty()
-  CERTS_DIR: string = 'certs';
 
   /** Host name devices use to reach the broker; returned by POST /devices. */
   @IsString() @IsNotEmpty()
@@ -57,12 +55,6 @@ export class GatewayConfig {
   @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
 
-  @IsString() @IsNotEmpty()
-  AMQP_HOST: string = 'localhost';
-
-  @IsInt() @Min(1) @Max(65535)
-  AMQP_PORT: number = 5671;
-
   @IsInt() @Min(1) @Max(65535)
   MQTT_PORT: number = 8883;
 
@@ -71,10 +63,6 @@ export class GatewayConfig {
 
   @IsString() @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
   GATEWAY_AMQP_PASSWORD: string;
-
-  /** Shard queues of device-command; must equal device-command's DEVICE_COMMAND_SHARDS. */
-  @IsInt() @Min(1) @Max(256)
-  DEVICE_COMMAND_SHARDS: number = DEFAULT_DEVICE_COMMAND_SHARDS;
 
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
   @IsInt() @Min(0) @Max(65535)
@@ -100,7 +88,4 @@ export class GatewayConfig {
   /** Largest accepted request body (body-parser syntax). */
   @IsString() @Matches(/^\d+(b|kb|mb)$/i)
   BODY_LIMIT: string = '64kb';
-
-  @IsOptional() @IsString()
-  LOG_LEVEL?: string;
 }

@@ -1,0 +1,26 @@
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
+
+/**
+ * Settings every app that talks to the broker shares; each app's config class
+ * extends it. Explicit field types: class-transformer converts env strings by
+ * the emitted design types.
+ */
+export class BrokerClientConfig {
+  /** Where rootca.pem and the services' client certificates live. */
+  @IsString() @IsNotEmpty()
+  CERTS_DIR: string = 'certs';
+
+  @IsString() @IsNotEmpty()
+  AMQP_HOST: string = 'localhost';
+
+  @IsInt() @Min(1) @Max(65535)
+  AMQP_PORT: number = 5671;
+
+  /** Shard queues of device requests; api-gateway and device-command must agree. */
+  @IsInt() @Min(1) @Max(256)
+  DEVICE_COMMAND_SHARDS: number = DEFAULT_DEVICE_COMMAND_SHARDS;
+
+  @IsOptional() @IsString()
+  LOG_LEVEL?: string;
+}
