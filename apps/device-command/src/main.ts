@@ -1,9 +1,18 @@
 import { Logger } from '@nestjs/common';
+import { logLevels } from '@app/common';
 import { startDeviceCommand } from './start-device-command';
 
-startDeviceCommand()
-  .then(() => Logger.log('device-command is consuming its shard queues over AMQPS', 'Bootstrap'))
-  .catch((error: unknown) => {
-    Logger.error(error instanceof Error ? error.message : String(error), 'Bootstrap');
-    process.exit(1);
-  });
+async function bootstrap(): Promise<void> {
+  try {
+    process.loadEnvFile('.env'); // for LOG_LEVEL, before the app module exists; the environment wins
+  } catch {
+    // no .env: the environment alone configures the service
+  }
+  await startDeviceCommand({ logger: logLevels() });
+  Logger.log('device-command is consuming its shard queues over AMQPS', 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  Logger.error(error instanceof Error ? error.message : String(error), 'Bootstrap');
+  process.exit(1);
+});

@@ -9,6 +9,7 @@ export * from './errors/http-exception.filter';
 export * from './errors/validation';
 export * from './config/validate-config';
 export * from './config/broker-client.config';
+export * from './config/log-levels';
 export * from './errors/rpc-exception.filter';
 export * from './messaging/device-command.contract';
 export * from './messaging/device-command.errors';
