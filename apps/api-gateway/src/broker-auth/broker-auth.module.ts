@@ -31,10 +31,13 @@ import { AuthorizeBrokerAccessHandler } from './queries/authorize-broker-access/
       provide: REVOCATION_SWEEP_DELAYS,
       inject: [ConfigService],
       // Every second for 4 s (the management API lists a new connection up to a statistics
-      // interval, 1 s, late), and once the broker's cached "allow" has surely expired.
-      useFactory: (config: ConfigService<GatewayConfig, true>) => [
-        ...new Set([0, 1000, 2000, 3000, 4000, config.get('BROKER_AUTH_CACHE_TTL_MS', { infer: true }) + 1000]),
-      ],
+      // interval, 1 s, late), then once the broker's cached "allow" has surely expired, and once
+      // more after another gateway replica's device cache has too.
+      useFactory: (config: ConfigService<GatewayConfig, true>) => {
+        const brokerCache = config.get('BROKER_AUTH_CACHE_TTL_MS', { infer: true });
+        const deviceCache = config.get('DEVICE_CACHE_TTL_MS', { infer: true });
+        return [...new Set([0, 1000, 2000, 3000, 4000, brokerCache + 1000, brokerCache + deviceCache + 1000])];
+      },
     },
   ],
 })

@@ -71,6 +71,10 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsString() @IsNotEmpty()
   BROKER_AUTH_HOST: string = '127.0.0.1';
 
+  /** How long device lookups stay cached in memory (revocations by this process apply at once). */
+  @IsInt() @Min(0) @Max(60000)
+  DEVICE_CACHE_TTL_MS: number = 5000;
+
   /** The broker's answer cache (must match the broker's auth_cache.cache_ttl). */
   @IsInt() @Min(0) @Max(600000)
   BROKER_AUTH_CACHE_TTL_MS: number = 2000;

@@ -6,6 +6,9 @@ import { RegisterDeviceHandler } from './commands/register-device/register-devic
 import { RegisterDeviceHttpController } from './commands/register-device/register-device.http.controller';
 import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
 import { UnregisterDeviceHttpController } from './commands/unregister-device/unregister-device.http.controller';
+import { ConfigService } from '@nestjs/config';
+import { GatewayConfig } from '../config/gateway.config';
+import { CachedDeviceRepository } from './database/device.cached-repository';
 import { DeviceMongoRepository } from './database/device.mongo-repository';
 import { DEVICE_REPOSITORY } from './database/device.repository.port';
 import { Device, DeviceSchema } from './database/device.schema';
@@ -30,7 +33,13 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     GetDeviceHandler,
     certificateAuthorityProvider,
     brokerEndpointsProvider,
-    { provide: DEVICE_REPOSITORY, useClass: DeviceMongoRepository },
+    DeviceMongoRepository,
+    {
+      provide: DEVICE_REPOSITORY,
+      inject: [DeviceMongoRepository, ConfigService],
+      useFactory: (mongo: DeviceMongoRepository, config: ConfigService<GatewayConfig, true>) =>
+        new CachedDeviceRepository(mongo, config.get('DEVICE_CACHE_TTL_MS', { infer: true })),
+    },
   ],
   exports: [DEVICE_REPOSITORY, certificateAuthorityProvider],
 })

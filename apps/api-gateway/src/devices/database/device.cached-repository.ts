@@ -1,0 +1,76 @@
+import { DeviceRecord } from '../domain/device';
+import { DeviceRepository, NewDevice } from './device.repository.port';
+
+interface Entry {
+  value: DeviceRecord | null;
+  expiresAt: number;
+}
+
+/**
+ * Keeps device lookups off the database on the hot path: every device call
+ * resolves a name, and the broker asks about a device id on every login and
+ * permission check. Lookups (found or not) are cached for `ttlMs`; this
+ * process's own writes (register, revoke) drop the affected entries at once,
+ * so a revoked device is refused here immediately. Another gateway replica
+ * may see a revocation up to `ttlMs` late.
+ */
+export class CachedDeviceRepository implements DeviceRepository {
+  private readonly byName = new Map<string, Entry>();
+  private readonly byId = new Map<string, Entry>();
+
+  constructor(
+    private readonly inner: DeviceRepository,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(device: NewDevice): Promise<DeviceRecord> {
+    this.forget(device.ownerId, device.name, device.deviceId);
+    const created = await this.inner.create(device);
+    this.forget(device.ownerId, device.name, device.deviceId);
+    return created;
+  }
+
+  findActiveByName(ownerId: string, name: string): Promise<DeviceRecord | null> {
+    return this.cached(this.byName, nameKey(ownerId, name), () => this.inner.findActiveByName(ownerId, name));
+  }
+
+  findActiveById(deviceId: string): Promise<DeviceRecord | null> {
+    return this.cached(this.byId, deviceId, () => this.inner.findActiveById(deviceId));
+  }
+
+  listActive(ownerId: string): Promise<DeviceRecord[]> {
+    return this.inner.listActive(ownerId);
+  }
+
+  async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {
+    const cached = this.byName.get(nameKey(ownerId, name))?.value;
+    if (cached) this.forget(ownerId, name, cached.deviceId);
+    const revoked = await this.inner.revokeByName(ownerId, name, at);
+    this.forget(ownerId, name, revoked?.deviceId);
+    return revoked;
+  }
+
+  private async cached(
+    map: Map<string, Entry>,
+    key: string,
+    load: () => Promise<DeviceRecord | null>,
+  ): Promise<DeviceRecord | null> {
+    const hit = map.get(key);
+    if (hit && hit.expiresAt > this.now()) return hit.value;
+    const value = await load();
+    if (map.size >= this.maxEntries) map.delete(map.keys().next().value as string); // oldest first
+    map.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    return value;
+  }
+
+  private forget(ownerId: string, name: string, deviceId?: string): void {
+    this.byName.delete(nameKey(ownerId, name));
+    if (deviceId) this.byId.delete(deviceId);
+  }
+}
+
+function nameKey(ownerId: string, name: string): string {
+  return `${ownerId}\u0000${name}`;
+}
