@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
@@ -26,7 +27,9 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) => ({
-        secret: config.get('JWT_SECRET', { infer: true }),
+        // A KeyObject, not the string: given a string, jsonwebtoken first tries (and fails) to
+        // parse it as a public key on every verify, ~0.7-2.7 ms of CPU, vs ~10 µs.
+        secret: createSecretKey(config.get('JWT_SECRET', { infer: true }), 'utf8'),
         signOptions: { expiresIn: config.get('JWT_EXPIRES_IN_SECONDS', { infer: true }), algorithm: 'HS256' },
         verifyOptions: { algorithms: ['HS256'] },
       }),
