@@ -1,0 +1,27 @@
+/**
+ * How many device records the gateway's database holds. Reported with every
+ * scenario because, on the local FerretDB/SQLite database, every device
+ * lookup scans the whole collection (revoked records included): the numbers
+ * depend on it. See docs/performance.md.
+ */
+import mongoose from 'mongoose';
+
+/** The database the gateway uses: MONGODB_URI, else the local one on LOCAL_DB_PORT (as infra/database.sh says). */
+export function gatewayDatabaseUri(): string {
+  return process.env.MONGODB_URI || `mongodb://127.0.0.1:${process.env.LOCAL_DB_PORT ?? '27018'}/iotcloud`;
+}
+
+/** Total device records (active and revoked); undefined when the database cannot be reached. */
+export async function countDeviceRecords(uri = gatewayDatabaseUri()): Promise<number | undefined> {
+  let connection: mongoose.Connection | undefined;
+  try {
+    connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3000 }).asPromise();
+    const db = connection.db;
+    if (!db) return undefined;
+    return await db.collection('devices').estimatedDocumentCount();
+  } catch {
+    return undefined;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}

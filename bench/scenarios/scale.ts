@@ -1,0 +1,107 @@
+/**
+ * scale: connect N simulated devices (MQTT over TLS, each with its own
+ * certificate) from one simulator process, then invoke `GET
+ * /devices/:name/status` on every one of them with bounded concurrency.
+ * Reports the connect time, how many answered, and the peak memory of the
+ * gateway, device-command, the simulator and the broker.
+ */
+import { performance } from 'node:perf_hooks';
+import { ErrorCounter, HttpsClient, forEachBounded, summarize } from '../http';
+import { ProcessMonitor, usageMetrics } from '../procfs';
+import { ProgressCounter, progress } from '../progress';
+import { timedGet } from './device-call';
+import type { Scenario } from './types';
+
+export const scaleScenario: Scenario = {
+  name: 'scale',
+  summary: 'N TLS MQTT devices connected at once, one command to each: connect time, answers, peak memory',
+  flags: [
+    { name: 'devices', description: 'simulated devices (N)', default: 10000, smoke: 20, min: 1, integer: true },
+    { name: 'concurrency', description: 'commands in flight at once', default: 200, smoke: 10, min: 1, integer: true },
+    { name: 'connect-concurrency', description: 'devices connecting at once', default: 200, smoke: 10, min: 1, integer: true },
+    { name: 'connect-timeout', description: 'seconds allowed for the whole connect phase', default: 1800, smoke: 120, min: 1, integer: false },
+    { name: 'timeout-ms', description: 'device timeout of each command (?timeout=)', default: 10000, smoke: 5000, min: 100, max: 30000, integer: true },
+  ],
+
+  async run(context, sizes) {
+    const count = sizes.devices;
+    const timeoutMs = sizes['timeout-ms'];
+    await context.pool.ensure(count, context.signal);
+    const names = context.pool.names(count);
+
+    const monitor = new ProcessMonitor();
+    monitor.add('gateway', context.stack.pids.gateway);
+    monitor.add('deviceCommand', context.stack.pids.deviceCommand);
+    monitor.add('broker', context.stack.pids.broker);
+    monitor.add('database', context.stack.pids.database);
+    monitor.start();
+    const client = new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: sizes.concurrency });
+    let stopFleet: (() => Promise<void>) | undefined;
+    try {
+      progress(`scale: connecting ${count} devices (${sizes['connect-concurrency']} at a time)`);
+      const { fleet, ready } = await context.startFleet(count, {
+        concurrency: sizes['connect-concurrency'],
+        readyTimeoutMs: sizes['connect-timeout'] * 1000,
+        requireAll: false,
+      });
+      stopFleet = () => fleet.stop();
+      monitor.add('simulator', fleet.pid);
+      const problems: string[] = [];
+      if (ready.connected < count) {
+        problems.push(`scale: ${count - ready.connected} of ${count} devices did not connect`);
+        for (const line of ready.failureSummary) progress(`scale: connect failure: ${line.trim()}`);
+      }
+
+      progress(`scale: GET /devices/:name/status on all ${count} devices, ${sizes.concurrency} at a time`);
+      const errors = new ErrorCounter();
+      const latencies: number[] = [];
+      let answered = 0;
+      const counter = new ProgressCounter('scale: commands', count);
+      const began = performance.now();
+      await forEachBounded(
+        names,
+        sizes.concurrency,
+        async (name) => {
+          const outcome = await timedGet(context.session, client, `/devices/${encodeURIComponent(name)}/status?timeout=${timeoutMs}`, timeoutMs + 15_000);
+          const status = (outcome.response?.json as { status?: unknown } | undefined)?.status;
+          const ok = outcome.ok && status === 'running';
+          if (ok) {
+            answered += 1;
+            latencies.push(outcome.ms);
+          } else {
+            errors.add(outcome.code ?? 'BAD_REPLY');
+          }
+          counter.tick(ok);
+        },
+        context.signal,
+      );
+      const commandSeconds = (performance.now() - began) / 1000;
+      if (context.signal.aborted) throw new Error('interrupted');
+      const usage = monitor.stop();
+      if (answered < count) problems.push(`scale: ${count - answered} of ${count} devices did not answer (${errors.describe()})`);
+      const commands = summarize(latencies);
+      const connectSeconds = ready.elapsedMs / 1000;
+      return {
+        metrics: {
+          devices: count,
+          connected: ready.connected,
+          connectFailed: ready.failed,
+          connectSeconds,
+          connectsPerSec: connectSeconds > 0 ? ready.connected / connectSeconds : Number.NaN,
+          answered,
+          commandSeconds,
+          commandsPerSec: commandSeconds > 0 ? answered / commandSeconds : Number.NaN,
+          'command.p50Ms': commands.p50,
+          'command.p99Ms': commands.p99,
+          ...errors.toMetrics(),
+          ...usageMetrics(usage, false),
+        },
+        problems,
+      };
+    } finally {
+      monitor.stop();
+      client.close();
+      await stopFleet?.();
+    }
+  },
+};
