@@ -104,21 +104,26 @@ export class DeviceCommandClient implements OnModuleDestroy {
       }, options.timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
     });
-    try {
-      await this.channel.sendToQueue(deviceCommandQueue(shard), Buffer.from(JSON.stringify({ pattern, data, id })), {
+    // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an
+    // overloaded broker) cannot hold a request past its timeout.
+    this.channel
+      .sendToQueue(deviceCommandQueue(shard), Buffer.from(JSON.stringify({ pattern, data, id })), {
         replyTo: REPLY_TO,
         correlationId: id,
         mandatory: true,
         expiration: String(options.timeoutMs),
         contentType: 'application/json',
-      });
-    } catch (error) {
-      this.settle(id, undefined, new DeviceCommandUnavailableError(`broker refused the request (${String(error)})`));
-    }
-    // basic.return precedes the publisher confirm on the same channel.
-    if (this.returned.delete(id)) {
-      this.settle(id, undefined, new DeviceCommandUnavailableError('no device-command replica is running'));
-    }
+      })
+      .then(
+        () => {
+          // basic.return precedes the publisher confirm on the same channel.
+          if (this.returned.delete(id)) {
+            this.settle(id, undefined, new DeviceCommandUnavailableError('no device-command replica is running'));
+          }
+        },
+        (error: unknown) =>
+          this.settle(id, undefined, new DeviceCommandUnavailableError(`broker refused the request (${String(error)})`)),
+      );
     return answer;
   }
 

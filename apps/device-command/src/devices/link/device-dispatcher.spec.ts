@@ -135,3 +135,18 @@ describe('DeviceDispatcher', () => {
     expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
   });
 });
+
+describe('DeviceDispatcher with a stalled broker', () => {
+  it('times out a request whose reply binding never completes, and serves the device again afterwards', async () => {
+    const link = new FakeLink();
+    let stall = true;
+    link.watch = () => (stall ? new Promise<void>(() => undefined) : Promise.resolve());
+    const dispatcher = new DeviceDispatcher(link, new ConfigService({ DEVICE_QUEUE_LIMIT: 2 }));
+    await expect(dispatcher.dispatch(A, 'get_status', {}, 100)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    stall = false;
+    const next = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' });
+    await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+  });
+});
