@@ -189,23 +189,8 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/** Runs `fn` over `items` with at most `concurrency` calls in flight; stops launching when `signal` aborts. */
-export async function forEachBounded<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !signal?.aborted) {
-      const index = next++;
-      await fn(items[index], index);
-    }
-  };
-  const workers = Math.max(1, Math.min(concurrency, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-}
+/** Bounded concurrency: the simulator's helper, shared rather than written twice. */
+export { forEachBounded } from '../apps/device-simulator/src';
 
 /** Counts error codes; `toMetrics` gives `errors` (total) and `errors.<CODE>` entries. */
 export class ErrorCounter {

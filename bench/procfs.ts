@@ -5,6 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+function cpuCount(): number {
+  return availableParallelism();
+}
 
 export interface ProcStatus {
   /** Resident set size now, in kB. */
@@ -154,6 +159,21 @@ export function findNodeProcess(script: RegExp, env: Record<string, string>): nu
   return matching.length === 1 ? matching[0] : undefined;
 }
 
+/** Busy and total clock ticks of the whole machine, from the first line of /proc/stat. */
+export function parseMachineTicks(text: string): { busy: number; total: number } {
+  const line = text.split('\n').find((l) => l.startsWith('cpu ')) ?? '';
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const total = values.slice(0, 8).reduce((sum, v) => sum + (Number.isFinite(v) ? v : 0), 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+function readMachineTicks(): { busy: number; total: number } | undefined {
+  const text = readText('/proc/stat');
+  return text === undefined ? undefined : parseMachineTicks(text);
+}
+
 interface Track {
   pid: number;
   peakRssKb: number;
@@ -178,6 +198,7 @@ export interface ProcessUsage {
 export class ProcessMonitor {
   private readonly tracks = new Map<string, Track>();
   private timer?: NodeJS.Timeout;
+  private machineStart?: { busy: number; total: number };
 
   constructor(private readonly intervalMs = 250) {}
 
@@ -189,6 +210,7 @@ export class ProcessMonitor {
   }
 
   start(): void {
+    this.machineStart = readMachineTicks();
     for (const track of this.tracks.values()) this.sample(track, true);
     this.timer = setInterval(() => {
       for (const track of this.tracks.values()) this.sample(track, false);
@@ -207,6 +229,17 @@ export class ProcessMonitor {
       }
       track.lastTicks = ticks;
     }
+  }
+
+  /**
+   * The whole machine's CPU use since start(), in % of one core (all cores busy = 100 × cores),
+   * so that load from processes outside the platform (another test run) shows. NaN before start().
+   */
+  machineCpuPercent(): number {
+    const end = readMachineTicks();
+    if (!this.machineStart || !end || end.total <= this.machineStart.total) return Number.NaN;
+    const cores = Math.max(1, cpuCount());
+    return ((end.busy - this.machineStart.busy) / (end.total - this.machineStart.total)) * 100 * cores;
   }
 
   /** Stops sampling (after a last sample) and returns the usage per label. */
@@ -229,7 +262,7 @@ export class ProcessMonitor {
 }
 
 /** `rss.<label>MB` and `cpu.<label>Pct` metrics, plus `rss.platformMB` (broker + gateway + device-command). */
-export function usageMetrics(usage: Record<string, ProcessUsage>, withCpu: boolean): Record<string, number> {
+export function usageMetrics(usage: Record<string, ProcessUsage>, withCpu: boolean, machineCpuPercent = Number.NaN): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const [label, value] of Object.entries(usage)) metrics[`rss.${label}MB`] = value.peakRssMb;
   const platform = ['gateway', 'deviceCommand', 'broker'].filter((label) => usage[label] !== undefined);
@@ -237,6 +270,13 @@ export function usageMetrics(usage: Record<string, ProcessUsage>, withCpu: boole
     metrics['rss.platformMB'] = platform.reduce((sum, label) => sum + usage[label].peakRssMb, 0);
     if (usage.simulator) metrics['rss.withSimulatorMB'] = metrics['rss.platformMB'] + usage.simulator.peakRssMb;
   }
-  if (withCpu) for (const [label, value] of Object.entries(usage)) metrics[`cpu.${label}Pct`] = value.cpuPercent;
+  if (withCpu) {
+    for (const [label, value] of Object.entries(usage)) metrics[`cpu.${label}Pct`] = value.cpuPercent;
+    if (Number.isFinite(machineCpuPercent)) {
+      metrics['cpu.machinePct'] = machineCpuPercent;
+      // Everything else on the machine: the database's helpers (e.g. PostgreSQL backends), other users' test runs.
+      metrics['cpu.otherPct'] = Math.max(0, machineCpuPercent - Object.values(usage).reduce((sum, u) => sum + u.cpuPercent, 0));
+    }
+  }
   return metrics;
 }

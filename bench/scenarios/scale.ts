@@ -77,6 +77,7 @@ export const scaleScenario: Scenario = {
       );
       const commandSeconds = (performance.now() - began) / 1000;
       if (context.signal.aborted) throw new Error('interrupted');
+      const machineCpu = monitor.machineCpuPercent();
       const usage = monitor.stop();
       if (answered < count) problems.push(`scale: ${count - answered} of ${count} devices did not answer (${errors.describe()})`);
       const commands = summarize(latencies);
@@ -94,7 +95,7 @@ export const scaleScenario: Scenario = {
           'command.p50Ms': commands.p50,
           'command.p99Ms': commands.p99,
           ...errors.toMetrics(),
-          ...usageMetrics(usage, false),
+          ...usageMetrics(usage, true, machineCpu),
         },
         problems,
       };

@@ -78,6 +78,7 @@ export const throughputScenario: Scenario = {
         }),
       );
       await monitorStart;
+      const machineCpu = monitor.machineCpuPercent();
       const usage = monitor.stop();
       if (context.signal.aborted) throw new Error('interrupted');
 
@@ -103,7 +104,7 @@ export const throughputScenario: Scenario = {
           'rest.p50Ms': rest.p50,
           'rest.p99Ms': rest.p99,
           ...errors.toMetrics(),
-          ...usageMetrics(usage, true),
+          ...usageMetrics(usage, true, machineCpu),
         },
         problems,
       };

@@ -35,7 +35,7 @@ export { DeviceConnectError } from './connect-errors';
 export type { ConnectFailureReason } from './connect-errors';
 export { loadDeviceFile, parseDeviceFileText, resolveDeviceConfig, DeviceFileError, DEFAULT_ENDPOINTS } from './device-file';
 export type { DeviceConfig, DeviceOverrides, ResolvedOverrides, BrokerEndpoint } from './device-file';
-export { startFleet, createDevice, FleetError, DEFAULT_FLEET_CONCURRENCY } from './fleet';
+export { startFleet, createDevice, forEachBounded, FleetError, DEFAULT_FLEET_CONCURRENCY } from './fleet';
 export type { Fleet, FleetOptions, FleetFailure, SharedDeviceOptions, Transport } from './fleet';
 export { consoleLogger, silentLogger, warningsOnlyLogger } from './logger';
 export type { SimulatorLogger } from './logger';
