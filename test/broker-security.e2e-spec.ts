@@ -115,9 +115,14 @@ describe('broker-level device security (e2e, real broker)', () => {
     const victim = await register();
     const client = track(await asDevice(victim));
     const closed = closedWithin(client, 5000);
+    const revokedAt = Date.now();
     const del = await request(gateway.baseUrl, 'DELETE', `/devices/${victim.name}`, { token });
     expect(del.status).toBe(204);
     await expect(closed).resolves.toBe(true);
+    // The broker may still admit it on a cached answer until its auth cache expires (2 s here);
+    // the revocation sweeps close such a connection again. After that, every login is refused.
+    const cacheTtl = Number(process.env.BROKER_AUTH_CACHE_TTL_MS ?? 2000);
+    await new Promise((r) => setTimeout(r, Math.max(0, revokedAt + cacheTtl + 500 - Date.now())));
     await expect(asDevice(victim)).rejects.toThrow();
     await expect(asDevice(victim, { username: victim.deviceId, password: victim.brokerPassword })).rejects.toThrow();
   });
