@@ -120,6 +120,8 @@ start() {
   done
   render_config
   log "starting node $NODE (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management https://127.0.0.1:$MANAGEMENT_PORT)"
+  # 1,024 file descriptors stop the node at ~800 device connections: raise the limit (best effort).
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   as_broker setsid "$RMQ_BIN/rabbitmq-server" >> "$BROKER_DIR/log/console.log" 2>&1 < /dev/null &
   if ! wait_until 120 "node $NODE" ctl await_startup --timeout 5; then
     tail -n 40 "$BROKER_DIR/log/console.log" >&2 || true
