@@ -162,12 +162,12 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
 
     const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
     try {
-      const revoked = await db.collection('devices').findOne({ deviceId: first.body.deviceId });
+      const revoked = await db.collection<{ _id: string; [field: string]: unknown }>('device_records').findOne({ _id: first.body.deviceId });
       expect(revoked?.revokedAt).toBeInstanceOf(Date);
       expect(revoked?.certificateSerial).toBe(first.body.certificateSerial);
       expect(revoked?.certificateFingerprint).toBe(first.body.certificateFingerprint);
       // No private key anywhere in the registry.
-      const all = await db.collection('devices').find({}).toArray();
+      const all = await db.collection('device_records').find({}).toArray();
       expect(JSON.stringify(all)).not.toMatch(/PRIVATE KEY/);
     } finally {
       await db.close();

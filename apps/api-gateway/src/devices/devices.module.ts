@@ -11,7 +11,8 @@ import { GatewayConfig } from '../config/gateway.config';
 import { CachedDeviceRepository } from './database/device.cached-repository';
 import { DeviceMongoRepository } from './database/device.mongo-repository';
 import { DEVICE_REPOSITORY } from './database/device.repository.port';
-import { Device, DeviceSchema } from './database/device.schema';
+import { DeviceRegistryMigration } from './database/device-registry.migration';
+import { Device, DeviceName, DeviceNameSchema, DeviceSchema } from './database/device.schema';
 import { brokerEndpointsProvider } from './domain/broker-endpoints';
 import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceHttpController } from './queries/get-device/get-device.http.controller';
@@ -19,7 +20,13 @@ import { ListDevicesHandler } from './queries/list-devices/list-devices.handler'
 import { ListDevicesHttpController } from './queries/list-devices/list-devices.http.controller';
 
 @Module({
-  imports: [AuthModule, MongooseModule.forFeature([{ name: Device.name, schema: DeviceSchema }])],
+  imports: [
+    AuthModule,
+    MongooseModule.forFeature([
+      { name: Device.name, schema: DeviceSchema },
+      { name: DeviceName.name, schema: DeviceNameSchema },
+    ]),
+  ],
   controllers: [
     RegisterDeviceHttpController,
     ListDevicesHttpController,
@@ -34,6 +41,7 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     certificateAuthorityProvider,
     brokerEndpointsProvider,
     DeviceMongoRepository,
+    DeviceRegistryMigration,
     {
       provide: DEVICE_REPOSITORY,
       inject: [DeviceMongoRepository, ConfigService],

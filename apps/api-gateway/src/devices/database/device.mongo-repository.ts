@@ -5,13 +5,18 @@ import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { DeviceRecord } from '../domain/device';
 import { DeviceNameTakenError } from '../domain/device.errors';
 import { DeviceRepository, NewDevice } from './device.repository.port';
-import { Device } from './device.schema';
+import { Device, DeviceName, deviceNameKey } from './device.schema';
 
-type DeviceLean = Device & { _id: unknown };
+/**
+ * A name claimed by a registration whose device record is still missing after
+ * this long was left by a registration that died half-way: it may be taken again.
+ * Registrations take milliseconds (RSA keys: seconds).
+ */
+export const ORPHANED_NAME_GRACE_MS = 60_000;
 
-function toRecord(doc: DeviceLean): DeviceRecord {
+function toRecord(doc: Device): DeviceRecord {
   return {
-    deviceId: doc.deviceId,
+    deviceId: doc._id,
     ownerId: doc.ownerId,
     name: doc.name,
     keyOrigin: doc.keyOrigin,
@@ -26,32 +31,46 @@ function toRecord(doc: DeviceLean): DeviceRecord {
   };
 }
 
+/**
+ * The registry in two collections, both looked up by `_id` only (see device.schema.ts).
+ * Writes go name first, then record; revocation goes record first, then name. So an
+ * active device always has its name, and a crash half-way leaves at worst a name that
+ * points at a revoked or missing record, which the next registration of it reclaims.
+ */
 @Injectable()
 export class DeviceMongoRepository implements DeviceRepository {
-  constructor(@InjectModel(Device.name) private readonly devices: Model<Device>) {}
+  constructor(
+    @InjectModel(Device.name) private readonly devices: Model<Device>,
+    @InjectModel(DeviceName.name) private readonly names: Model<DeviceName>,
+  ) {}
 
   async create(device: NewDevice): Promise<DeviceRecord> {
+    const { deviceId, ...fields } = device;
+    const key = deviceNameKey(device.ownerId, device.name);
+    await this.claimName(key, deviceId, device.name);
     try {
-      const doc = await this.devices.create({ ...device, nameSlot: device.name, revokedAt: null });
+      const doc = await this.devices.create({ _id: deviceId, ...fields, revokedAt: null });
       return toRecord(doc.toObject());
     } catch (error) {
-      if (isDuplicateKeyError(error)) throw new DeviceNameTakenError(device.name);
+      await this.names.deleteOne({ _id: key, deviceId }).exec().catch(() => undefined);
       throw error;
     }
   }
 
   async findActiveByName(ownerId: string, name: string): Promise<DeviceRecord | null> {
-    const doc = await this.devices.findOne({ ownerId, nameSlot: name, revokedAt: null }).lean<DeviceLean>().exec();
-    return doc ? toRecord(doc) : null;
+    const slot = await this.names.findById(deviceNameKey(ownerId, name)).lean<DeviceName>().exec();
+    if (!slot) return null;
+    const device = await this.findActiveById(slot.deviceId);
+    return device && device.ownerId === ownerId && device.name === name ? device : null;
   }
 
   async findActiveById(deviceId: string): Promise<DeviceRecord | null> {
-    const doc = await this.devices.findOne({ deviceId, revokedAt: null }).lean<DeviceLean>().exec();
-    return doc ? toRecord(doc) : null;
+    const doc = await this.devices.findById(deviceId).lean<Device>().exec();
+    return doc && !doc.revokedAt ? toRecord(doc) : null;
   }
 
   async listActive(ownerId: string): Promise<DeviceRecord[]> {
-    const docs = await this.devices.find({ ownerId, revokedAt: null }).sort({ name: 1 }).lean<DeviceLean[]>().exec();
+    const docs = await this.devices.find({ ownerId, revokedAt: null }).sort({ name: 1 }).lean<Device[]>().exec();
     return docs.map(toRecord);
   }
 
@@ -60,13 +79,38 @@ export class DeviceMongoRepository implements DeviceRepository {
     if (!active) return null;
     // Conditional on still being active, so two concurrent unregisters revoke once.
     const doc = await this.devices
-      .findOneAndUpdate(
-        { deviceId: active.deviceId, revokedAt: null },
-        { $set: { revokedAt: at, nameSlot: active.deviceId } },
-        { new: true },
-      )
-      .lean<DeviceLean>()
+      .findOneAndUpdate({ _id: active.deviceId, revokedAt: null }, { $set: { revokedAt: at } }, { new: true })
+      .lean<Device>()
       .exec();
+    await this.names.deleteOne({ _id: deviceNameKey(ownerId, name), deviceId: active.deviceId }).exec();
     return doc ? toRecord(doc) : null;
+  }
+
+  /** Takes the name for `deviceId`, or throws DeviceNameTakenError. */
+  private async claimName(key: string, deviceId: string, name: string): Promise<void> {
+    if (await this.tryClaim(key, deviceId)) return;
+    const holder = await this.names.findById(key).lean<DeviceName>().exec();
+    if (holder && (await this.isOrphaned(holder))) {
+      await this.names.deleteOne({ _id: key, deviceId: holder.deviceId }).exec();
+      if (await this.tryClaim(key, deviceId)) return;
+    }
+    throw new DeviceNameTakenError(name);
+  }
+
+  private async tryClaim(key: string, deviceId: string): Promise<boolean> {
+    try {
+      await this.names.create({ _id: key, deviceId, claimedAt: new Date() });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A name left behind: its device is revoked, or was never written and the claim is old. */
+  private async isOrphaned(holder: DeviceName): Promise<boolean> {
+    const device = await this.devices.findById(holder.deviceId, { revokedAt: 1 }).lean<Pick<Device, 'revokedAt'>>().exec();
+    if (device) return device.revokedAt !== null && device.revokedAt !== undefined;
+    return Date.now() - new Date(holder.claimedAt).getTime() > ORPHANED_NAME_GRACE_MS;
   }
 }

@@ -2,24 +2,23 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument } from 'mongoose';
 import { DeviceKeyOrigin } from '../domain/device';
 
-@Schema({ collection: 'devices', timestamps: { createdAt: true, updatedAt: false } })
+/**
+ * Every device ever registered, revoked ones included (their certificates stay
+ * on record). Keyed by deviceId: the hot lookups (a device call, a broker login
+ * or permission check) go by `_id`, the one key every MongoDB-compatible store
+ * answers without scanning (FerretDB's SQLite backend uses no other index).
+ */
+@Schema({ collection: 'device_records', versionKey: false, timestamps: { createdAt: true, updatedAt: false } })
 export class Device {
-  @Prop({ required: true, unique: true })
-  deviceId: string;
+  /** The deviceId. */
+  @Prop({ type: String, required: true })
+  _id: string;
 
   @Prop({ required: true })
   ownerId: string;
 
   @Prop({ required: true })
   name: string;
-
-  /**
-   * The name while the device is active, its deviceId once revoked. The unique
-   * (ownerId, nameSlot) index makes names unique per user among active devices
-   * and frees a name on unregister, without partial indexes (which FerretDB lacks).
-   */
-  @Prop({ required: true })
-  nameSlot: string;
 
   @Prop({ required: true, enum: ['rsa', 'ec', 'csr'] })
   keyOrigin: DeviceKeyOrigin;
@@ -50,4 +49,31 @@ export class Device {
 
 export type DeviceDocument = HydratedDocument<Device>;
 export const DeviceSchema = SchemaFactory.createForClass(Device);
-DeviceSchema.index({ ownerId: 1, nameSlot: 1 }, { unique: true });
+// Listing a user's devices; a real MongoDB uses it, FerretDB/SQLite scans.
+DeviceSchema.index({ ownerId: 1, revokedAt: 1 });
+
+/**
+ * The names in use: one document per active device, keyed by `<ownerId>/<name>`,
+ * so a name is unique per user by construction (no unique secondary index, which
+ * FerretDB's SQLite backend would check by scanning) and found by `_id`.
+ * Unregistering deletes it, which frees the name.
+ */
+@Schema({ collection: 'device_names', versionKey: false })
+export class DeviceName {
+  /** `<ownerId>/<name>`: see deviceNameKey(). */
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ required: true })
+  deviceId: string;
+
+  /** When the name was taken: a name whose device never got written is reclaimed after a grace period. */
+  @Prop({ required: true })
+  claimedAt: Date;
+}
+
+export const DeviceNameSchema = SchemaFactory.createForClass(DeviceName);
+
+export function deviceNameKey(ownerId: string, name: string): string {
+  return `${ownerId}/${name}`;
+}
