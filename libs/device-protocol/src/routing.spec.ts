@@ -5,7 +5,6 @@ import {
   DeviceApi,
   deviceBindingKey,
   deviceQueueName,
-  deviceReplyBindingKey,
   deviceSubscriptionTopic,
   parseReplyRoutingKey,
   parseReplyTopic,
@@ -30,7 +29,6 @@ describe('topics and routing keys', () => {
     expect(deviceSubscriptionTopic(ID)).toBe(`${ID}/#`);
     expect(deviceBindingKey(ID)).toBe(`${ID}.#`);
     expect(deviceQueueName(ID)).toBe(`mqtt-subscription-${ID}qos1`);
-    expect(deviceReplyBindingKey(ID)).toBe(`server.${ID}.*`);
   });
 
   it('routing keys are topics with / mapped to . (as RabbitMQ does)', () => {
@@ -101,7 +99,6 @@ describe('topics and routing keys', () => {
       expect(() => deviceSubscriptionTopic(bad)).toThrow(RangeError);
       expect(() => deviceBindingKey(bad)).toThrow(RangeError);
       expect(() => deviceQueueName(bad)).toThrow(RangeError);
-      expect(() => deviceReplyBindingKey(bad)).toThrow(RangeError);
     },
   );
 

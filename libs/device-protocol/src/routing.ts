@@ -79,12 +79,6 @@ export function deviceQueueName(deviceId: string): string {
   return `mqtt-subscription-${deviceId}qos${DEVICE_SUBSCRIPTION_QOS}`;
 }
 
-/** Binds a queue to one device's replies: `server.{deviceId}.*`. */
-export function deviceReplyBindingKey(deviceId: string): string {
-  assertDeviceId(deviceId);
-  return `${REPLY_PREFIX}.${deviceId}.*`;
-}
-
 function toAddress(deviceId: string | undefined, api: string | undefined): DeviceAddress | null {
   if (deviceId === undefined || api === undefined) return null;
   return isValidDeviceId(deviceId) && isDeviceApi(api) ? { deviceId, api } : null;

@@ -104,23 +104,11 @@ export class DeviceDispatcher {
 
   private async run(deviceId: string, state: DeviceState, job: Job): Promise<DispatchResult> {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    await this.beforeDeadline(this.link.watch(deviceId), deviceId, job).catch((error: unknown) => {
-      throw error instanceof DomainError ? error : new DeviceCommandUnavailableError(`broker unreachable (${String(error)})`);
-    });
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
     const body = await this.exchange(deviceId, state, job.api, job.params, job);
     const deviceLatencyMs = performance.now() - started;
     return { reply: decodeDeviceReply(job.api, body) as Record<string, unknown>, deviceLatencyMs };
-  }
-
-  /** `work`, or DEVICE_TIMEOUT when the job's deadline comes first (an overloaded broker never stalls a device's queue). */
-  private beforeDeadline<T>(work: Promise<T>, deviceId: string, job: Job): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeviceTimeoutError(deviceId, job.timeoutMs)), Math.max(0, job.deadline - Date.now()));
-    });
-    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {
