@@ -69,7 +69,10 @@ render_config() {
       "$ROOT/infra/rabbitmq/rabbitmq.conf.template" > "$BROKER_DIR/rabbitmq.conf"
   chmod 600 "$BROKER_DIR/rabbitmq.conf"
   echo '[].' > "$BROKER_DIR/advanced.config"
-  : > "$BROKER_DIR/rabbitmq-env.conf"
+  # Sourced by rabbitmq-server as the broker user, after runuser's PAM session has
+  # reset the soft open-files limit to 1,024, which stops the node at ~800 device
+  # connections: raise it there (to the hard limit when 65,536 is above it).
+  echo 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true' > "$BROKER_DIR/rabbitmq-env.conf"
   echo "[$(echo $PLUGINS | sed 's/ /,/g')]." > "$BROKER_DIR/enabled_plugins"
   if [ ! -f "$BROKER_DIR/home/.erlang.cookie" ]; then
     openssl rand -hex 20 | tr -d '\n' > "$BROKER_DIR/home/.erlang.cookie"
@@ -120,8 +123,6 @@ start() {
   done
   render_config
   log "starting node $NODE (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management https://127.0.0.1:$MANAGEMENT_PORT)"
-  # 1,024 file descriptors stop the node at ~800 device connections: raise the limit (best effort).
-  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   as_broker setsid "$RMQ_BIN/rabbitmq-server" >> "$BROKER_DIR/log/console.log" 2>&1 < /dev/null &
   if ! wait_until 120 "node $NODE" ctl await_startup --timeout 5; then
     tail -n 40 "$BROKER_DIR/log/console.log" >&2 || true
