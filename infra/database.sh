@@ -14,36 +14,50 @@ FERRETDB_VERSION=v1.24.2
 
 uri() { echo "mongodb://127.0.0.1:$PORT/iotcloud"; }
 
-# A usable ferretdb: on PATH, in Go's bin folder, or built into .local/bin.
-# (A plain `go install ...@v1.24.2` builds a binary that panics at start-up,
-# because the module proxy's copy lacks build/version/version.txt; we check.)
-find_ferretdb() {
-  local candidates=("$LOCAL_DIR/bin/ferretdb") gobin
-  if command -v ferretdb >/dev/null 2>&1; then candidates+=("$(command -v ferretdb)"); fi
-  if command -v go >/dev/null 2>&1; then
-    gobin="$(go env GOBIN)"; [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
-    candidates+=("$gobin/ferretdb")
-  fi
-  for bin in "${candidates[@]}"; do
-    if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then echo "$bin"; return 0; fi
-  done
-  return 1
+# FerretDB as we build it: the release, plus our patches (infra/ferretdb/*.patch).
+# sqlite-id-index.patch makes `_id` lookups use the `_id` index; unpatched, every
+# find/update/delete by `_id` scans the whole collection (docs/performance.md).
+OUR_FERRETDB="$LOCAL_DIR/bin/ferretdb"
+ferretdb_build_id() { { echo "$FERRETDB_VERSION"; cat "$ROOT"/infra/ferretdb/*.patch; } | sha256sum | cut -c1-16; }
+our_ferretdb_current() {
+  [ -x "$OUR_FERRETDB" ] && [ "$(cat "$OUR_FERRETDB.build" 2>/dev/null)" = "$(ferretdb_build_id)" ] \
+    && "$OUR_FERRETDB" --version >/dev/null 2>&1
 }
 
 # Builds FerretDB from the Go module proxy into .local/bin (once, ~1 minute).
+# (A plain `go install ...@v1.24.2` builds a binary that panics at start-up,
+# because the module proxy's copy lacks build/version/version.txt.)
 install_ferretdb() {
-  command -v go >/dev/null 2>&1 || die "no database available. Install MongoDB (mongod on PATH), or Go (apt-get install -y golang) so this script can build FerretDB, or set MONGODB_URI to an existing MongoDB."
-  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (once; takes a minute)"
-  local src build
+  log "building FerretDB $FERRETDB_VERSION (+ infra/ferretdb patches) from the Go module proxy (once; takes a minute)"
+  local src build patch
   src="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [ -d "$src" ] || die "could not download FerretDB $FERRETDB_VERSION; install it by hand and put ferretdb on PATH"
   build="$(mktemp -d)"
   cp -r "$src/." "$build/" && chmod -R u+w "$build"
   echo "$FERRETDB_VERSION" > "$build/build/version/version.txt"
+  for patch in "$ROOT"/infra/ferretdb/*.patch; do
+    patch -s -p1 -d "$build" < "$patch" || { rm -rf "$build"; die "applying $patch to FerretDB $FERRETDB_VERSION failed"; }
+  done
   mkdir -p "$LOCAL_DIR/bin"
-  (cd "$build" && go build -o "$LOCAL_DIR/bin/ferretdb" ./cmd/ferretdb) >&2 \
+  (cd "$build" && go build -o "$OUR_FERRETDB" ./cmd/ferretdb) >&2 \
     || { rm -rf "$build"; die "building FerretDB failed; install it by hand and put ferretdb on PATH"; }
   rm -rf "$build"
+  ferretdb_build_id > "$OUR_FERRETDB.build"
+}
+
+# The ferretdb to run: ours (built when missing or out of date), else one on PATH.
+ferretdb_bin() {
+  if our_ferretdb_current; then echo "$OUR_FERRETDB"; return 0; fi
+  if command -v go >/dev/null 2>&1; then
+    install_ferretdb
+    our_ferretdb_current && { echo "$OUR_FERRETDB"; return 0; }
+    die "the FerretDB just built does not run: $OUR_FERRETDB --version"
+  fi
+  if command -v ferretdb >/dev/null 2>&1 && ferretdb --version >/dev/null 2>&1; then
+    log "warning: using $(command -v ferretdb) without infra/ferretdb patches: device lookups will scan (install Go to build ours)"
+    command -v ferretdb; return 0
+  fi
+  die "no database available. Install MongoDB (mongod on PATH), or Go (apt-get install -y golang) so this script can build FerretDB, or set MONGODB_URI to an existing MongoDB."
 }
 
 start() {
@@ -57,7 +71,7 @@ start() {
       >> "$DB_DIR/server.log" 2>&1 < /dev/null &
   else
     local bin
-    bin="$(find_ferretdb)" || { install_ferretdb; bin="$(find_ferretdb)"; } || die "FerretDB was installed but not found on PATH or in \$(go env GOPATH)/bin"
+    bin="$(ferretdb_bin)"
     log "starting FerretDB (SQLite) on 127.0.0.1:$PORT"
     setsid "$bin" --handler=sqlite --sqlite-url="file:$DB_DIR/data/" --listen-addr="127.0.0.1:$PORT" \
       --debug-addr=- --telemetry=disable --log-level=warn --state-dir="$DB_DIR" \

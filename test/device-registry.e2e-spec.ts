@@ -81,6 +81,18 @@ describe('device registry (real database)', () => {
     expect((await repo.listActive(ownerId)).map((d) => d.deviceId)).toEqual([again.deviceId]);
   });
 
+  it('looks devices up through the _id index, not by scanning (FerretDB as infra/database.sh builds it, or MongoDB)', async () => {
+    const created = await repo.create(newDevice(owner(), 'indexed'));
+    for (const [collection, id] of [
+      ['device_records', created.deviceId],
+      ['device_names', deviceNameKey(created.ownerId, 'indexed')],
+    ]) {
+      const explained = await connection.db!.command({ explain: { find: collection, filter: { _id: id } } });
+      // FerretDB/SQLite: "SEARCH <table> USING INDEX <table>__id_" (unpatched: "SCAN <table>"); MongoDB: IDHACK / IXSCAN.
+      expect(JSON.stringify(explained.queryPlanner)).toMatch(/USING INDEX|IDHACK|IXSCAN/);
+    }
+  });
+
   it('lets exactly one of many concurrent registrations of a name win', async () => {
     const ownerId = owner();
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => repo.create(newDevice(ownerId, 'fan'))));
