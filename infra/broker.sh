@@ -68,7 +68,7 @@ render_config() {
       -e "s|@TLS_DIR@|$TLS_DIR|g; s|@ADMIN_USER@|$BROKER_ADMIN_USER|; s|@ADMIN_PASSWORD@|$BROKER_ADMIN_PASSWORD|" \
       "$ROOT/infra/rabbitmq/rabbitmq.conf.template" > "$BROKER_DIR/rabbitmq.conf"
   chmod 600 "$BROKER_DIR/rabbitmq.conf"
-  echo '[].' > "$BROKER_DIR/advanced.config"
+  sed -e "s|@TLS_DIR@|$TLS_DIR|g" "$ROOT/infra/rabbitmq/advanced.config.template" > "$BROKER_DIR/advanced.config"
   # Sourced by rabbitmq-server as the broker user, after runuser's PAM session has
   # reset the soft open-files limit to 1,024, which stops the node at ~800 device
   # connections: raise it there (to the hard limit when 65,536 is above it).
