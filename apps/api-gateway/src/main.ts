@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { logLevels } from '@app/common';
+import { exitIfShutdownStalls, logLevels } from '@app/common';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { SWAGGER_PATH, configureApp } from './configure-app';
@@ -40,6 +40,7 @@ async function bootstrap(): Promise<void> {
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const port = config.get('PORT', { infer: true });
   await app.listen(port);
+  exitIfShutdownStalls();
   const base = `${https ? 'https' : 'http'}://localhost:${port}`;
   Logger.log(`API gateway listening on ${base} (Swagger UI: ${base}/${SWAGGER_PATH})`, 'Bootstrap');
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { logLevels } from '@app/common';
+import { exitIfShutdownStalls, logLevels } from '@app/common';
 import { startDeviceCommand } from './start-device-command';
 
 async function bootstrap(): Promise<void> {
@@ -9,6 +9,7 @@ async function bootstrap(): Promise<void> {
     // no .env: the environment alone configures the service
   }
   await startDeviceCommand({ logger: logLevels() });
+  exitIfShutdownStalls();
   Logger.log('device-command is consuming its shard queues over AMQPS', 'Bootstrap');
 }
 

@@ -15,3 +15,4 @@ export * from './messaging/device-command.contract';
 export * from './messaging/device-command.errors';
 export * from './messaging/rmq-options';
 export * from './messaging/broker-connection';
+export * from './lifecycle/shutdown-deadline';
