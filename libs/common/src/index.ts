@@ -16,3 +16,4 @@ export * from './messaging/device-command.errors';
 export * from './messaging/rmq-options';
 export * from './messaging/broker-connection';
 export * from './lifecycle/shutdown-deadline';
+export * from './concurrency/semaphore';

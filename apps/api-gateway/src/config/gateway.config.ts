@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { availableParallelism } from 'node:os';
 import { BrokerClientConfig } from '@app/common';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
@@ -31,6 +32,14 @@ export class GatewayConfig extends BrokerClientConfig {
 
   @IsInt() @Min(1) @Max(3650)
   DEVICE_CERT_VALIDITY_DAYS: number = 365;
+
+  /**
+   * RSA key pairs generated at once (each costs 100-200 ms of a core on libuv's
+   * thread pool; beyond this they queue). Default: one core less than the
+   * machine has, so the event loop keeps a core while registrations run.
+   */
+  @IsInt() @Min(1) @Max(64)
+  RSA_KEYGEN_CONCURRENCY: number = Math.max(1, availableParallelism() - 1);
 
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
   JWT_SECRET: string;

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Semaphore } from '@app/common';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
 import { GatewayConfig } from '../../../config/gateway.config';
@@ -14,6 +15,8 @@ import { RegisterDeviceCommand, RegisteredDevice } from './register-device.comma
 @CommandHandler(RegisterDeviceCommand)
 export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceCommand> {
   private readonly validityDays: number;
+  /** Platform-generated RSA keys, a few at a time (EC keys and CSRs cost ~1 ms and need no limit). */
+  private readonly rsaKeygen: Semaphore;
 
   constructor(
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
@@ -21,6 +24,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     config: ConfigService<GatewayConfig, true>,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
+    this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
   }
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
@@ -55,8 +59,10 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
 
   private issue(command: RegisterDeviceCommand, deviceId: string): Promise<IssuedCertificate> {
     const common = { ca: this.ca, deviceId, validityDays: this.validityDays };
-    return command.csrPem
-      ? signCertificateRequest({ ...common, csrPem: command.csrPem })
-      : issueDeviceCertificate({ ...common, keyType: command.keyType });
+    if (command.csrPem) return signCertificateRequest({ ...common, csrPem: command.csrPem });
+    const keyType = command.keyType;
+    return keyType === 'rsa'
+      ? this.rsaKeygen.run(() => issueDeviceCertificate({ ...common, keyType }))
+      : issueDeviceCertificate({ ...common, keyType });
   }
 }
