@@ -7,6 +7,8 @@ import { Permission } from './broker-access.policy';
 import { AuthorizeBrokerAccessQuery, BrokerAccessRequest } from './queries/authorize-broker-access/authorize-broker-access.query';
 
 const MAX_BODY = 4096;
+/** Answers slower than this are logged: the broker holds the device meanwhile. */
+const SLOW_ANSWER_MS = 1000;
 const PERMISSIONS: ReadonlySet<string> = new Set(['configure', 'write', 'read']);
 
 /** Translates one form-encoded request of RabbitMQ's HTTP auth backend into a query; null when malformed. */
@@ -75,16 +77,23 @@ export class BrokerAuthHttpServer implements OnApplicationBootstrap, OnApplicati
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     let decision = false;
+    let request: BrokerAccessRequest | null = null;
     try {
       const body = await readBody(req);
-      const request = req.method === 'POST' ? toBrokerAccessRequest(req.url ?? '', new URLSearchParams(body)) : null;
+      request = req.method === 'POST' ? toBrokerAccessRequest(req.url ?? '', new URLSearchParams(body)) : null;
       if (request) decision = await this.queryBus.execute(new AuthorizeBrokerAccessQuery(request));
       else this.logger.warn(`malformed broker auth request: ${req.method} ${req.url}`);
     } catch (error) {
       this.logger.error(`broker auth failed closed: ${error instanceof Error ? error.message : String(error)}`);
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end(decision ? 'allow' : 'deny');
+    const elapsed = performance.now() - started;
+    // The broker holds the device's login or publish until we answer.
+    if (elapsed > SLOW_ANSWER_MS) {
+      this.logger.warn(`answered the broker's ${request?.check ?? 'malformed'} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

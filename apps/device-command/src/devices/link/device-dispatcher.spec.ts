@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DeviceApi } from '@app/device-protocol';
 import { DeviceDispatcher } from './device-dispatcher';
@@ -118,6 +119,20 @@ describe('DeviceDispatcher', () => {
     expect(link.sent.map((s) => s.api)).toEqual(['get_gpio', 'get_status', 'get_gpio']);
     link.reply(A, 'get_gpio', { number: 1, value: 0 });
     await expect(next).resolves.toMatchObject({ reply: { number: 1, value: 0 } });
+  });
+
+  it('warns when a reply comes after its request timed out, saying how late', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      link.reply(A, 'get_status', { status: 'running' }); // unsolicited: not a late reply
+      expect(warn).not.toHaveBeenCalled();
+      link.reply(A, 'get_gpio', { number: 1, value: 1 });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`late reply: ${A} get_gpio answered \\d+ ms after`)));
+      expect(dispatcher.dropped).toBe(2);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('drops replies nobody waits for', () => {

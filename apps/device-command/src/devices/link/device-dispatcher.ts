@@ -34,8 +34,8 @@ interface Awaiting {
 interface DeviceState {
   waiting: Job[];
   running: boolean;
-  /** APIs whose request timed out: the device may still answer them, late. */
-  orphans: Set<DeviceApi>;
+  /** APIs whose request timed out (and when): the device may still answer them, late. */
+  orphans: Map<DeviceApi, number>;
   awaiting?: Awaiting;
 }
 
@@ -78,7 +78,7 @@ export class DeviceDispatcher {
   dispatch(deviceId: string, api: DeviceApi, params: object, timeoutMs: number): Promise<DispatchResult> {
     let state = this.devices.get(deviceId);
     if (!state) {
-      state = { waiting: [], running: false, orphans: new Set() };
+      state = { waiting: [], running: false, orphans: new Map() };
       this.devices.set(deviceId, state);
     }
     if (state.waiting.length >= this.maxWaiting) return Promise.reject(new DeviceBusyError(deviceId, this.maxWaiting));
@@ -127,7 +127,7 @@ export class DeviceDispatcher {
       const timer = setTimeout(() => {
         if (state.awaiting !== awaiting) return;
         state.awaiting = undefined;
-        state.orphans.add(api);
+        state.orphans.set(api, performance.now());
         reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
       }, remaining);
       const awaiting: Awaiting = {
@@ -159,12 +159,20 @@ export class DeviceDispatcher {
   }
 
   private onReply(deviceId: string, api: DeviceApi, body: Buffer): void {
-    const awaiting = this.devices.get(deviceId)?.awaiting;
+    const state = this.devices.get(deviceId);
+    const awaiting = state?.awaiting;
     if (awaiting && awaiting.api === api) {
       awaiting.deliver(body);
       return;
     }
     this.droppedReplies += 1;
-    this.logger.debug(`dropped a reply nobody waits for: ${deviceId} ${api}`);
+    const timedOutAt = state?.orphans.get(api);
+    if (timedOutAt !== undefined) {
+      // Worth an operator's attention: a device (or the path to it) slower than the callers' timeout.
+      const late = Math.round(performance.now() - timedOutAt);
+      this.logger.warn(`dropped a late reply: ${deviceId} ${api} answered ${late} ms after its request timed out`);
+    } else {
+      this.logger.debug(`dropped a reply nobody waits for: ${deviceId} ${api}`);
+    }
   }
 }
