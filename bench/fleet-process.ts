@@ -33,6 +33,22 @@ const logger: SimulatorLogger = {
   },
 };
 
+/**
+ * Reports when this process's event loop stalls: 200-10,000 devices share it, and a stall
+ * here looks like slow devices (DEVICE_TIMEOUT) from the platform's side.
+ */
+const STALL_CHECK_MS = 250;
+const STALL_REPORT_MS = 1000;
+let lastTick = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  const stalled = now - lastTick - STALL_CHECK_MS;
+  lastTick = now;
+  if (stalled > STALL_REPORT_MS) {
+    process.stderr.write(`[sim fleet] event loop stalled for ${Math.round(stalled)} ms at ${new Date().toISOString()}\n`);
+  }
+}, STALL_CHECK_MS).unref();
+
 async function start(message: StartMessage): Promise<void> {
   const result = await startFleet({
     transport: 'mqtt',
