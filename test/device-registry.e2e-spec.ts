@@ -93,6 +93,22 @@ describe('device registry (real database)', () => {
     }
   });
 
+  it('revokes a device that two unregisters race for, and frees its name', async () => {
+    const ownerId = owner();
+    const created = await repo.create(newDevice(ownerId, 'raced'));
+    const results = await Promise.all([
+      repo.revokeByName(ownerId, 'raced', new Date()),
+      repo.revokeByName(ownerId, 'raced', new Date()),
+    ]);
+    // At least one of them reports the revocation (MongoDB: exactly one; FerretDB's
+    // findAndModify is not atomic, so there it may be both), and only ever this device.
+    const reported = results.filter((r) => r !== null).map((r) => r?.deviceId);
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(reported)).toEqual(new Set([created.deviceId]));
+    expect(await repo.findActiveById(created.deviceId)).toBeNull();
+    expect((await repo.create(newDevice(ownerId, 'raced'))).name).toBe('raced');
+  });
+
   it('lets exactly one of many concurrent registrations of a name win', async () => {
     const ownerId = owner();
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => repo.create(newDevice(ownerId, 'fan'))));

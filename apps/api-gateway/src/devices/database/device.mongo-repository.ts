@@ -77,13 +77,18 @@ export class DeviceMongoRepository implements DeviceRepository {
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {
     const active = await this.findActiveByName(ownerId, name);
     if (!active) return null;
-    // Conditional on still being active, so two concurrent unregisters revoke once.
-    const doc = await this.devices
-      .findOneAndUpdate({ _id: active.deviceId, revokedAt: null }, { $set: { revokedAt: at } }, { new: true })
+    // By `_id` alone, the one filter FerretDB answers from an index. The previous state tells
+    // whether this call revoked it. On MongoDB, of two concurrent unregisters one gets the record
+    // and the other null; FerretDB's findAndModify is not atomic, so there both may get it (and
+    // both sweep the broker), never neither.
+    const before = await this.devices
+      .findOneAndUpdate({ _id: active.deviceId }, { $set: { revokedAt: at } }, { new: false })
       .lean<Device>()
       .exec();
+    if (!before || before.revokedAt) return null;
+    // Only if the name still points at this device (a new registration may have reclaimed it).
     await this.names.deleteOne({ _id: deviceNameKey(ownerId, name), deviceId: active.deviceId }).exec();
-    return doc ? toRecord(doc) : null;
+    return toRecord({ ...before, revokedAt: at });
   }
 
   /** Takes the name for `deviceId`, or throws DeviceNameTakenError. */
