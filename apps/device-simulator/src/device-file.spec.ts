@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { DeviceFileError, loadDeviceFile, parseDeviceFileText, resolveDeviceConf
 const ID = '3f9c2a1e7b4d4c0e9a8f6b5d4c3b2a19';
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const CA = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+/** A throwaway key made for this run: the repository holds no key material, not even fake. */
+const KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
 /** The body of POST /devices, as the gateway returns it. */
 function registration(): Record<string, unknown> {

@@ -89,8 +89,9 @@ describe('issueDeviceCertificate', () => {
     const cert = await expectValidDeviceCertificate(issued, 'ft900-0001');
     expectValidity(issued, 365, issuedAt);
 
-    expect(issued.privateKeyPem).toContain('-----BEGIN PRIVATE KEY-----');
     const privateKey = createPrivateKey(issued.privateKeyPem ?? '');
+    // PKCS#8 PEM: re-exporting it as PKCS#8 gives back exactly what was issued.
+    expect(privateKey.export({ type: 'pkcs8', format: 'pem' })).toBe(issued.privateKeyPem);
     expect(privateKey.asymmetricKeyType).toBe('rsa');
     expect(privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(cert.checkPrivateKey(privateKey)).toBe(true);
