@@ -4,6 +4,7 @@
  * (listing a user's devices scans on FerretDB/SQLite). See docs/performance.md.
  */
 import mongoose from 'mongoose';
+import { DEVICE_RECORDS_COLLECTION } from '../apps/api-gateway/src/devices/database/device.collections';
 
 /** The database the gateway uses: MONGODB_URI, else the local one on LOCAL_DB_PORT (as infra/database.sh says). */
 export function gatewayDatabaseUri(): string {
@@ -17,7 +18,7 @@ export async function countDeviceRecords(uri = gatewayDatabaseUri()): Promise<nu
     connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3000 }).asPromise();
     const db = connection.db;
     if (!db) return undefined;
-    return await db.collection('device_records').estimatedDocumentCount();
+    return await db.collection(DEVICE_RECORDS_COLLECTION).estimatedDocumentCount();
   } catch {
     return undefined;
   } finally {

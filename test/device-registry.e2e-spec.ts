@@ -19,6 +19,7 @@ import {
   DeviceSchema,
   deviceNameKey,
 } from '../apps/api-gateway/src/devices/database/device.schema';
+import { DEVICE_NAMES_COLLECTION, DEVICE_RECORDS_COLLECTION } from '../apps/api-gateway/src/devices/database/device.collections';
 import { DeviceNameTakenError } from '../apps/api-gateway/src/devices/domain/device.errors';
 
 function newDevice(ownerId: string, name: string): NewDevice {
@@ -84,8 +85,8 @@ describe('device registry (real database)', () => {
   it('looks devices up through the _id index, not by scanning (FerretDB as infra/database.sh builds it, or MongoDB)', async () => {
     const created = await repo.create(newDevice(owner(), 'indexed'));
     for (const [collection, id] of [
-      ['device_records', created.deviceId],
-      ['device_names', deviceNameKey(created.ownerId, 'indexed')],
+      [DEVICE_RECORDS_COLLECTION, created.deviceId],
+      [DEVICE_NAMES_COLLECTION, deviceNameKey(created.ownerId, 'indexed')],
     ]) {
       const explained = await connection.db!.command({ explain: { find: collection, filter: { _id: id } } });
       // FerretDB/SQLite: "SEARCH <table> USING INDEX <table>__id_" (unpatched: "SCAN <table>"); MongoDB: IDHACK / IXSCAN.
@@ -123,7 +124,7 @@ describe('device registry (real database)', () => {
     const ownerId = owner();
     // An unregister that revoked the record but stopped before freeing the name.
     const first = await repo.create(newDevice(ownerId, 'stale'));
-    await connection.collection('device_records').updateOne({ _id: first.deviceId as never }, { $set: { revokedAt: new Date() } });
+    await connection.collection(DEVICE_RECORDS_COLLECTION).updateOne({ _id: first.deviceId as never }, { $set: { revokedAt: new Date() } });
     expect(await repo.findActiveByName(ownerId, 'stale')).toBeNull();
     expect((await repo.create(newDevice(ownerId, 'stale'))).name).toBe('stale');
 
@@ -151,7 +152,7 @@ describe('device registry (real database)', () => {
     const found = await repo.findActiveByName(ownerId, 'old-lamp');
     expect(found).toEqual({ ...active, createdAt, revokedAt: null });
     expect(await repo.findActiveById(revoked.deviceId)).toBeNull();
-    const kept = await connection.collection('device_records').findOne({ _id: revoked.deviceId as never });
+    const kept = await connection.collection(DEVICE_RECORDS_COLLECTION).findOne({ _id: revoked.deviceId as never });
     expect(kept).toMatchObject({ certificateSerial: revoked.certificateSerial, revokedAt: new Date('2026-02-01T00:00:00Z') });
     expect(await connection.db?.listCollections({ name: LEGACY_DEVICES_COLLECTION }).toArray()).toEqual([]);
     await expect(repo.create(newDevice(ownerId, 'old-lamp'))).rejects.toBeInstanceOf(DeviceNameTakenError);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import mongoose from 'mongoose';
 import { CA_PEM, CERTS_DIR, RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
+import { DEVICE_RECORDS_COLLECTION } from '../apps/api-gateway/src/devices/database/device.collections';
 
 interface RegisteredDevice {
   deviceId: string;
@@ -162,12 +163,12 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
 
     const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
     try {
-      const revoked = await db.collection<{ _id: string; [field: string]: unknown }>('device_records').findOne({ _id: first.body.deviceId });
+      const revoked = await db.collection<{ _id: string; [field: string]: unknown }>(DEVICE_RECORDS_COLLECTION).findOne({ _id: first.body.deviceId });
       expect(revoked?.revokedAt).toBeInstanceOf(Date);
       expect(revoked?.certificateSerial).toBe(first.body.certificateSerial);
       expect(revoked?.certificateFingerprint).toBe(first.body.certificateFingerprint);
       // No private key anywhere in the registry.
-      const all = await db.collection('device_records').find({}).toArray();
+      const all = await db.collection(DEVICE_RECORDS_COLLECTION).find({}).toArray();
       expect(JSON.stringify(all)).not.toMatch(/PRIVATE KEY/);
     } finally {
       await db.close();

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
+import { DEVICE_NAMES_COLLECTION, DEVICE_RECORDS_COLLECTION } from './device.collections';
 import { deviceNameKey } from './device.schema';
 
 /** The registry's first layout: one `devices` collection, `_id` an ObjectId, names unique by an (ownerId, nameSlot) index. */
@@ -42,14 +43,14 @@ export class DeviceRegistryMigration implements OnApplicationBootstrap {
     const exists = await db.listCollections({ name: LEGACY_DEVICES_COLLECTION }, { nameOnly: true }).hasNext();
     if (!exists) return 0;
     const legacy = db.collection<LegacyDevice>(LEGACY_DEVICES_COLLECTION);
-    const records = db.collection<{ _id: string }>('device_records');
-    const names = db.collection<{ _id: string }>('device_names');
+    const records = db.collection<{ _id: string }>(DEVICE_RECORDS_COLLECTION);
+    const names = db.collection<{ _id: string }>(DEVICE_NAMES_COLLECTION);
     let moved = 0;
     for await (const doc of legacy.find({})) {
-      const { _id, deviceId, nameSlot, __v, ...fields } = doc;
-      void nameSlot;
-      void __v;
+      const { _id, deviceId, ...fields } = doc;
       if (typeof deviceId !== 'string') continue; // not a device record: leave it where it is
+      delete fields.nameSlot; // the first layout's uniqueness trick, and mongoose's version key
+      delete fields.__v;
       const revokedAt = fields.revokedAt ?? null;
       await records.updateOne({ _id: deviceId }, { $setOnInsert: { ...fields, revokedAt } }, { upsert: true });
       if (!revokedAt) {

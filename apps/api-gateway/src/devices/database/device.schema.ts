@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument } from 'mongoose';
 import { DeviceKeyOrigin } from '../domain/device';
+import { DEVICE_NAMES_COLLECTION, DEVICE_RECORDS_COLLECTION } from './device.collections';
 
 /**
  * Every device ever registered, revoked ones included (their certificates stay
@@ -8,7 +9,7 @@ import { DeviceKeyOrigin } from '../domain/device';
  * or permission check) go by `_id`, the one key every MongoDB-compatible store
  * answers without scanning (FerretDB's SQLite backend uses no other index).
  */
-@Schema({ collection: 'device_records', versionKey: false, timestamps: { createdAt: true, updatedAt: false } })
+@Schema({ collection: DEVICE_RECORDS_COLLECTION, versionKey: false, timestamps: { createdAt: true, updatedAt: false } })
 export class Device {
   /** The deviceId. */
   @Prop({ type: String, required: true })
@@ -58,7 +59,7 @@ DeviceSchema.index({ ownerId: 1, revokedAt: 1 });
  * FerretDB's SQLite backend would check by scanning) and found by `_id`.
  * Unregistering deletes it, which frees the name.
  */
-@Schema({ collection: 'device_names', versionKey: false })
+@Schema({ collection: DEVICE_NAMES_COLLECTION, versionKey: false })
 export class DeviceName {
   /** `<ownerId>/<name>`: see deviceNameKey(). */
   @Prop({ type: String, required: true })

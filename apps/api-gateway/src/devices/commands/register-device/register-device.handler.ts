@@ -60,9 +60,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   private issue(command: RegisterDeviceCommand, deviceId: string): Promise<IssuedCertificate> {
     const common = { ca: this.ca, deviceId, validityDays: this.validityDays };
     if (command.csrPem) return signCertificateRequest({ ...common, csrPem: command.csrPem });
-    const keyType = command.keyType;
-    return keyType === 'rsa'
-      ? this.rsaKeygen.run(() => issueDeviceCertificate({ ...common, keyType }))
-      : issueDeviceCertificate({ ...common, keyType });
+    const generate = () => issueDeviceCertificate({ ...common, keyType: command.keyType });
+    return command.keyType === 'rsa' ? this.rsaKeygen.run(generate) : generate();
   }
 }
