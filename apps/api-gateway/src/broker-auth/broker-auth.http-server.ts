@@ -90,7 +90,6 @@ export class BrokerAuthHttpServer implements OnApplicationBootstrap, OnApplicati
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end(decision ? 'allow' : 'deny');
     const elapsed = performance.now() - started;
-    // The broker holds the device's login or publish until we answer.
     if (elapsed > SLOW_ANSWER_MS) {
       this.logger.warn(`answered the broker's ${request?.check ?? 'malformed'} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`);
     }
