@@ -18,7 +18,9 @@ describe('DER helpers', () => {
 describe('buildCsr', () => {
   it('makes EC P-256 CSRs the platform accepts', async () => {
     const { csrPem } = generateEcCsr('bench-device-1');
-    expect(csrPem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE REQUEST-----\n$/);
+    expect(csrPem).toMatch(
+      /^-----BEGIN CERTIFICATE REQUEST-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE REQUEST-----\n$/,
+    );
     const verified = await verifyCertificateRequest(csrPem);
     expect(verified.keyType).toBe('ec');
   });
@@ -33,7 +35,11 @@ describe('buildCsr', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     // Signed with another key than the one in the request.
-    await expect(verifyCertificateRequest(buildCsr(other.privateKey, publicKey, 'x'))).rejects.toThrow(/does not verify/);
-    await expect(verifyCertificateRequest(buildCsr(privateKey, publicKey, 'x'))).resolves.toMatchObject({ keyType: 'ec' });
+    await expect(verifyCertificateRequest(buildCsr(other.privateKey, publicKey, 'x'))).rejects.toThrow(
+      /does not verify/,
+    );
+    await expect(verifyCertificateRequest(buildCsr(privateKey, publicKey, 'x'))).resolves.toMatchObject({
+      keyType: 'ec',
+    });
   });
 });

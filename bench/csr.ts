@@ -28,7 +28,8 @@ const set = (...items: Buffer[]): Buffer => derTlv(0x31, Buffer.concat(items));
 /** DER OBJECT IDENTIFIER from dotted form. */
 export function derOid(dotted: string): Buffer {
   const arcs = dotted.split('.').map(Number);
-  if (arcs.length < 2 || arcs.some((arc) => !Number.isInteger(arc) || arc < 0)) throw new RangeError(`bad OID ${dotted}`);
+  if (arcs.length < 2 || arcs.some((arc) => !Number.isInteger(arc) || arc < 0))
+    throw new RangeError(`bad OID ${dotted}`);
   const bytes: number[] = [arcs[0] * 40 + arcs[1]];
   for (const arc of arcs.slice(2)) {
     const chunk: number[] = [arc & 0x7f];
@@ -58,10 +59,15 @@ export function buildCsr(privateKey: KeyObject, publicKey: KeyObject, commonName
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const info = sequence(derTlv(0x02, Buffer.from([0])), subject, spki, derTlv(0xa0, Buffer.alloc(0)));
   // ECDSA: no parameters; RSA: NULL parameters.
-  const algorithm = ec ? sequence(derOid(OID.ecdsaWithSha256)) : sequence(derOid(OID.sha256WithRsa), Buffer.from([0x05, 0x00]));
+  const algorithm = ec
+    ? sequence(derOid(OID.ecdsaWithSha256))
+    : sequence(derOid(OID.sha256WithRsa), Buffer.from([0x05, 0x00]));
   const signature = sign('sha256', info, privateKey);
   const der = sequence(info, algorithm, derTlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const base64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const base64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE REQUEST-----\n${base64}\n-----END CERTIFICATE REQUEST-----\n`;
 }
 

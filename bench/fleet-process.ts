@@ -45,7 +45,9 @@ setInterval(() => {
   const stalled = now - lastTick - STALL_CHECK_MS;
   lastTick = now;
   if (stalled > STALL_REPORT_MS) {
-    process.stderr.write(`[sim fleet] event loop stalled for ${Math.round(stalled)} ms at ${new Date().toISOString()}\n`);
+    process.stderr.write(
+      `[sim fleet] event loop stalled for ${Math.round(stalled)} ms at ${new Date().toISOString()}\n`,
+    );
   }
 }, STALL_CHECK_MS).unref();
 

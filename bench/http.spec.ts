@@ -1,4 +1,13 @@
-import { ErrorCounter, HttpResponse, NetworkError, errorCodeOf, forEachBounded, parseServerTiming, percentile, summarize } from './http';
+import {
+  ErrorCounter,
+  HttpResponse,
+  NetworkError,
+  errorCodeOf,
+  forEachBounded,
+  parseServerTiming,
+  percentile,
+  summarize,
+} from './http';
 
 function response(status: number, json: unknown): HttpResponse {
   return { status, headers: {}, text: JSON.stringify(json), json, ms: 1 };

@@ -9,7 +9,13 @@ describe('parseBenchArgs', () => {
     expect(options.sizes.throughput).toMatchObject({ clients: 200, devices: 200, seconds: 20 });
     expect(options.sizes.scale).toMatchObject({ devices: 10000, concurrency: 200 });
     expect(options.sizes.registration).toMatchObject({ devices: 1000, concurrency: 16 });
-    expect(options).toMatchObject({ smoke: false, strict: false, build: true, keepDevices: false, registerConcurrency: 16 });
+    expect(options).toMatchObject({
+      smoke: false,
+      strict: false,
+      build: true,
+      keepDevices: false,
+      registerConcurrency: 16,
+    });
     expect(options.out).toBeUndefined();
     expect(options.profileDir).toBeUndefined();
   });
@@ -40,8 +46,24 @@ describe('parseBenchArgs', () => {
   });
 
   it('reads the global options', () => {
-    const options = parseBenchArgs(['--profile', '--no-build', '--keep-devices', '--strict', '--register-concurrency', '8', '--', 'throughput']);
-    expect(options).toMatchObject({ profileDir: '', build: false, keepDevices: true, strict: true, registerConcurrency: 8, scenarios: ['throughput'] });
+    const options = parseBenchArgs([
+      '--profile',
+      '--no-build',
+      '--keep-devices',
+      '--strict',
+      '--register-concurrency',
+      '8',
+      '--',
+      'throughput',
+    ]);
+    expect(options).toMatchObject({
+      profileDir: '',
+      build: false,
+      keepDevices: true,
+      strict: true,
+      registerConcurrency: 8,
+      scenarios: ['throughput'],
+    });
     expect(parseBenchArgs(['--profile-dir', '/tmp/p']).profileDir).toBe('/tmp/p');
     expect(parseBenchArgs(['-h']).help).toBe(true);
     expect(parseBenchArgs(['--help']).help).toBe(true);

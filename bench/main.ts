@@ -24,7 +24,12 @@ import { ROOT, Stack, loadDotEnv } from './stack';
 import { Teardown } from './teardown';
 
 /** In the order they run when none is named. */
-export const SCENARIOS: readonly Scenario[] = [latencyScenario, throughputScenario, scaleScenario, registrationScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  latencyScenario,
+  throughputScenario,
+  scaleScenario,
+  registrationScenario,
+];
 
 /** scenario → metric → value, in insertion order. */
 export type Results = Record<string, Metrics>;
@@ -63,10 +68,18 @@ const GLOBAL_FLAGS: readonly GlobalFlag[] = [
   { name: 'smoke', description: 'tiny sizes for every scenario (seconds in total; CI); implies --strict' },
   { name: 'strict', description: 'exit 1 when a scenario reports errors or devices that did not answer' },
   { name: 'profile', description: 'start the apps with node --cpu-prof and summarize where their CPU time went' },
-  { name: 'profile-dir', value: 'DIR', description: 'where --profile writes the .cpuprofile files (implies --profile; default: a new temp folder)' },
+  {
+    name: 'profile-dir',
+    value: 'DIR',
+    description: 'where --profile writes the .cpuprofile files (implies --profile; default: a new temp folder)',
+  },
   { name: 'no-build', description: 'do not rebuild the apps when starting the stack (uses dist/ as it is)' },
   { name: 'keep-devices', description: 'do not unregister the bench devices at the end' },
-  { name: 'register-concurrency', value: 'N', description: 'registrations in flight when preparing pool devices (default 16, smoke 4)' },
+  {
+    name: 'register-concurrency',
+    value: 'N',
+    description: 'registrations in flight when preparing pool devices (default 16, smoke 4)',
+  },
   { name: 'help', description: 'this text' },
 ];
 
@@ -76,7 +89,8 @@ function parseNumber(raw: string | undefined, flag: string, spec: Pick<FlagSpec,
   if (!Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got ${JSON.stringify(raw)}`);
   if (spec.integer && !Number.isInteger(value)) throw new UsageError(`${flag} must be an integer, got ${raw}`);
   if (value < spec.min) throw new UsageError(`${flag} must be at least ${spec.min}, got ${raw}`);
-  if (spec.max !== undefined && value > spec.max) throw new UsageError(`${flag} must be at most ${spec.max}, got ${raw}`);
+  if (spec.max !== undefined && value > spec.max)
+    throw new UsageError(`${flag} must be at most ${spec.max}, got ${raw}`);
   return value;
 }
 
@@ -138,7 +152,8 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
       switch (name) {
         case 'out': {
           const value = takeValue();
-          if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError('--out needs a file name');
+          if (value === undefined || value === '' || value.startsWith('--'))
+            throw new UsageError('--out needs a file name');
           options.out = value;
           break;
         }
@@ -153,7 +168,8 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
           break;
         case 'profile-dir': {
           const value = takeValue();
-          if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError('--profile-dir needs a folder');
+          if (value === undefined || value === '' || value.startsWith('--'))
+            throw new UsageError('--profile-dir needs a folder');
           options.profileDir = value;
           break;
         }
@@ -164,7 +180,11 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
           options.keepDevices = true;
           break;
         case 'register-concurrency':
-          options.registerConcurrency = parseNumber(takeValue(), '--register-concurrency', { integer: true, min: 1, max: 1000 });
+          options.registerConcurrency = parseNumber(takeValue(), '--register-concurrency', {
+            integer: true,
+            min: 1,
+            max: 1000,
+          });
           break;
         case 'help':
           options.help = true;
@@ -178,7 +198,8 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
     const dot = name.indexOf('.');
     if (dot > 0) {
       scenario = byName.get(name.slice(0, dot));
-      if (!scenario) throw new UsageError(`unknown option --${name}: no scenario ${JSON.stringify(name.slice(0, dot))}`);
+      if (!scenario)
+        throw new UsageError(`unknown option --${name}: no scenario ${JSON.stringify(name.slice(0, dot))}`);
       flagName = name.slice(dot + 1);
     } else {
       scenario = current;
@@ -192,7 +213,8 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
       }
     }
     const spec = scenario.flags.find((f) => f.name === flagName);
-    if (!spec) throw new UsageError(`unknown option --${name} for scenario ${scenario.name}; its flags: ${flagsOf(scenario)}`);
+    if (!spec)
+      throw new UsageError(`unknown option --${name} for scenario ${scenario.name}; its flags: ${flagsOf(scenario)}`);
     const value = parseNumber(takeValue(), `--${name}`, spec);
     const flags = explicit.get(scenario.name) ?? new Map<string, number>();
     flags.set(flagName, value);
@@ -202,7 +224,9 @@ export function parseBenchArgs(argv: readonly string[], scenarios: readonly Scen
   options.scenarios = selected.length > 0 ? selected : scenarios.map((s) => s.name);
   for (const scenarioName of explicit.keys()) {
     if (!options.scenarios.includes(scenarioName)) {
-      throw new UsageError(`flags are given for scenario ${scenarioName}, which is not selected (selected: ${options.scenarios.join(', ')})`);
+      throw new UsageError(
+        `flags are given for scenario ${scenarioName}, which is not selected (selected: ${options.scenarios.join(', ')})`,
+      );
     }
   }
   for (const scenarioName of options.scenarios) {
@@ -349,14 +373,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', () => shutdown('SIGINT', 130));
   process.on('SIGTERM', () => shutdown('SIGTERM', 143));
   process.on('unhandledRejection', (error: unknown) => {
-    process.stderr.write(`bench: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     shutdown('unexpected error', 1);
   });
 
   let profileDir: string | undefined;
   if (options.profileDir !== undefined) {
     profileDir = path.resolve(
-      options.profileDir || path.join(os.tmpdir(), `iotcloud-bench-profile-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+      options.profileDir ||
+        path.join(os.tmpdir(), `iotcloud-bench-profile-${new Date().toISOString().replace(/[:.]/g, '-')}`),
     );
   }
 
@@ -419,7 +446,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       try {
         const result = await scenario.run(context, sizes);
         // Every device lookup scans the registry on FerretDB/SQLite: its size is part of the result.
-        results[name] = { ...result.metrics, ...(records === undefined ? {} : { 'registry.deviceRecordsBefore': records }) };
+        results[name] = {
+          ...result.metrics,
+          ...(records === undefined ? {} : { 'registry.deviceRecordsBefore': records }),
+        };
         problems.push(...result.problems);
         progress(`== ${name} done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
       } catch (error) {

@@ -13,7 +13,26 @@ describe('parseProcStatus', () => {
 
 describe('parseProcStatTicks', () => {
   it('adds utime and stime, even with spaces and parentheses in the command name', () => {
-    const fields = ['S', '1', '2', '3', '0', '-1', '4194560', '100', '0', '0', '0', '250', '50', '0', '0', '20', '0', '11'];
+    const fields = [
+      'S',
+      '1',
+      '2',
+      '3',
+      '0',
+      '-1',
+      '4194560',
+      '100',
+      '0',
+      '0',
+      '0',
+      '250',
+      '50',
+      '0',
+      '0',
+      '20',
+      '0',
+      '11',
+    ];
     expect(parseProcStatTicks(`1234 (node) ${fields.join(' ')}`)).toBe(300);
     expect(parseProcStatTicks(`1234 (my (odd) name) ${fields.join(' ')}`)).toBe(300);
   });
@@ -28,7 +47,10 @@ describe('listeningInodes', () => {
       '   1: 0100007F:20FD 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0000000000000000 20 4 30 10 -1',
       '   2: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0000000000000000 100 0 0 10 0',
     ].join('\n');
-    const tcp6 = [header, '   0: 00000000000000000000000000000000:20FD 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 444 1'].join('\n');
+    const tcp6 = [
+      header,
+      '   0: 00000000000000000000000000000000:20FD 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 444 1',
+    ].join('\n');
     expect([...listeningInodes(8445, [tcp, tcp6])].sort()).toEqual(['111', '444']);
     expect([...listeningInodes(8080, [tcp])]).toEqual(['333']);
     expect(listeningInodes(1, [tcp]).size).toBe(0);

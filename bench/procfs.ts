@@ -262,7 +262,11 @@ export class ProcessMonitor {
 }
 
 /** `rss.<label>MB` and `cpu.<label>Pct` metrics, plus `rss.platformMB` (broker + gateway + device-command). */
-export function usageMetrics(usage: Record<string, ProcessUsage>, withCpu: boolean, machineCpuPercent = Number.NaN): Record<string, number> {
+export function usageMetrics(
+  usage: Record<string, ProcessUsage>,
+  withCpu: boolean,
+  machineCpuPercent = Number.NaN,
+): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const [label, value] of Object.entries(usage)) metrics[`rss.${label}MB`] = value.peakRssMb;
   const platform = ['gateway', 'deviceCommand', 'broker'].filter((label) => usage[label] !== undefined);
@@ -275,7 +279,10 @@ export function usageMetrics(usage: Record<string, ProcessUsage>, withCpu: boole
     if (Number.isFinite(machineCpuPercent)) {
       metrics['cpu.machinePct'] = machineCpuPercent;
       // Everything else on the machine: the database's helpers (e.g. PostgreSQL backends), other users' test runs.
-      metrics['cpu.otherPct'] = Math.max(0, machineCpuPercent - Object.values(usage).reduce((sum, u) => sum + u.cpuPercent, 0));
+      metrics['cpu.otherPct'] = Math.max(
+        0,
+        machineCpuPercent - Object.values(usage).reduce((sum, u) => sum + u.cpuPercent, 0),
+      );
     }
   }
   return metrics;

@@ -10,8 +10,12 @@ describe('moduleOf', () => {
   it('names node internals and our own files', () => {
     expect(moduleOf('node:internal/tls/wrap', 'x')).toBe('node:internal/tls');
     expect(moduleOf('node:events', 'emit')).toBe('node:events');
-    expect(moduleOf('file:///work/main/dist/apps/api-gateway/apps/api-gateway/src/main.js', 'x')).toBe('app:apps/api-gateway/src/main.js');
-    expect(moduleOf('file:///work/main/dist/apps/api-gateway/libs/common/src/index.js', 'x')).toBe('app:libs/common/src/index.js');
+    expect(moduleOf('file:///work/main/dist/apps/api-gateway/apps/api-gateway/src/main.js', 'x')).toBe(
+      'app:apps/api-gateway/src/main.js',
+    );
+    expect(moduleOf('file:///work/main/dist/apps/api-gateway/libs/common/src/index.js', 'x')).toBe(
+      'app:libs/common/src/index.js',
+    );
   });
 
   it('keeps V8 pseudo-frames', () => {
@@ -21,7 +25,12 @@ describe('moduleOf', () => {
 });
 
 describe('summarizeProfile', () => {
-  const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0 });
+  const frame = (functionName: string, url = '', lineNumber = 0) => ({
+    functionName,
+    url,
+    lineNumber,
+    columnNumber: 0,
+  });
   const profile: CpuProfile = {
     startTime: 0,
     endTime: 10_000,

@@ -92,7 +92,9 @@ function selfTimes(profile: CpuProfile): Map<number, number> {
 
 function frameLabel(node: CpuProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  return url === '' ? functionName || '(anonymous)' : `${functionName || '(anonymous)'} ${moduleOf(url, functionName)}:${lineNumber + 1}`;
+  return url === ''
+    ? functionName || '(anonymous)'
+    : `${functionName || '(anonymous)'} ${moduleOf(url, functionName)}:${lineNumber + 1}`;
 }
 
 export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
@@ -154,7 +156,15 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, selfMs]) => ({ name, selfMs, percent: busyMs > 0 ? (selfMs / busyMs) * 100 : 0 }));
-  return { totalMs, idleMs, busyMs, gcMs, functions: rank(byFunction), modules: rank(byModule), ownCode: rank(byOwnCode) };
+  return {
+    totalMs,
+    idleMs,
+    busyMs,
+    gcMs,
+    functions: rank(byFunction),
+    modules: rank(byModule),
+    ownCode: rank(byOwnCode),
+  };
 }
 
 export function formatProfileSummary(title: string, summary: ProfileSummary): string {
@@ -162,11 +172,17 @@ export function formatProfileSummary(title: string, summary: ProfileSummary): st
     `${title}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${(summary.busyMs / 1000).toFixed(1)} s busy ` +
       `(${summary.totalMs > 0 ? ((summary.busyMs / summary.totalMs) * 100).toFixed(0) : '0'} %), GC ${(summary.gcMs / 1000).toFixed(1)} s`,
     '  top modules by self time (% of busy):',
-    ...summary.modules.map((m) => `    ${m.percent.toFixed(1).padStart(5)} %  ${(m.selfMs / 1000).toFixed(2).padStart(7)} s  ${m.name}`),
+    ...summary.modules.map(
+      (m) => `    ${m.percent.toFixed(1).padStart(5)} %  ${(m.selfMs / 1000).toFixed(2).padStart(7)} s  ${m.name}`,
+    ),
     '  top functions by self time (% of busy):',
-    ...summary.functions.map((f) => `    ${f.percent.toFixed(1).padStart(5)} %  ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`),
+    ...summary.functions.map(
+      (f) => `    ${f.percent.toFixed(1).padStart(5)} %  ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`,
+    ),
     '  by our code (innermost apps/ or libs/ frame on the stack, % of busy):',
-    ...summary.ownCode.map((f) => `    ${f.percent.toFixed(1).padStart(5)} %  ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`),
+    ...summary.ownCode.map(
+      (f) => `    ${f.percent.toFixed(1).padStart(5)} %  ${(f.selfMs / 1000).toFixed(2).padStart(7)} s  ${f.name}`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -194,5 +210,6 @@ if (require.main === module) {
     process.stderr.write('usage: ts-node bench/profile-summary.ts DIR_OR_FILE... [--top N]\n');
     process.exit(2);
   }
-  for (const arg of args) for (const file of profileFiles(arg)) process.stdout.write(`${summarizeProfileFile(file, top)}\n\n`);
+  for (const arg of args)
+    for (const file of profileFiles(arg)) process.stdout.write(`${summarizeProfileFile(file, top)}\n\n`);
 }

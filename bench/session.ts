@@ -61,7 +61,8 @@ export class Session {
     const username = `bench-${randomBytes(6).toString('hex')}`;
     const password = randomBytes(18).toString('base64url');
     const signup = await client.request('POST', '/auth/signup', { body: { username, password } });
-    if (signup.status !== 201) throw new Error(`bench user sign-up failed: ${signup.status} ${signup.text.slice(0, 300)}`);
+    if (signup.status !== 201)
+      throw new Error(`bench user sign-up failed: ${signup.status} ${signup.text.slice(0, 300)}`);
     const login = await client.request('POST', '/auth/login', { body: { username, password } });
     const token = (login.json as { accessToken?: unknown } | undefined)?.accessToken;
     if (login.status !== 200 || typeof token !== 'string') {
@@ -156,7 +157,9 @@ export class DevicePool {
     const port = this.registrations[0]?.mqtt.port;
     const expected = Number(process.env.MQTT_PORT ?? '8883');
     if (port !== undefined && port !== expected) {
-      progress(`note: the gateway hands out MQTT port ${port}, this shell's MQTT_PORT is ${expected}; devices use ${port}`);
+      progress(
+        `note: the gateway hands out MQTT port ${port}, this shell's MQTT_PORT is ${expected}; devices use ${port}`,
+      );
     }
   }
 

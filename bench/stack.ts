@@ -16,7 +16,11 @@ import { progress } from './progress';
 export const ROOT = path.resolve(__dirname, '..');
 
 const APPS = {
-  deviceCommand: { project: 'device-command', main: 'dist/apps/device-command/apps/device-command/src/main.js', label: 'device-command' },
+  deviceCommand: {
+    project: 'device-command',
+    main: 'dist/apps/device-command/apps/device-command/src/main.js',
+    label: 'device-command',
+  },
   gateway: { project: 'api-gateway', main: 'dist/apps/api-gateway/apps/api-gateway/src/main.js', label: 'gateway' },
 } as const;
 type AppKey = keyof typeof APPS;
@@ -64,7 +68,11 @@ function run(
   options: { captureStdout?: boolean; timeoutMs: number; env?: NodeJS.ProcessEnv },
 ): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     if (options.captureStdout) {
       child.stdout.setEncoding('utf8');
@@ -94,14 +102,17 @@ async function infra(script: string, ...args: string[]): Promise<boolean> {
   return code === 0;
 }
 
-export type HealthState = { state: 'ok' } | { state: 'unhealthy'; status: number; body: string } | { state: 'down'; reason: string };
+export type HealthState =
+  { state: 'ok' } | { state: 'unhealthy'; status: number; body: string } | { state: 'down'; reason: string };
 
 /** One `GET /health`: ok (200), unhealthy (answers, not 200) or down (no answer). */
 export async function probeHealth(baseUrl: string, caPem: string, timeoutMs = 5000): Promise<HealthState> {
   const client = new HttpsClient(baseUrl, caPem, { maxSockets: 1 });
   try {
     const res = await client.request('GET', '/health', { timeoutMs });
-    return res.status === 200 ? { state: 'ok' } : { state: 'unhealthy', status: res.status, body: res.text.slice(0, 300) };
+    return res.status === 200
+      ? { state: 'ok' }
+      : { state: 'unhealthy', status: res.status, body: res.text.slice(0, 300) };
   } catch (error) {
     return { state: 'down', reason: error instanceof NetworkError ? error.code : String(error) };
   } finally {
@@ -149,7 +160,8 @@ export class Stack {
       }
     }
     progress(`no gateway answers on ${baseUrl}: bringing the stack up`);
-    if (!(await infra('setup.sh'))) throw new Error('infra/setup.sh failed (dependencies, .env or certificates): see above');
+    if (!(await infra('setup.sh')))
+      throw new Error('infra/setup.sh failed (dependencies, .env or certificates): see above');
     // setup.sh may just have created .env: read it (variables already set win).
     loadDotEnv();
     const stack = new Stack(baseUrl, readFileSync(caFile, 'utf8'), brokerNodeName, true);
@@ -164,13 +176,21 @@ export class Stack {
 
   private findPids(port: number): void {
     this.pids.gateway = findListeningPid(port);
-    this.pids.deviceCommand = findNodeProcess(/device-command/, process.env.AMQP_PORT ? { AMQP_PORT: process.env.AMQP_PORT } : {});
+    this.pids.deviceCommand = findNodeProcess(
+      /device-command/,
+      process.env.AMQP_PORT ? { AMQP_PORT: process.env.AMQP_PORT } : {},
+    );
     this.pids.broker = findBrokerPid(this.brokerNodeName, brokerDataDir());
     this.pids.database = localDatabasePid();
-    const missing = Object.entries({ gateway: this.pids.gateway, 'device-command': this.pids.deviceCommand, broker: this.pids.broker })
+    const missing = Object.entries({
+      gateway: this.pids.gateway,
+      'device-command': this.pids.deviceCommand,
+      broker: this.pids.broker,
+    })
       .filter(([, pid]) => pid === undefined)
       .map(([name]) => name);
-    if (missing.length > 0) progress(`could not identify the process of: ${missing.join(', ')} (their memory is not reported)`);
+    if (missing.length > 0)
+      progress(`could not identify the process of: ${missing.join(', ')} (their memory is not reported)`);
   }
 
   private async bringUp(port: number, options: StackOptions): Promise<void> {
@@ -198,7 +218,9 @@ export class Stack {
       const app = APPS[key];
       if (options.build || !existsSync(path.join(ROOT, app.main))) {
         progress(`building ${app.project}`);
-        const { code } = await run(path.join(ROOT, 'node_modules/.bin/nest'), ['build', app.project], { timeoutMs: 10 * 60_000 });
+        const { code } = await run(path.join(ROOT, 'node_modules/.bin/nest'), ['build', app.project], {
+          timeoutMs: 10 * 60_000,
+        });
         if (code !== 0) throw new Error(`nest build ${app.project} failed: see above`);
       }
     }
@@ -212,12 +234,16 @@ export class Stack {
       if (options.signal?.aborted) throw new Error('interrupted');
       for (const [key, child] of this.children) {
         if (child.process.exitCode !== null || child.process.signalCode !== null) {
-          throw new Error(`${APPS[key].label} exited while starting (${String(child.process.exitCode ?? child.process.signalCode)}); last output:\n${child.output.join('\n')}`);
+          throw new Error(
+            `${APPS[key].label} exited while starting (${String(child.process.exitCode ?? child.process.signalCode)}); last output:\n${child.output.join('\n')}`,
+          );
         }
       }
       last = await probeHealth(this.baseUrl, this.caPem, 3000);
       if (last.state === 'ok') {
-        progress(`stack is up at ${this.baseUrl} (gateway pid ${String(this.pids.gateway)}, device-command pid ${String(this.pids.deviceCommand)}, broker pid ${String(this.pids.broker)})`);
+        progress(
+          `stack is up at ${this.baseUrl} (gateway pid ${String(this.pids.gateway)}, device-command pid ${String(this.pids.deviceCommand)}, broker pid ${String(this.pids.broker)})`,
+        );
         return;
       }
       await sleep(500, options.signal);
@@ -227,8 +253,14 @@ export class Stack {
 
   private startApp(key: AppKey, profileDir: string | undefined): void {
     const app = APPS[key];
-    const args = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${app.project}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...args, app.main], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${app.project}.cpuprofile`]
+      : [];
+    const child = spawn(process.execPath, [...args, app.main], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output: string[] = [];
     if (child.stdout) prefixLines(child.stdout, `[${app.label}] `, output);
     if (child.stderr) prefixLines(child.stderr, `[${app.label}] `, output);

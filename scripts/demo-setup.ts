@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const username = process.env.DEMO_USER || 'demo';
   const password = process.env.DEMO_PASSWORD || fail('DEMO_PASSWORD is not set: run `npm run setup`');
   const port = process.env.PORT || '8443';
-  const agent = new https.Agent({ ca: readFileSync(path.join(ROOT, process.env.CERTS_DIR || 'certs', 'rootca.pem')), keepAlive: true });
+  const agent = new https.Agent({
+    ca: readFileSync(path.join(ROOT, process.env.CERTS_DIR || 'certs', 'rootca.pem')),
+    keepAlive: true,
+  });
 
   const call = (method: string, route: string, body?: unknown, token?: string): Promise<Reply> =>
     new Promise((resolve, reject) => {
@@ -49,7 +52,9 @@ async function main(): Promise<void> {
         (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined }),
+          );
         },
       );
       req.on('error', reject);
@@ -58,9 +63,11 @@ async function main(): Promise<void> {
     });
 
   const signup = await call('POST', '/auth/signup', { username, password });
-  if (signup.status !== 201 && signup.status !== 409) fail(`sign-up failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  if (signup.status !== 201 && signup.status !== 409)
+    fail(`sign-up failed: ${signup.status} ${JSON.stringify(signup.body)}`);
   const login = await call('POST', '/auth/login', { username, password });
-  if (login.status !== 200) fail(`login as ${username} failed (${login.status}); delete the user's data or set DEMO_PASSWORD to its password`);
+  if (login.status !== 200)
+    fail(`login as ${username} failed (${login.status}); delete the user's data or set DEMO_PASSWORD to its password`);
   const token = (login.body as { accessToken: string }).accessToken;
 
   const dir = path.join(ROOT, '.local', 'demo');
@@ -76,7 +83,8 @@ async function main(): Promise<void> {
   // The private key of an earlier registration is gone (never stored): register anew.
   if (existing.status === 200) await call('DELETE', `/devices/${DEVICE_NAME}`, undefined, token);
   const registered = await call('POST', '/devices', { name: DEVICE_NAME }, token);
-  if (registered.status !== 201) fail(`registering ${DEVICE_NAME} failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+  if (registered.status !== 201)
+    fail(`registering ${DEVICE_NAME} failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(registered.body, null, 2), { mode: 0o600 });
   process.stdout.write(`${file}\n`);

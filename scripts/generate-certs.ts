@@ -64,7 +64,12 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => console.log(line);
   await ensurePkiFiles({ dir: args.dir, hostNames: args.hostNames, log });
-  await ensureServiceCertificates({ dir: args.dir, ca: await loadCertificateAuthority(args.dir), services: SERVICES, log });
+  await ensureServiceCertificates({
+    dir: args.dir,
+    ca: await loadCertificateAuthority(args.dir),
+    services: SERVICES,
+    log,
+  });
 }
 
 main().catch((error: unknown) => {

@@ -18,9 +18,14 @@ describe('accounts (e2e, HTTPS + real database)', () => {
     const signup = await request(url(), 'POST', '/auth/signup', { body: { username, password: 'p4ssword-long' } });
     expect(signup.status).toBe(201);
 
-    const login = await request<{ accessToken: string; tokenType: string; expiresIn: number }>(url(), 'POST', '/auth/login', {
-      body: { username, password: 'p4ssword-long' },
-    });
+    const login = await request<{ accessToken: string; tokenType: string; expiresIn: number }>(
+      url(),
+      'POST',
+      '/auth/login',
+      {
+        body: { username, password: 'p4ssword-long' },
+      },
+    );
     expect(login.status).toBe(200);
     expect(login.body.tokenType).toBe('Bearer');
     expect(login.body.expiresIn).toBeGreaterThan(0);
@@ -36,14 +41,20 @@ describe('accounts (e2e, HTTPS + real database)', () => {
   it('answers the same 401 for an unknown user and a wrong password', async () => {
     const username = uniqueName('bob');
     await request(url(), 'POST', '/auth/signup', { body: { username, password: 'p4ssword-long' } });
-    const wrongPassword = await request(url(), 'POST', '/auth/login', { body: { username, password: 'nope-nope-nope' } });
+    const wrongPassword = await request(url(), 'POST', '/auth/login', {
+      body: { username, password: 'nope-nope-nope' },
+    });
     const unknownUser = await request(url(), 'POST', '/auth/login', {
       body: { username: uniqueName('nobody'), password: 'p4ssword-long' },
     });
     expect(wrongPassword.status).toBe(401);
     expect(unknownUser.status).toBe(401);
     expect(wrongPassword.body).toEqual(unknownUser.body);
-    expect(wrongPassword.body).toEqual({ statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'Invalid username or password' });
+    expect(wrongPassword.body).toEqual({
+      statusCode: 401,
+      code: 'INVALID_CREDENTIALS',
+      message: 'Invalid username or password',
+    });
   });
 
   it('refuses a duplicate username with 409 USERNAME_TAKEN', async () => {
@@ -57,16 +68,23 @@ describe('accounts (e2e, HTTPS + real database)', () => {
   it('lets exactly one of many concurrent duplicate sign-ups succeed', async () => {
     const username = uniqueName('race');
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => request(url(), 'POST', '/auth/signup', { body: { username, password: 'p4ssword-long' } })),
+      Array.from({ length: 8 }, () =>
+        request(url(), 'POST', '/auth/signup', { body: { username, password: 'p4ssword-long' } }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });
 
   it('names the bad field in a 400', async () => {
-    const res = await request<{ code: string; message: string; details: { fields: string[] } }>(url(), 'POST', '/auth/signup', {
-      body: { username: 'ok-name', password: 'short' },
-    });
+    const res = await request<{ code: string; message: string; details: { fields: string[] } }>(
+      url(),
+      'POST',
+      '/auth/signup',
+      {
+        body: { username: 'ok-name', password: 'short' },
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details.fields).toEqual(['password']);
@@ -123,10 +141,14 @@ describe('login rate limiting (e2e)', () => {
     await request(url(), 'POST', '/auth/signup', { body: { username, password: 'the-real-password' } });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      statuses.push((await request(url(), 'POST', '/auth/login', { body: { username, password: `guess-${i}-xxxx` } })).status);
+      statuses.push(
+        (await request(url(), 'POST', '/auth/login', { body: { username, password: `guess-${i}-xxxx` } })).status,
+      );
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const right = await request<{ code: string }>(url(), 'POST', '/auth/login', { body: { username, password: 'the-real-password' } });
+    const right = await request<{ code: string }>(url(), 'POST', '/auth/login', {
+      body: { username, password: 'the-real-password' },
+    });
     expect(right.status).toBe(429);
     expect(right.body.code).toBe('TOO_MANY_LOGIN_ATTEMPTS');
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
@@ -135,7 +157,13 @@ describe('login rate limiting (e2e)', () => {
   it('answers 429 to a client address that guesses across many usernames', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) {
-      statuses.push((await request(url(), 'POST', '/auth/login', { body: { username: uniqueName('spray'), password: 'x'.repeat(10) } })).status);
+      statuses.push(
+        (
+          await request(url(), 'POST', '/auth/login', {
+            body: { username: uniqueName('spray'), password: 'x'.repeat(10) },
+          })
+        ).status,
+      );
     }
     // 5 failures came from the test above; the address limit is 20.
     expect(statuses.slice(0, 15).every((s) => s === 401)).toBe(true);

@@ -12,7 +12,14 @@ const AMQP_PORT = Number(process.env.AMQP_PORT ?? 5671);
 /** Connects over MQTT/TLS; resolves the connected client, or rejects with why the broker refused. */
 function mqttConnect(options: Partial<IClientOptions>): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = connect(MQTT_URL, { ca: CA_PEM, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+    const client = connect(MQTT_URL, {
+      ca: CA_PEM,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...options,
+    });
     const fail = (error: Error) => {
       client.end(true);
       reject(error);
@@ -47,7 +54,10 @@ describe('broker-level device security (e2e, real broker)', () => {
   const clients: MqttClient[] = [];
   const track = (c: MqttClient) => (clients.push(c), c);
   const register = async (): Promise<Reg> => {
-    const res = await request<Reg>(gateway.baseUrl, 'POST', '/devices', { token, body: { name: uniqueName('sec').slice(0, 60), keyType: 'ec' } });
+    const res = await request<Reg>(gateway.baseUrl, 'POST', '/devices', {
+      token,
+      body: { name: uniqueName('sec').slice(0, 60), keyType: 'ec' },
+    });
     if (res.status !== 201) throw new Error(res.text);
     return res.body;
   };
@@ -84,21 +94,30 @@ describe('broker-level device security (e2e, real broker)', () => {
   it('device A cannot publish on device B’s topics (neither B’s replies nor B’s requests)', async () => {
     for (const topic of [`server/${b.deviceId}/get_gpio`, `${b.deviceId}/set_gpio`]) {
       const client = track(await asDevice(a));
-      const published = client.publishAsync(topic, '{"number":1,"value":1}', { qos: 1 }).then(() => 'acked', () => 'refused');
+      const published = client.publishAsync(topic, '{"number":1,"value":1}', { qos: 1 }).then(
+        () => 'acked',
+        () => 'refused',
+      );
       const closed = await closedWithin(client, 3000);
       expect({ topic, closed }).toEqual({ topic, closed: true });
-      await expect(Promise.race([published, new Promise((r) => setTimeout(() => r('no ack'), 100))])).resolves.not.toBe('acked');
+      await expect(Promise.race([published, new Promise((r) => setTimeout(() => r('no ack'), 100))])).resolves.not.toBe(
+        'acked',
+      );
     }
   });
 
   it('a certificate from another CA fails the TLS handshake', async () => {
     const rogue = await createCertificateAuthority({ commonName: 'Rogue CA' });
     const cert = await issueDeviceCertificate({ ca: rogue, deviceId: a.deviceId, keyType: 'ec' });
-    await expect(mqttConnect({ clientId: a.deviceId, cert: cert.certificatePem, key: cert.privateKeyPem })).rejects.toThrow();
+    await expect(
+      mqttConnect({ clientId: a.deviceId, cert: cert.certificatePem, key: cert.privateKeyPem }),
+    ).rejects.toThrow();
   });
 
   it('no client certificate at all fails the TLS handshake, even with the right password', async () => {
-    await expect(mqttConnect({ clientId: a.deviceId, username: a.deviceId, password: a.brokerPassword })).rejects.toThrow();
+    await expect(
+      mqttConnect({ clientId: a.deviceId, username: a.deviceId, password: a.brokerPassword }),
+    ).rejects.toThrow();
   });
 
   it('a client id other than the certificate’s identity is refused', async () => {
@@ -106,7 +125,9 @@ describe('broker-level device security (e2e, real broker)', () => {
   });
 
   it('the per-device broker password works (with the certificate), a wrong one does not', async () => {
-    track(await asDevice(a, { username: a.deviceId, password: a.brokerPassword, protocolId: 'MQIsdp', protocolVersion: 3 }));
+    track(
+      await asDevice(a, { username: a.deviceId, password: a.brokerPassword, protocolId: 'MQIsdp', protocolVersion: 3 }),
+    );
     await expect(asDevice(a, { username: a.deviceId, password: 'wrong-password' })).rejects.toThrow();
     await expect(asDevice(a, { username: b.deviceId, password: a.brokerPassword })).rejects.toThrow();
   });
@@ -130,7 +151,10 @@ describe('broker-level device security (e2e, real broker)', () => {
   it('re-registering a name issues a new certificate; the old one stops working', async () => {
     const first = await register();
     expect((await request(gateway.baseUrl, 'DELETE', `/devices/${first.name}`, { token })).status).toBe(204);
-    const again = await request<Reg>(gateway.baseUrl, 'POST', '/devices', { token, body: { name: first.name, keyType: 'ec' } });
+    const again = await request<Reg>(gateway.baseUrl, 'POST', '/devices', {
+      token,
+      body: { name: first.name, keyType: 'ec' },
+    });
     expect(again.status).toBe(201);
     expect(again.body.certificate).not.toBe(first.certificate);
     await new Promise((r) => setTimeout(r, 2500)); // past the broker's auth cache
@@ -141,7 +165,13 @@ describe('broker-level device security (e2e, real broker)', () => {
   it('AMQP devices log in by certificate (EXTERNAL) and reach only their own queue', async () => {
     const conn = await amqplib.connect(
       { protocol: 'amqps', hostname: 'localhost', port: AMQP_PORT },
-      { ca: CA_PEM, cert: a.certificate, key: a.privateKey, credentials: amqplib.credentials.external(), servername: 'localhost' },
+      {
+        ca: CA_PEM,
+        cert: a.certificate,
+        key: a.privateKey,
+        credentials: amqplib.credentials.external(),
+        servername: 'localhost',
+      },
     );
     try {
       const own = await conn.createChannel();
@@ -149,9 +179,9 @@ describe('broker-level device security (e2e, real broker)', () => {
       await own.bindQueue(`mqtt-subscription-${a.deviceId}qos1`, 'amq.topic', `${a.deviceId}.#`);
       const foreign = await conn.createChannel();
       foreign.on('error', () => undefined);
-      await expect(foreign.assertQueue(`mqtt-subscription-${b.deviceId}qos1`, { durable: false, autoDelete: true })).rejects.toThrow(
-        /ACCESS_REFUSED/,
-      );
+      await expect(
+        foreign.assertQueue(`mqtt-subscription-${b.deviceId}qos1`, { durable: false, autoDelete: true }),
+      ).rejects.toThrow(/ACCESS_REFUSED/);
     } finally {
       await conn.close().catch(() => undefined);
     }

@@ -78,7 +78,9 @@ describe('device control (e2e: HTTPS -> gateway -> AMQPS -> device-command -> MQ
 
     it('mac: read and set', async () => {
       expect((await call('GET', at('/mac'))).body).toEqual({ value: '02:00:00:00:00:01' });
-      expect((await call('PUT', at('/mac'), { value: '02:AA:BB:CC:DD:EE' })).body).toEqual({ value: '02:aa:bb:cc:dd:ee' });
+      expect((await call('PUT', at('/mac'), { value: '02:AA:BB:CC:DD:EE' })).body).toEqual({
+        value: '02:aa:bb:cc:dd:ee',
+      });
       expect((await call('GET', at('/mac'))).body).toEqual({ value: '02:aa:bb:cc:dd:ee' });
     });
 
@@ -113,7 +115,11 @@ describe('device control (e2e: HTTPS -> gateway -> AMQPS -> device-command -> MQ
       ['GET', `/devices/${reg.name}/status?timeout=30001`, undefined],
     ] as const) {
       const res = await call<ErrorBody>(method, path, body);
-      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ path, status: res.status, code: res.body.code }).toEqual({
+        path,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
     }
   });
 

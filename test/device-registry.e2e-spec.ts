@@ -6,7 +6,10 @@ import { Connection, Model } from 'mongoose';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { randomBytes } from 'node:crypto';
 import { generateDeviceId } from '@app/device-protocol';
-import { DeviceRegistryMigration, LEGACY_DEVICES_COLLECTION } from '../apps/api-gateway/src/devices/database/device-registry.migration';
+import {
+  DeviceRegistryMigration,
+  LEGACY_DEVICES_COLLECTION,
+} from '../apps/api-gateway/src/devices/database/device-registry.migration';
 import {
   DeviceMongoRepository,
   ORPHANED_NAME_GRACE_MS,
@@ -19,7 +22,10 @@ import {
   DeviceSchema,
   deviceNameKey,
 } from '../apps/api-gateway/src/devices/database/device.schema';
-import { DEVICE_NAMES_COLLECTION, DEVICE_RECORDS_COLLECTION } from '../apps/api-gateway/src/devices/database/device.collections';
+import {
+  DEVICE_NAMES_COLLECTION,
+  DEVICE_RECORDS_COLLECTION,
+} from '../apps/api-gateway/src/devices/database/device.collections';
 import { DeviceNameTakenError } from '../apps/api-gateway/src/devices/domain/device.errors';
 
 function newDevice(ownerId: string, name: string): NewDevice {
@@ -124,7 +130,9 @@ describe('device registry (real database)', () => {
     const ownerId = owner();
     // An unregister that revoked the record but stopped before freeing the name.
     const first = await repo.create(newDevice(ownerId, 'stale'));
-    await connection.collection(DEVICE_RECORDS_COLLECTION).updateOne({ _id: first.deviceId as never }, { $set: { revokedAt: new Date() } });
+    await connection
+      .collection(DEVICE_RECORDS_COLLECTION)
+      .updateOne({ _id: first.deviceId as never }, { $set: { revokedAt: new Date() } });
     expect(await repo.findActiveByName(ownerId, 'stale')).toBeNull();
     expect((await repo.create(newDevice(ownerId, 'stale'))).name).toBe('stale');
 
@@ -132,7 +140,10 @@ describe('device registry (real database)', () => {
     const recent = { _id: deviceNameKey(ownerId, 'pending'), deviceId: generateDeviceId(), claimedAt: new Date() };
     await names.create(recent);
     await expect(repo.create(newDevice(ownerId, 'pending'))).rejects.toBeInstanceOf(DeviceNameTakenError);
-    await names.updateOne({ _id: recent._id }, { $set: { claimedAt: new Date(Date.now() - ORPHANED_NAME_GRACE_MS - 1000) } });
+    await names.updateOne(
+      { _id: recent._id },
+      { $set: { claimedAt: new Date(Date.now() - ORPHANED_NAME_GRACE_MS - 1000) } },
+    );
     expect((await repo.create(newDevice(ownerId, 'pending'))).name).toBe('pending');
   });
 
@@ -153,7 +164,10 @@ describe('device registry (real database)', () => {
     expect(found).toEqual({ ...active, createdAt, revokedAt: null });
     expect(await repo.findActiveById(revoked.deviceId)).toBeNull();
     const kept = await connection.collection(DEVICE_RECORDS_COLLECTION).findOne({ _id: revoked.deviceId as never });
-    expect(kept).toMatchObject({ certificateSerial: revoked.certificateSerial, revokedAt: new Date('2026-02-01T00:00:00Z') });
+    expect(kept).toMatchObject({
+      certificateSerial: revoked.certificateSerial,
+      revokedAt: new Date('2026-02-01T00:00:00Z'),
+    });
     expect(await connection.db?.listCollections({ name: LEGACY_DEVICES_COLLECTION }).toArray()).toEqual([]);
     await expect(repo.create(newDevice(ownerId, 'old-lamp'))).rejects.toBeInstanceOf(DeviceNameTakenError);
     expect(await migration.migrate()).toBe(0);

@@ -26,21 +26,28 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
   let token: string;
   let tmp: string;
   const url = () => gateway.baseUrl;
-  const register = (body: object, as = token) => request<RegisteredDevice>(url(), 'POST', '/devices', { body, token: as });
+  const register = (body: object, as = token) =>
+    request<RegisteredDevice>(url(), 'POST', '/devices', { body, token: as });
 
   /** `openssl verify` against certs/rootca.pem: an independent verifier. */
   function opensslVerify(certificatePem: string): string {
     const file = path.join(tmp, `cert-${Math.random().toString(36).slice(2)}.pem`);
     writeFileSync(file, certificatePem);
-    return execFileSync('openssl', ['verify', '-CAfile', path.join(CERTS_DIR, 'rootca.pem'), file], { encoding: 'utf8' });
+    return execFileSync('openssl', ['verify', '-CAfile', path.join(CERTS_DIR, 'rootca.pem'), file], {
+      encoding: 'utf8',
+    });
   }
 
   function makeCsr(keyArgs: string[]): string {
     const key = path.join(tmp, `key-${Math.random().toString(36).slice(2)}.pem`);
-    return execFileSync('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-subj', '/CN=chosen-by-device'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    return execFileSync(
+      'openssl',
+      ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-subj', '/CN=chosen-by-device'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
   }
 
   beforeAll(async () => {
@@ -70,7 +77,9 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(cert.keyUsage).toContain('1.3.6.1.5.5.7.3.2'); // clientAuth
     expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(cert.checkPrivateKey(require('node:crypto').createPrivateKey(device.privateKey))).toBe(true);
-    expect(cert.serialNumber.toLowerCase()).toBe(device.certificateSerial.replace(/^0+/, '').toLowerCase().padStart(cert.serialNumber.length, '0'));
+    expect(cert.serialNumber.toLowerCase()).toBe(
+      device.certificateSerial.replace(/^0+/, '').toLowerCase().padStart(cert.serialNumber.length, '0'),
+    );
     expect(cert.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(device.certificateFingerprint);
   });
 
@@ -85,7 +94,10 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
   });
 
   it('signs a device CSR without ever seeing its key, forcing CN = deviceId', async () => {
-    const res = await register({ name: 'csr-device', csr: makeCsr(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']) });
+    const res = await register({
+      name: 'csr-device',
+      csr: makeCsr(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']),
+    });
     expect(res.status).toBe(201);
     expect(res.body.keyOrigin).toBe('csr');
     expect(res.body.privateKey).toBeUndefined();
@@ -112,7 +124,13 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
   });
 
   it('validates names and key types', async () => {
-    for (const body of [{ name: '' }, { name: 'has space' }, { name: 'a'.repeat(65) }, { name: 'dot.ted' }, { name: 'ok', keyType: 'dsa' }]) {
+    for (const body of [
+      { name: '' },
+      { name: 'has space' },
+      { name: 'a'.repeat(65) },
+      { name: 'dot.ted' },
+      { name: 'ok', keyType: 'dsa' },
+    ]) {
       const res = await register(body);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -163,7 +181,9 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
 
     const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
     try {
-      const revoked = await db.collection<{ _id: string; [field: string]: unknown }>(DEVICE_RECORDS_COLLECTION).findOne({ _id: first.body.deviceId });
+      const revoked = await db
+        .collection<{ _id: string; [field: string]: unknown }>(DEVICE_RECORDS_COLLECTION)
+        .findOne({ _id: first.body.deviceId });
       expect(revoked?.revokedAt).toBeInstanceOf(Date);
       expect(revoked?.certificateSerial).toBe(first.body.certificateSerial);
       expect(revoked?.certificateFingerprint).toBe(first.body.certificateFingerprint);

@@ -115,7 +115,15 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
       const res = await call('POST', '/register_device', { username, secret, devicename });
       expect(res.status).toBe(200);
       reg = res.json() as Record<string, string>;
-      expect(Object.keys(reg).sort()).toEqual(['brokerpassword', 'ca', 'cert', 'deviceid', 'devicename', 'pkey', 'status']);
+      expect(Object.keys(reg).sort()).toEqual([
+        'brokerpassword',
+        'ca',
+        'cert',
+        'deviceid',
+        'devicename',
+        'pkey',
+        'status',
+      ]);
       expect(reg).toEqual({
         status: 'OK',
         devicename,
@@ -151,9 +159,10 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
         subnet: '255.255.255.0',
         gateway: '192.168.1.1',
       };
-      sim = devicename === 'device1'
-        ? new MqttDevice({ ...common, port: Number(process.env.MQTT_PORT ?? 8883), mqttVersion: 3 })
-        : new AmqpDevice({ ...common, port: Number(process.env.AMQP_PORT ?? 5671) });
+      sim =
+        devicename === 'device1'
+          ? new MqttDevice({ ...common, port: Number(process.env.MQTT_PORT ?? 8883), mqttVersion: 3 })
+          : new AmqpDevice({ ...common, port: Number(process.env.AMQP_PORT ?? 5671) });
       await sim.start();
       sims.push(sim);
     });
@@ -191,7 +200,9 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
     });
 
     it('unregisters, once', async () => {
-      expect((await call('POST', '/unregister_device', { username, secret, devicename })).json()).toEqual({ status: 'OK' });
+      expect((await call('POST', '/unregister_device', { username, secret, devicename })).json()).toEqual({
+        status: 'OK',
+      });
       expect((await call('POST', '/unregister_device', { username, secret, devicename })).json()).toEqual({
         status: 'NG, device not registered',
       });
@@ -203,13 +214,22 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
   });
 
   it('rotating the secret (modern API) retires the old one; /login then hands out the new one', async () => {
-    const login = await request<{ accessToken: string }>(gateway.baseUrl, 'POST', '/auth/login', { body: { username, password } });
-    const rotated = await request<{ secret: string }>(gateway.baseUrl, 'POST', '/auth/legacy-secret/rotate', { token: login.body.accessToken });
+    const login = await request<{ accessToken: string }>(gateway.baseUrl, 'POST', '/auth/login', {
+      body: { username, password },
+    });
+    const rotated = await request<{ secret: string }>(gateway.baseUrl, 'POST', '/auth/legacy-secret/rotate', {
+      token: login.body.accessToken,
+    });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(rotated.body.secret).not.toBe(secret);
-    expect((await call('GET', '/get_device_list', { username, secret })).json()).toEqual({ status: 'NG, secret is incorrect' });
-    expect((await call('POST', '/login', { username, password })).json()).toEqual({ status: 'OK', secret: rotated.body.secret });
+    expect((await call('GET', '/get_device_list', { username, secret })).json()).toEqual({
+      status: 'NG, secret is incorrect',
+    });
+    expect((await call('POST', '/login', { username, password })).json()).toEqual({
+      status: 'OK',
+      secret: rotated.body.secret,
+    });
     closeClient();
   });
 });

@@ -46,10 +46,14 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       // Device ids chosen to land on each shard in turn.
       for (let shard = 0; shard < shards; shard++) {
         const sentAt = Date.now();
-        const pong = await client.request<PingResult>(DeviceCommandPattern.ping, { sentAt }, {
-          timeoutMs: 5000,
-          shardKey: keyForShard(shard, shards),
-        });
+        const pong = await client.request<PingResult>(
+          DeviceCommandPattern.ping,
+          { sentAt },
+          {
+            timeoutMs: 5000,
+            shardKey: keyForShard(shard, shards),
+          },
+        );
         expect(pong).toMatchObject({ service: 'device-command', sentAt });
         expect(pong.instanceId).toMatch(/^[0-9a-f-]{36}$/);
       }
@@ -74,7 +78,11 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     try {
       const res = await request<Record<string, { status: string }>>(gateway.baseUrl, 'GET', '/health');
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ status: 'degraded', database: { status: 'up' }, deviceCommand: { status: 'down' } });
+      expect(res.body).toMatchObject({
+        status: 'degraded',
+        database: { status: 'up' },
+        deviceCommand: { status: 'down' },
+      });
     } finally {
       deviceCommand = await startDeviceCommand();
     }
@@ -112,14 +120,24 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
     expect(paths['/devices/{name}/gpio/{number}'].get.responses).toEqual(
-      expect.objectContaining({ '200': expect.anything(), '404': expect.anything(), '502': expect.anything(), '503': expect.anything(), '504': expect.anything() }),
+      expect.objectContaining({
+        '200': expect.anything(),
+        '404': expect.anything(),
+        '502': expect.anything(),
+        '503': expect.anything(),
+        '504': expect.anything(),
+      }),
     );
     expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
     expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get']);
     expect(paths['/devices'].post.responses).toHaveProperty('409');
     expect(paths['/devices'].post.responses).toHaveProperty('400');
     expect(paths['/auth/login'].post.responses).toHaveProperty('401');
-    expect(Object.keys(components.schemas.RegisterDeviceRequestDto.properties ?? {}).sort()).toEqual(['csr', 'keyType', 'name']);
+    expect(Object.keys(components.schemas.RegisterDeviceRequestDto.properties ?? {}).sort()).toEqual([
+      'csr',
+      'keyType',
+      'name',
+    ]);
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('brokerPassword');
     expect(components.schemas.ErrorResponseDto.properties).toHaveProperty('code');

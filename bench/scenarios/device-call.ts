@@ -16,13 +16,25 @@ export interface CallOutcome {
 }
 
 /** One authenticated GET; never throws (a network error is an outcome with a NETWORK_* code). */
-export async function timedGet(session: Session, client: HttpsClient, pathname: string, timeoutMs = 30_000): Promise<CallOutcome> {
+export async function timedGet(
+  session: Session,
+  client: HttpsClient,
+  pathname: string,
+  timeoutMs = 30_000,
+): Promise<CallOutcome> {
   const started = performance.now();
   try {
     const response = await session.get(pathname, client, timeoutMs);
     const ok = response.status === 200;
     const deviceMs = parseServerTiming(response.headers['server-timing']).device ?? Number.NaN;
-    return { ok, ms: response.ms, deviceMs, code: ok ? undefined : errorCodeOf(response), response, endedAt: performance.now() };
+    return {
+      ok,
+      ms: response.ms,
+      deviceMs,
+      code: ok ? undefined : errorCodeOf(response),
+      response,
+      endedAt: performance.now(),
+    };
   } catch (error) {
     const ended = performance.now();
     return {

@@ -16,7 +16,14 @@ export const latencyScenario: Scenario = {
   flags: [
     { name: 'calls', description: 'measured calls', default: 2000, smoke: 20, min: 1, integer: true },
     { name: 'warmup', description: 'calls before measuring', default: 200, smoke: 5, min: 0, integer: true },
-    { name: 'baseline-calls', description: 'GET /devices/:name calls (no device) for the breakdown', default: 500, smoke: 5, min: 0, integer: true },
+    {
+      name: 'baseline-calls',
+      description: 'GET /devices/:name calls (no device) for the breakdown',
+      default: 500,
+      smoke: 5,
+      min: 0,
+      integer: true,
+    },
   ],
 
   async run(context, sizes) {
@@ -53,7 +60,8 @@ export const latencyScenario: Scenario = {
       const dbPing: number[] = [];
       for (let i = 0; i < sizes['baseline-calls'] && !context.signal.aborted; i++) {
         const outcome = await timedGet(context.session, client, '/health');
-        const body = outcome.response?.json as { database?: { latencyMs?: unknown }; deviceCommand?: { latencyMs?: unknown } } | undefined;
+        const body = outcome.response?.json as
+          { database?: { latencyMs?: unknown }; deviceCommand?: { latencyMs?: unknown } } | undefined;
         if (typeof body?.deviceCommand?.latencyMs === 'number') rpcPing.push(body.deviceCommand.latencyMs);
         if (typeof body?.database?.latencyMs === 'number') dbPing.push(body.database.latencyMs);
       }

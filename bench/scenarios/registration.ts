@@ -106,14 +106,29 @@ export const registrationScenario: Scenario = {
   summary: 'POST /devices with RSA keys, EC keys and CSRs: registrations per second; /health p99 during RSA',
   flags: [
     { name: 'devices', description: 'registrations of each kind (R)', default: 1000, smoke: 5, min: 1, integer: true },
-    { name: 'concurrency', description: 'registrations in flight at once', default: 16, smoke: 4, min: 1, integer: true },
-    { name: 'health-interval-ms', description: 'GET /health period during the RSA run', default: 100, smoke: 100, min: 10, integer: true },
+    {
+      name: 'concurrency',
+      description: 'registrations in flight at once',
+      default: 16,
+      smoke: 4,
+      min: 1,
+      integer: true,
+    },
+    {
+      name: 'health-interval-ms',
+      description: 'GET /health period during the RSA run',
+      default: 100,
+      smoke: 100,
+      min: 10,
+      integer: true,
+    },
   ],
 
   async run(context, sizes) {
     const count = sizes.devices;
     const run = Math.random().toString(36).slice(2, 8);
-    const names = (kind: Kind): string[] => Array.from({ length: count }, (_, i) => `reg-${run}-${kind}-${String(i + 1).padStart(6, '0')}`);
+    const names = (kind: Kind): string[] =>
+      Array.from({ length: count }, (_, i) => `reg-${run}-${kind}-${String(i + 1).padStart(6, '0')}`);
 
     progress(`registration: generating ${count} EC P-256 CSRs (not timed)`);
     const csrStarted = performance.now();
@@ -148,7 +163,9 @@ export const registrationScenario: Scenario = {
         metrics[`${kind}.p50Ms`] = latency.p50;
         metrics[`${kind}.p99Ms`] = latency.p99;
         if (result.errors.total > 0) {
-          problems.push(`registration: ${result.errors.total} ${kind} registration(s) failed: ${result.errors.describe()}`);
+          problems.push(
+            `registration: ${result.errors.total} ${kind} registration(s) failed: ${result.errors.describe()}`,
+          );
           Object.assign(metrics, result.errors.toMetrics(`${kind}.errors`));
         }
         if (probe) {
@@ -158,14 +175,20 @@ export const registrationScenario: Scenario = {
           metrics.rsaHealthMaxMs = health.max;
           metrics.rsaHealthSamples = health.count;
           metrics.rsaHealthFailures = probe.failures;
-          if (probe.failures > 0) problems.push(`registration: ${probe.failures} GET /health call(s) failed during the RSA run (${probe.codes.describe()})`);
+          if (probe.failures > 0)
+            problems.push(
+              `registration: ${probe.failures} GET /health call(s) failed during the RSA run (${probe.codes.describe()})`,
+            );
         }
       }
       if (context.signal.aborted) throw new Error('interrupted');
       metrics.idleHealthP50Ms = idleSummary.p50;
       metrics.idleHealthP99Ms = idleSummary.p99;
       metrics.idleHealthFailures = idle.failures;
-      if (idle.failures > 0) problems.push(`registration: ${idle.failures} GET /health call(s) failed before the runs (${idle.codes.describe()})`);
+      if (idle.failures > 0)
+        problems.push(
+          `registration: ${idle.failures} GET /health call(s) failed before the runs (${idle.codes.describe()})`,
+        );
       metrics.csrGenerationSeconds = csrGenSeconds;
       return { metrics, problems };
     } finally {

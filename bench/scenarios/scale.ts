@@ -18,9 +18,31 @@ export const scaleScenario: Scenario = {
   flags: [
     { name: 'devices', description: 'simulated devices (N)', default: 10000, smoke: 20, min: 1, integer: true },
     { name: 'concurrency', description: 'commands in flight at once', default: 200, smoke: 10, min: 1, integer: true },
-    { name: 'connect-concurrency', description: 'devices connecting at once', default: 200, smoke: 10, min: 1, integer: true },
-    { name: 'connect-timeout', description: 'seconds allowed for the whole connect phase', default: 1800, smoke: 120, min: 1, integer: false },
-    { name: 'timeout-ms', description: 'device timeout of each command (?timeout=)', default: 10000, smoke: 5000, min: 100, max: 30000, integer: true },
+    {
+      name: 'connect-concurrency',
+      description: 'devices connecting at once',
+      default: 200,
+      smoke: 10,
+      min: 1,
+      integer: true,
+    },
+    {
+      name: 'connect-timeout',
+      description: 'seconds allowed for the whole connect phase',
+      default: 1800,
+      smoke: 120,
+      min: 1,
+      integer: false,
+    },
+    {
+      name: 'timeout-ms',
+      description: 'device timeout of each command (?timeout=)',
+      default: 10000,
+      smoke: 5000,
+      min: 100,
+      max: 30000,
+      integer: true,
+    },
   ],
 
   async run(context, sizes) {
@@ -62,7 +84,12 @@ export const scaleScenario: Scenario = {
         names,
         sizes.concurrency,
         async (name) => {
-          const outcome = await timedGet(context.session, client, `/devices/${encodeURIComponent(name)}/status?timeout=${timeoutMs}`, timeoutMs + 15_000);
+          const outcome = await timedGet(
+            context.session,
+            client,
+            `/devices/${encodeURIComponent(name)}/status?timeout=${timeoutMs}`,
+            timeoutMs + 15_000,
+          );
           const status = (outcome.response?.json as { status?: unknown } | undefined)?.status;
           const ok = outcome.ok && status === 'running';
           if (ok) {
@@ -79,7 +106,8 @@ export const scaleScenario: Scenario = {
       if (context.signal.aborted) throw new Error('interrupted');
       const machineCpu = monitor.machineCpuPercent();
       const usage = monitor.stop();
-      if (answered < count) problems.push(`scale: ${count - answered} of ${count} devices did not answer (${errors.describe()})`);
+      if (answered < count)
+        problems.push(`scale: ${count - answered} of ${count} devices did not answer (${errors.describe()})`);
       const commands = summarize(latencies);
       const connectSeconds = ready.elapsedMs / 1000;
       return {

@@ -24,10 +24,24 @@ export const throughputScenario: Scenario = {
   name: 'throughput',
   summary: 'C concurrent clients over D devices for T seconds: round trips per second',
   flags: [
-    { name: 'clients', description: 'concurrent clients (one keep-alive connection each)', default: 200, smoke: 4, min: 1, integer: true },
+    {
+      name: 'clients',
+      description: 'concurrent clients (one keep-alive connection each)',
+      default: 200,
+      smoke: 4,
+      min: 1,
+      integer: true,
+    },
     { name: 'devices', description: 'simulated devices', default: 200, smoke: 4, min: 1, integer: true },
     { name: 'seconds', description: 'measured time', default: 20, smoke: 2, min: 0.1, integer: false },
-    { name: 'warmup-seconds', description: 'time before measuring (TLS handshakes, JIT)', default: 5, smoke: 0.5, min: 0, integer: false },
+    {
+      name: 'warmup-seconds',
+      description: 'time before measuring (TLS handshakes, JIT)',
+      default: 5,
+      smoke: 0.5,
+      min: 0,
+      integer: false,
+    },
   ],
 
   async run(context, sizes) {
@@ -43,9 +57,14 @@ export const throughputScenario: Scenario = {
     monitor.add('database', context.stack.pids.database);
     monitor.add('simulator', fleet.pid);
     monitor.add('bench', process.pid);
-    const agents = Array.from({ length: clients }, () => new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: 1 }));
+    const agents = Array.from(
+      { length: clients },
+      () => new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: 1 }),
+    );
     try {
-      progress(`throughput: ${clients} clients over ${devices} devices, ${warmupSeconds} s warm-up + ${seconds} s measured`);
+      progress(
+        `throughput: ${clients} clients over ${devices} devices, ${warmupSeconds} s warm-up + ${seconds} s measured`,
+      );
       const samples = new HopSamples();
       const errors = new ErrorCounter();
       const warmupErrors = new ErrorCounter();
@@ -83,7 +102,8 @@ export const throughputScenario: Scenario = {
       if (context.signal.aborted) throw new Error('interrupted');
 
       const problems: string[] = [];
-      if (errors.total > 0) problems.push(`throughput: ${errors.total} failed call(s) in the measured window: ${errors.describe()}`);
+      if (errors.total > 0)
+        problems.push(`throughput: ${errors.total} failed call(s) in the measured window: ${errors.describe()}`);
       if (warmupErrors.total > 0) progress(`throughput: warm-up errors (not counted): ${warmupErrors.describe()}`);
       const total = summarize(samples.total);
       const device = summarize(samples.device);

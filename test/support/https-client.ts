@@ -29,7 +29,9 @@ export function request<T = unknown>(
         method,
         agent,
         headers: {
-          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           ...options.headers,
         },
@@ -56,10 +58,16 @@ export function closeClient(): void {
 }
 
 /** Signs up a fresh user and returns its access token. */
-export async function signUpAndLogIn(baseUrl: string, username: string, password = 'correct-horse-battery'): Promise<string> {
+export async function signUpAndLogIn(
+  baseUrl: string,
+  username: string,
+  password = 'correct-horse-battery',
+): Promise<string> {
   const signup = await request(baseUrl, 'POST', '/auth/signup', { body: { username, password } });
   if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${signup.text}`);
-  const login = await request<{ accessToken: string }>(baseUrl, 'POST', '/auth/login', { body: { username, password } });
+  const login = await request<{ accessToken: string }>(baseUrl, 'POST', '/auth/login', {
+    body: { username, password },
+  });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
   return login.body.accessToken;
 }

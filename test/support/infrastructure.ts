@@ -6,7 +6,10 @@ export const ROOT = path.resolve(__dirname, '../..');
 /** Runs one of the project's infra scripts, streaming its progress to stderr. */
 export function infra(script: 'broker.sh' | 'database.sh' | 'setup.sh', ...args: string[]): boolean {
   try {
-    execFileSync('bash', [path.join(ROOT, 'infra', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync('bash', [path.join(ROOT, 'infra', script), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     return true;
   } catch {
     return false;

@@ -22,7 +22,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     helmet({
       // Swagger UI needs its inline script and style.
       contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'validator.swagger.io'] },
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'validator.swagger.io'],
+        },
       },
     }),
   );

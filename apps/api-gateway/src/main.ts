@@ -26,9 +26,14 @@ function httpsOptions(): { key: Buffer; cert: Buffer } | undefined {
   if (/^(false|0|no)$/i.test(process.env.HTTPS ?? '')) return undefined;
   const dir = path.resolve(process.env.CERTS_DIR ?? 'certs');
   try {
-    return { key: readFileSync(path.join(dir, 'server_pkey.pem')), cert: readFileSync(path.join(dir, 'server_cert.pem')) };
+    return {
+      key: readFileSync(path.join(dir, 'server_pkey.pem')),
+      cert: readFileSync(path.join(dir, 'server_cert.pem')),
+    };
   } catch {
-    throw new Error(`HTTPS needs ${dir}/server_cert.pem and server_pkey.pem: run \`npm run certs\` (or set HTTPS=false)`);
+    throw new Error(
+      `HTTPS needs ${dir}/server_cert.pem and server_pkey.pem: run \`npm run certs\` (or set HTTPS=false)`,
+    );
   }
 }
 

@@ -23,7 +23,10 @@ describe('parseCommandLine', () => {
       ['devices', 'register', 'lamp', '--key-type', 'ec', '--out', '/tmp/x'],
       { kind: 'devices.register', name: 'lamp', keyType: 'ec', outDir: '/tmp/x' },
     ],
-    [['devices', 'register', 'lamp', '--csr', 'lamp.csr'], { kind: 'devices.register', name: 'lamp', csrFile: 'lamp.csr' }],
+    [
+      ['devices', 'register', 'lamp', '--csr', 'lamp.csr'],
+      { kind: 'devices.register', name: 'lamp', csrFile: 'lamp.csr' },
+    ],
     [['devices', 'list'], { kind: 'devices.list' }],
     [['devices', 'show', 'lamp'], { kind: 'devices.show', name: 'lamp' }],
     [['devices', 'unregister', 'lamp'], { kind: 'devices.unregister', name: 'lamp' }],
@@ -56,7 +59,18 @@ describe('parseCommandLine', () => {
 
   it('reads global options anywhere on the line', () => {
     const { command, options } = parseCommandLine([
-      '--json', 'gpio', 'get', '--url', 'https://gw:9443', 'lamp', '3', '--ca', 'ca.pem', '--timeout', '250', '--insecure',
+      '--json',
+      'gpio',
+      'get',
+      '--url',
+      'https://gw:9443',
+      'lamp',
+      '3',
+      '--ca',
+      'ca.pem',
+      '--timeout',
+      '250',
+      '--insecure',
     ]);
     expect(command).toEqual({ kind: 'gpio.get', name: 'lamp', pin: 3 });
     expect(options).toEqual({ url: 'https://gw:9443', ca: 'ca.pem', insecure: true, json: true, timeoutMs: 250 });

@@ -87,7 +87,21 @@ const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
   csr: ['devices register'],
   out: ['devices register'],
   pin: ['demo'],
-  timeout: ['status', 'restart', 'gpio get', 'gpio set', 'rtc get', 'rtc set', 'mac get', 'mac set', 'ip', 'subnet', 'gateway', 'uart', 'demo'],
+  timeout: [
+    'status',
+    'restart',
+    'gpio get',
+    'gpio set',
+    'rtc get',
+    'rtc set',
+    'mac get',
+    'mac set',
+    'ip',
+    'subnet',
+    'gateway',
+    'uart',
+    'demo',
+  ],
 };
 
 const GROUPS: Record<string, readonly string[]> = {
@@ -147,7 +161,8 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       return { command: { kind: 'help', topic: first }, options };
     }
     if (sub === undefined) throw new UsageError(`"${first}" needs a subcommand: ${group.join(', ')}`, usageOf(first));
-    if (!group.includes(sub)) throw new UsageError(`unknown command "${first} ${sub}"; try: ${group.join(', ')}`, usageOf(first));
+    if (!group.includes(sub))
+      throw new UsageError(`unknown command "${first} ${sub}"; try: ${group.join(', ')}`, usageOf(first));
     name = `${first} ${sub}`;
     args = rest.slice(1);
   } else if (!COMMANDS.some((c) => c.name === first)) {
@@ -223,7 +238,12 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
     case 'gpio set': {
       const [device, pin, value] = take(3);
       if (value !== '0' && value !== '1') throw new UsageError(`GPIO value must be 0 or 1, got "${value}"`, usage);
-      return { kind: 'gpio.set', name: deviceName(device, usage), pin: gpioPin(pin, usage), value: value === '1' ? 1 : 0 };
+      return {
+        kind: 'gpio.set',
+        name: deviceName(device, usage),
+        pin: gpioPin(pin, usage),
+        value: value === '1' ? 1 : 0,
+      };
     }
     case 'rtc get':
       return { kind: 'rtc.get', name: deviceName(take(1)[0], usage) };

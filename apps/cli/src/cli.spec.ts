@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './cli';
 import { PromptInput } from './password';
-import { RecordedRequest, Reply, TestServer, TlsFixture, makeTlsFixture, startTestServer, unusedPort } from '../test/tls-server';
+import {
+  RecordedRequest,
+  Reply,
+  TestServer,
+  TlsFixture,
+  makeTlsFixture,
+  startTestServer,
+  unusedPort,
+} from '../test/tls-server';
 
 const TOKEN = 'good-token';
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n';
@@ -27,11 +35,17 @@ class FakeGateway {
       const body = req.body as { username?: string; password?: string };
       return body.password === 'correct-horse'
         ? { status: 200, body: { accessToken: TOKEN, tokenType: 'Bearer', expiresIn: 3600 } }
-        : { status: 401, body: { statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'Invalid username or password' } };
+        : {
+            status: 401,
+            body: { statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'Invalid username or password' },
+          };
     }
     if (req.method === 'POST' && path === '/auth/signup') return { status: 201 };
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      return { status: 401, body: { statusCode: 401, code: 'UNAUTHORIZED', message: 'Invalid or expired access token' } };
+      return {
+        status: 401,
+        body: { statusCode: 401, code: 'UNAUTHORIZED', message: 'Invalid or expired access token' },
+      };
     }
     const failure = this.failures.get(`${req.method} ${path}`);
     if (failure) return failure;
@@ -40,13 +54,23 @@ class FakeGateway {
       this.devices.add(name);
       return {
         status: 201,
-        body: { deviceId: 'ab'.repeat(16), name, keyOrigin: 'rsa', certificate: 'CERT', privateKey: 'KEY', caCertificate: CA_PEM, notAfter: '2027-01-01T00:00:00.000Z' },
+        body: {
+          deviceId: 'ab'.repeat(16),
+          name,
+          keyOrigin: 'rsa',
+          certificate: 'CERT',
+          privateKey: 'KEY',
+          caCertificate: CA_PEM,
+          notAfter: '2027-01-01T00:00:00.000Z',
+        },
       };
     }
     const match = /^\/devices\/([^/]+)(?:\/(.*))?$/.exec(path);
-    if (!match) return { status: 404, body: { statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${path}` } };
+    if (!match)
+      return { status: 404, body: { statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${path}` } };
     const [, name, op] = match;
-    if (!this.devices.has(name)) return { status: 404, body: { statusCode: 404, code: 'DEVICE_NOT_FOUND', message: `No device named "${name}"` } };
+    if (!this.devices.has(name))
+      return { status: 404, body: { statusCode: 404, code: 'DEVICE_NOT_FOUND', message: `No device named "${name}"` } };
     const body = req.body as { value?: unknown; data?: unknown; status?: unknown } | undefined;
     const gpio = /^gpio\/(\d+)$/.exec(op ?? '');
     switch (`${req.method} ${gpio ? 'gpio' : op}`) {
@@ -126,7 +150,13 @@ describe('iotcloud CLI end to end', () => {
     mkdirSync(join(configFile, '..'), { recursive: true });
     writeFileSync(
       configFile,
-      JSON.stringify({ url: server.url, username: 'alice', accessToken: TOKEN, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), ...overrides }),
+      JSON.stringify({
+        url: server.url,
+        username: 'alice',
+        accessToken: TOKEN,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        ...overrides,
+      }),
     );
   }
 
@@ -161,7 +191,11 @@ describe('iotcloud CLI end to end', () => {
     const expires = Date.parse(saved.expiresAt);
     expect(expires).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
-    expect(server.requests[0]).toMatchObject({ method: 'POST', url: '/auth/login', body: { username: 'alice', password: 'correct-horse' } });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/auth/login',
+      body: { username: 'alice', password: 'correct-horse' },
+    });
     expect(server.requests[0].headers.authorization).toBeUndefined();
   });
 
@@ -198,13 +232,20 @@ describe('iotcloud CLI end to end', () => {
     saveSession();
     const out = await cli(['gpio', 'set', 'lamp', '5', '1', '--timeout', '250']);
     expect(out).toEqual({ code: 0, stdout: 'lamp: gpio 5 set to 1\n', stderr: '' });
-    expect(server.requests[0]).toMatchObject({ method: 'PUT', url: '/devices/lamp/gpio/5?timeout=250', body: { value: 1 } });
+    expect(server.requests[0]).toMatchObject({
+      method: 'PUT',
+      url: '/devices/lamp/gpio/5?timeout=250',
+      body: { value: 1 },
+    });
   });
 
   it.each<[string[], object]>([
     [['restart', 'lamp'], { method: 'PUT', url: '/devices/lamp/status', body: { status: 'restart' } }],
     [['rtc', 'set', 'lamp', '1234'], { method: 'PUT', url: '/devices/lamp/rtc', body: { value: 1234 } }],
-    [['mac', 'set', 'lamp', '02:00:00:00:00:01'], { method: 'PUT', url: '/devices/lamp/mac', body: { value: '02:00:00:00:00:01' } }],
+    [
+      ['mac', 'set', 'lamp', '02:00:00:00:00:01'],
+      { method: 'PUT', url: '/devices/lamp/mac', body: { value: '02:00:00:00:00:01' } },
+    ],
     [['uart', 'lamp', 'hi there'], { method: 'POST', url: '/devices/lamp/uart', body: { data: 'hi there' } }],
     [['subnet', 'lamp'], { method: 'GET', url: '/devices/lamp/subnet' }],
     [['gpio', 'get', 'lamp', '7'], { method: 'GET', url: '/devices/lamp/gpio/7' }],
@@ -235,7 +276,11 @@ describe('iotcloud CLI end to end', () => {
     });
     const offline = await cli(['status', 'lamp', '--json']);
     expect(offline.code).toBe(6);
-    expect(JSON.parse(offline.stdout)).toEqual({ statusCode: 503, code: 'DEVICE_OFFLINE', message: 'Device "lamp" is offline' });
+    expect(JSON.parse(offline.stdout)).toEqual({
+      statusCode: 503,
+      code: 'DEVICE_OFFLINE',
+      message: 'Device "lamp" is offline',
+    });
     expect(offline.stderr).toBe('');
   });
 
@@ -250,7 +295,10 @@ describe('iotcloud CLI end to end', () => {
     saveSession({ expiresAt: new Date(Date.now() - 1000).toISOString() });
     const out = await cli(['devices', 'list', '--json']);
     expect(out.code).toBe(3);
-    expect(JSON.parse(out.stdout)).toMatchObject({ code: 'TOKEN_EXPIRED', message: expect.stringContaining('run iotcloud login alice') });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      code: 'TOKEN_EXPIRED',
+      message: expect.stringContaining('run iotcloud login alice'),
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -278,7 +326,9 @@ describe('iotcloud CLI end to end', () => {
   });
 
   it('--insecure works but warns on stderr', async () => {
-    const out = await cli(['login', 'alice', '--password', 'correct-horse', '--insecure'], { IOTCLOUD_CA: tls.otherCaFile });
+    const out = await cli(['login', 'alice', '--password', 'correct-horse', '--insecure'], {
+      IOTCLOUD_CA: tls.otherCaFile,
+    });
     expect(out.code).toBe(0);
     expect(out.stderr).toMatch(/warning: --insecure/);
   });
@@ -286,7 +336,11 @@ describe('iotcloud CLI end to end', () => {
   it('a usage error under --json: exit 2 and {statusCode, code, message} on stdout', async () => {
     const out = await cli(['gpio', 'set', 'lamp', '5', '7', '--json']);
     expect(out.code).toBe(2);
-    expect(JSON.parse(out.stdout)).toEqual({ statusCode: 0, code: 'USAGE_ERROR', message: 'GPIO value must be 0 or 1, got "7"' });
+    expect(JSON.parse(out.stdout)).toEqual({
+      statusCode: 0,
+      code: 'USAGE_ERROR',
+      message: 'GPIO value must be 0 or 1, got "7"',
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -301,7 +355,11 @@ describe('iotcloud CLI end to end', () => {
     expect(readFileSync(join(dir, 'fan_pkey.pem'), 'utf8')).toBe('KEY');
     expect(readFileSync(join(dir, 'fan_cert.pem'), 'utf8')).toBe('CERT');
     expect(readFileSync(join(dir, 'rootca.pem'), 'utf8')).toBe(CA_PEM);
-    expect(JSON.parse(readFileSync(join(dir, 'fan.json'), 'utf8'))).toMatchObject({ name: 'fan', privateKey: 'KEY', caCertificate: CA_PEM });
+    expect(JSON.parse(readFileSync(join(dir, 'fan.json'), 'utf8'))).toMatchObject({
+      name: 'fan',
+      privateKey: 'KEY',
+      caCertificate: CA_PEM,
+    });
     expect(out.stdout).toContain('keys/fan_pkey.pem');
     expect(out.stdout).toContain('shown only once');
     expect(server.requests[0].body).toEqual({ name: 'fan' });
@@ -333,7 +391,10 @@ describe('iotcloud CLI end to end', () => {
     const out = await cli(['demo', 'lamp', '--pin', '3', '--json']);
 
     expect(out.code).toBe(0);
-    const report = JSON.parse(out.stdout) as { calls: { step: string; ok: boolean; ms: number }[]; summary: Record<string, number> };
+    const report = JSON.parse(out.stdout) as {
+      calls: { step: string; ok: boolean; ms: number }[];
+      summary: Record<string, number>;
+    };
     expect(report.summary).toMatchObject({ calls: 12, failures: 0 });
     expect(report.summary.maxMs).toBeGreaterThanOrEqual(report.summary.p50Ms);
     expect(gateway.gpio.get(3)).toBe(1);

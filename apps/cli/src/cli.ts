@@ -91,7 +91,11 @@ function dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>
   }
 }
 
-function buildContext(deps: CliDeps, options: GlobalOptions, transport: (url: string) => ClosableTransport): {
+function buildContext(
+  deps: CliDeps,
+  options: GlobalOptions,
+  transport: (url: string) => ClosableTransport,
+): {
   ctx: CommandContext;
   http: ClosableTransport;
 } {
@@ -124,30 +128,35 @@ export async function run(argv: readonly string[], deps: CliDeps): Promise<numbe
       deps.stdout.write(renderResult(result, options.json && command.kind === 'version').stdout ?? '');
       return 0;
     }
-    const built = buildContext(deps, options, (url) =>
-      new LazyTransport(() => {
-        if (options.insecure) {
-          deps.stderr.write(
-            `warning: --insecure: the certificate of ${url} is NOT verified; anyone on the path can read your password and token.\n`,
-          );
-        }
-        const trust = options.insecure ? {} : resolveCa(
-              options.ca,
-              deps.env,
-              defaultCaCandidates(deps.moduleDir, deps.cwd),
-              undefined,
-              undefined,
-              deps.cwd,
+    const built = buildContext(
+      deps,
+      options,
+      (url) =>
+        new LazyTransport(() => {
+          if (options.insecure) {
+            deps.stderr.write(
+              `warning: --insecure: the certificate of ${url} is NOT verified; anyone on the path can read your password and token.\n`,
             );
-        const clientOptions: HttpClientOptions = {
-          baseUrl: url,
-          ca: trust.ca,
-          caFile: trust.caFile,
-          insecure: options.insecure,
-          userAgent: `${CLI_NAME}-cli/${CLI_VERSION}`,
-        };
-        return deps.createTransport ? deps.createTransport(clientOptions) : new HttpClient(clientOptions);
-      }),
+          }
+          const trust = options.insecure
+            ? {}
+            : resolveCa(
+                options.ca,
+                deps.env,
+                defaultCaCandidates(deps.moduleDir, deps.cwd),
+                undefined,
+                undefined,
+                deps.cwd,
+              );
+          const clientOptions: HttpClientOptions = {
+            baseUrl: url,
+            ca: trust.ca,
+            caFile: trust.caFile,
+            insecure: options.insecure,
+            userAgent: `${CLI_NAME}-cli/${CLI_VERSION}`,
+          };
+          return deps.createTransport ? deps.createTransport(clientOptions) : new HttpClient(clientOptions);
+        }),
     );
     http = built.http;
     const result = await dispatch(built.ctx, command);

@@ -19,7 +19,9 @@ describe('configPath', () => {
   });
 
   it('ignores empty variables', () => {
-    expect(configPath({ IOTCLOUD_CONFIG: '', XDG_CONFIG_HOME: '' }, '/home/a')).toBe('/home/a/.config/iotcloud/config.json');
+    expect(configPath({ IOTCLOUD_CONFIG: '', XDG_CONFIG_HOME: '' }, '/home/a')).toBe(
+      '/home/a/.config/iotcloud/config.json',
+    );
   });
 });
 

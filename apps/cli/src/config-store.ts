@@ -54,7 +54,11 @@ export class ConfigStore {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CliError(`Cannot read ${this.path}: ${(error as Error).message}`, ExitCode.internal, 'CONFIG_UNREADABLE');
+      throw new CliError(
+        `Cannot read ${this.path}: ${(error as Error).message}`,
+        ExitCode.internal,
+        'CONFIG_UNREADABLE',
+      );
     }
     let parsed: unknown;
     try {
@@ -74,7 +78,11 @@ export class ConfigStore {
       ensurePrivateDir(dirname(this.path));
       writeSecretFile(this.path, `${JSON.stringify(session, null, 2)}\n`);
     } catch (error) {
-      throw new CliError(`Cannot save the session to ${this.path}: ${(error as Error).message}`, ExitCode.internal, 'CONFIG_UNWRITABLE');
+      throw new CliError(
+        `Cannot save the session to ${this.path}: ${(error as Error).message}`,
+        ExitCode.internal,
+        'CONFIG_UNWRITABLE',
+      );
     }
   }
 
@@ -85,7 +93,11 @@ export class ConfigStore {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new CliError(`Cannot delete ${this.path}: ${(error as Error).message}`, ExitCode.internal, 'CONFIG_UNWRITABLE');
+      throw new CliError(
+        `Cannot delete ${this.path}: ${(error as Error).message}`,
+        ExitCode.internal,
+        'CONFIG_UNWRITABLE',
+      );
     }
   }
 }

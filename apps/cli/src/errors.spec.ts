@@ -62,7 +62,10 @@ describe('errorBody', () => {
   it('has statusCode 0 and a stable code for local errors', () => {
     expect(errorBody(new UsageError('bad flag'))).toEqual({ statusCode: 0, code: 'USAGE_ERROR', message: 'bad flag' });
     expect(errorBody(new NotLoggedInError('expired', 'TOKEN_EXPIRED'))).toMatchObject({ code: 'TOKEN_EXPIRED' });
-    expect(errorBody(new GatewayUnreachableError('u', 'TLS_ERROR', 'X', 'm'))).toMatchObject({ statusCode: 0, code: 'TLS_ERROR' });
+    expect(errorBody(new GatewayUnreachableError('u', 'TLS_ERROR', 'X', 'm'))).toMatchObject({
+      statusCode: 0,
+      code: 'TLS_ERROR',
+    });
     expect(errorBody(new Error('boom'))).toEqual({ statusCode: 0, code: 'INTERNAL_ERROR', message: 'boom' });
   });
 });

@@ -16,7 +16,12 @@ export interface CommandSpec {
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'signup', args: 'USER [--password P]', summary: 'create an account', example: 'iotcloud signup alice' },
-  { name: 'login', args: 'USER [--password P]', summary: 'log in and save the access token', example: 'iotcloud login alice' },
+  {
+    name: 'login',
+    args: 'USER [--password P]',
+    summary: 'log in and save the access token',
+    example: 'iotcloud login alice',
+  },
   { name: 'logout', args: '', summary: 'forget the saved access token', example: 'iotcloud logout' },
   {
     name: 'devices register',
@@ -35,8 +40,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'status', args: 'NAME', summary: "read the device's status", example: 'iotcloud status lamp' },
   { name: 'restart', args: 'NAME', summary: 'restart the device', example: 'iotcloud restart lamp' },
   { name: 'gpio get', args: 'NAME PIN', summary: 'read a GPIO pin', example: 'iotcloud gpio get lamp 5' },
-  { name: 'gpio set', args: 'NAME PIN 0|1', summary: 'drive a GPIO pin low or high', example: 'iotcloud gpio set lamp 5 1' },
-  { name: 'rtc get', args: 'NAME', summary: "read the device's clock (epoch seconds)", example: 'iotcloud rtc get lamp' },
+  {
+    name: 'gpio set',
+    args: 'NAME PIN 0|1',
+    summary: 'drive a GPIO pin low or high',
+    example: 'iotcloud gpio set lamp 5 1',
+  },
+  {
+    name: 'rtc get',
+    args: 'NAME',
+    summary: "read the device's clock (epoch seconds)",
+    example: 'iotcloud rtc get lamp',
+  },
   {
     name: 'rtc set',
     args: 'NAME [EPOCH]',
@@ -53,14 +68,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'ip', args: 'NAME', summary: "read the device's IPv4 address", example: 'iotcloud ip lamp' },
   { name: 'subnet', args: 'NAME', summary: "read the device's subnet mask", example: 'iotcloud subnet lamp' },
   { name: 'gateway', args: 'NAME', summary: "read the device's default gateway", example: 'iotcloud gateway lamp' },
-  { name: 'uart', args: 'NAME TEXT', summary: "write TEXT to the device's UART (it echoes it)", example: 'iotcloud uart lamp "hello"' },
+  {
+    name: 'uart',
+    args: 'NAME TEXT',
+    summary: "write TEXT to the device's UART (it echoes it)",
+    example: 'iotcloud uart lamp "hello"',
+  },
   {
     name: 'demo',
     args: 'NAME [--pin N]',
     summary: 'walk through every device operation, timing each call',
     example: 'iotcloud demo lamp --pin 5',
   },
-  { name: 'help', args: '[COMMAND]', summary: 'show this help, or one command\'s', example: 'iotcloud help gpio' },
+  { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
 ];
 
 /** `iotcloud gpio set NAME PIN 0|1`. */
@@ -75,7 +95,21 @@ export function usageOf(name: string): string {
     .join('\n');
 }
 
-const DEVICE_OPS = new Set(['status', 'restart', 'gpio get', 'gpio set', 'rtc get', 'rtc set', 'mac get', 'mac set', 'ip', 'subnet', 'gateway', 'uart', 'demo']);
+const DEVICE_OPS = new Set([
+  'status',
+  'restart',
+  'gpio get',
+  'gpio set',
+  'rtc get',
+  'rtc set',
+  'mac get',
+  'mac set',
+  'ip',
+  'subnet',
+  'gateway',
+  'uart',
+  'demo',
+]);
 
 /** Help for one command (or group); undefined when there is no such command. */
 export function commandHelp(name: string): string | undefined {
@@ -84,7 +118,10 @@ export function commandHelp(name: string): string | undefined {
   const lines: string[] = [];
   for (const spec of specs) {
     lines.push(`usage: ${usageLine(spec)}`, `  ${spec.summary}`, `  example: ${spec.example}`);
-    if (DEVICE_OPS.has(spec.name)) lines.push(`  --timeout MS   how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`);
+    if (DEVICE_OPS.has(spec.name))
+      lines.push(
+        `  --timeout MS   how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`,
+      );
     lines.push('');
   }
   lines.push(`Global options and exit codes: ${CLI_NAME} --help`);
@@ -107,7 +144,9 @@ export function globalHelp(): string {
   const width = 30;
   const commands = COMMANDS.map((c) => {
     const usage = usageLine(c).slice(CLI_NAME.length + 1);
-    return usage.length <= width ? `  ${usage.padEnd(width)}  ${c.summary}` : `  ${usage}\n  ${''.padEnd(width)}  ${c.summary}`;
+    return usage.length <= width
+      ? `  ${usage.padEnd(width)}  ${c.summary}`
+      : `  ${usage}\n  ${''.padEnd(width)}  ${c.summary}`;
   });
   return [
     `${CLI_NAME} ${CLI_VERSION}: command-line client of the IoTCloud REST API`,
@@ -120,7 +159,7 @@ export function globalHelp(): string {
     'Options (anywhere on the line):',
     '  --url URL        gateway URL (env IOTCLOUD_URL; default: the URL you logged in to, else https://localhost:8443)',
     '  --ca FILE        CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
-    '  --insecure       do not verify the gateway\'s certificate (prints a warning; for debugging only)',
+    "  --insecure       do not verify the gateway's certificate (prints a warning; for debugging only)",
     '  --json           print exactly the JSON body on stdout (errors: {statusCode, code, message})',
     `  --timeout MS     device operations: how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`,
     '  --password P     signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',

@@ -8,7 +8,9 @@ describe('HttpClient against a real HTTPS server', () => {
   let server: TestServer;
   const clients: HttpClient[] = [];
 
-  function client(overrides: { baseUrl?: string; caFile?: string; insecure?: boolean; requestTimeoutMs?: number } = {}): HttpClient {
+  function client(
+    overrides: { baseUrl?: string; caFile?: string; insecure?: boolean; requestTimeoutMs?: number } = {},
+  ): HttpClient {
     const caFile = overrides.caFile ?? tls.certFile;
     const c = new HttpClient({
       baseUrl: overrides.baseUrl ?? server.url,
@@ -63,7 +65,10 @@ describe('HttpClient against a real HTTPS server', () => {
 
   it('returns an undefined body for 204', async () => {
     server.setHandler(() => ({ status: 204 }));
-    await expect(client().request('DELETE', '/devices/lamp', { token: 't' })).resolves.toEqual({ status: 204, body: undefined });
+    await expect(client().request('DELETE', '/devices/lamp', { token: 't' })).resolves.toEqual({
+      status: 204,
+      body: undefined,
+    });
   });
 
   it('keeps a base path prefix', async () => {
@@ -72,15 +77,22 @@ describe('HttpClient against a real HTTPS server', () => {
   });
 
   it('parses an error answer into an ApiError with the gateway code and message', async () => {
-    server.setHandler(() => ({ status: 404, body: { statusCode: 404, code: 'DEVICE_NOT_FOUND', message: 'No device named "x"' } }));
-    const error = await client().request('GET', '/devices/x', { token: 't' }).catch((e: unknown) => e);
+    server.setHandler(() => ({
+      status: 404,
+      body: { statusCode: 404, code: 'DEVICE_NOT_FOUND', message: 'No device named "x"' },
+    }));
+    const error = await client()
+      .request('GET', '/devices/x', { token: 't' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ statusCode: 404, code: 'DEVICE_NOT_FOUND', message: 'No device named "x"' });
   });
 
   it('turns a non-JSON error answer into HTTP_<status>', async () => {
     server.setHandler(() => ({ status: 502, raw: '<html>Bad Gateway</html>' }));
-    const error = await client().request('GET', '/x').catch((e: unknown) => e);
+    const error = await client()
+      .request('GET', '/x')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ statusCode: 502, code: 'HTTP_502', message: '<html>Bad Gateway</html>' });
   });
 
@@ -90,7 +102,9 @@ describe('HttpClient against a real HTTPS server', () => {
   });
 
   it('fails TLS verification against the wrong CA, naming the URL and the CA file', async () => {
-    const error = await client({ caFile: tls.otherCaFile }).request('GET', '/health').catch((e: unknown) => e);
+    const error = await client({ caFile: tls.otherCaFile })
+      .request('GET', '/health')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayUnreachableError);
     const e = error as GatewayUnreachableError;
     expect(e.code).toBe('TLS_ERROR');
@@ -110,7 +124,10 @@ describe('HttpClient against a real HTTPS server', () => {
     const other = await startTestServer(elsewhere, () => ({ status: 200, body: {} }));
     try {
       const c = client({ baseUrl: other.url, caFile: elsewhere.certFile });
-      await expect(c.request('GET', '/health')).rejects.toMatchObject({ code: 'TLS_ERROR', reason: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      await expect(c.request('GET', '/health')).rejects.toMatchObject({
+        code: 'TLS_ERROR',
+        reason: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      });
       expect(other.requests).toHaveLength(0);
     } finally {
       await other.close();
@@ -119,12 +136,16 @@ describe('HttpClient against a real HTTPS server', () => {
   });
 
   it('connects without verification only when told to (--insecure)', async () => {
-    await expect(client({ insecure: true, caFile: tls.otherCaFile }).request('GET', '/health')).resolves.toMatchObject({ status: 200 });
+    await expect(client({ insecure: true, caFile: tls.otherCaFile }).request('GET', '/health')).resolves.toMatchObject({
+      status: 200,
+    });
   });
 
   it('reports a refused connection as unreachable, with the URL and `npm start`', async () => {
     const port = await unusedPort();
-    const error = await client({ baseUrl: `https://127.0.0.1:${port}` }).request('GET', '/health').catch((e: unknown) => e);
+    const error = await client({ baseUrl: `https://127.0.0.1:${port}` })
+      .request('GET', '/health')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayUnreachableError);
     expect(error).toMatchObject({ code: 'GATEWAY_UNREACHABLE', reason: 'ECONNREFUSED' });
     expect((error as Error).message).toContain(`https://127.0.0.1:${port}`);
@@ -133,7 +154,9 @@ describe('HttpClient against a real HTTPS server', () => {
 
   it('gives up after the request timeout', async () => {
     server.setHandler(() => ({ status: 200, body: {}, delayMs: 1000 }));
-    await expect(client({ requestTimeoutMs: 100 }).request('GET', '/slow')).rejects.toMatchObject({ code: 'GATEWAY_TIMEOUT' });
+    await expect(client({ requestTimeoutMs: 100 }).request('GET', '/slow')).rejects.toMatchObject({
+      code: 'GATEWAY_TIMEOUT',
+    });
   });
 
   it('reuses one kept-alive connection: only the first request pays for the TLS handshake', async () => {
@@ -158,6 +181,10 @@ describe('toApiError', () => {
   });
 
   it('falls back to the status text for an empty body', () => {
-    expect(toApiError(503, undefined, '').toJSON()).toEqual({ statusCode: 503, code: 'HTTP_503', message: 'Service Unavailable' });
+    expect(toApiError(503, undefined, '').toJSON()).toEqual({
+      statusCode: 503,
+      code: 'HTTP_503',
+      message: 'Service Unavailable',
+    });
   });
 });

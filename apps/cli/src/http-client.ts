@@ -177,7 +177,13 @@ export class HttpClient implements JsonTransport {
           if (status >= 400) {
             reject(toApiError(status, body, text));
           } else if (!parsed) {
-            reject(new ApiError(status, 'BAD_RESPONSE', `${url.origin} answered ${method} ${url.pathname} with a body that is not JSON`));
+            reject(
+              new ApiError(
+                status,
+                'BAD_RESPONSE',
+                `${url.origin} answered ${method} ${url.pathname} with a body that is not JSON`,
+              ),
+            );
           } else {
             resolve({ status, body });
           }

@@ -39,7 +39,11 @@ describe('renderError', () => {
   it('--json prints {statusCode, code, message} on stdout and nothing on stderr', () => {
     const rendered = renderError(notFound, true);
     expect(rendered.stderr).toBeUndefined();
-    expect(JSON.parse(rendered.stdout ?? '')).toEqual({ statusCode: 404, code: 'DEVICE_NOT_FOUND', message: 'No device named "x"' });
+    expect(JSON.parse(rendered.stdout ?? '')).toEqual({
+      statusCode: 404,
+      code: 'DEVICE_NOT_FOUND',
+      message: 'No device named "x"',
+    });
   });
 
   it('human: one error line with code and status on stderr, then a hint', () => {
@@ -51,11 +55,15 @@ describe('renderError', () => {
   });
 
   it('tells to log in again after a 401', () => {
-    expect(renderError(new ApiError(401, 'UNAUTHORIZED', 'Invalid or expired access token'), false).stderr).toContain('run iotcloud login');
+    expect(renderError(new ApiError(401, 'UNAUTHORIZED', 'Invalid or expired access token'), false).stderr).toContain(
+      'run iotcloud login',
+    );
   });
 
   it('shows the usage line and --help under a usage error', () => {
-    const stderr = renderError(new UsageError('GPIO value must be 0 or 1', 'usage: iotcloud gpio set NAME PIN 0|1'), false).stderr ?? '';
+    const stderr =
+      renderError(new UsageError('GPIO value must be 0 or 1', 'usage: iotcloud gpio set NAME PIN 0|1'), false).stderr ??
+      '';
     expect(stderr).toBe(
       'error: GPIO value must be 0 or 1\nusage: iotcloud gpio set NAME PIN 0|1\nRun iotcloud --help for every command and option.\n',
     );
@@ -63,7 +71,12 @@ describe('renderError', () => {
 
   it('never prints a stack trace', () => {
     for (const error of [
-      new GatewayUnreachableError('https://x', 'GATEWAY_UNREACHABLE', 'ECONNREFUSED', 'Cannot reach the gateway at https://x'),
+      new GatewayUnreachableError(
+        'https://x',
+        'GATEWAY_UNREACHABLE',
+        'ECONNREFUSED',
+        'Cannot reach the gateway at https://x',
+      ),
       new NotLoggedInError('Not logged in: run iotcloud login USER'),
       new TypeError('something broke'),
     ]) {
@@ -74,14 +87,24 @@ describe('renderError', () => {
   });
 
   it('gives a device hint for device errors', () => {
-    expect(renderError(new ApiError(503, 'DEVICE_OFFLINE', 'Device "lamp" is offline'), false).stderr).toMatch(/running and connected/);
+    expect(renderError(new ApiError(503, 'DEVICE_OFFLINE', 'Device "lamp" is offline'), false).stderr).toMatch(
+      /running and connected/,
+    );
     expect(renderError(new ApiError(504, 'DEVICE_TIMEOUT', 'No answer'), false).stderr).toMatch(/--timeout/);
   });
 });
 
 describe('human formats', () => {
   it('formatTable aligns columns', () => {
-    expect(formatTable(['A', 'BB'], [['xxx', 'y'], ['z', 'w']])).toBe('A    BB\nxxx  y\nz    w');
+    expect(
+      formatTable(
+        ['A', 'BB'],
+        [
+          ['xxx', 'y'],
+          ['z', 'w'],
+        ],
+      ),
+    ).toBe('A    BB\nxxx  y\nz    w');
   });
 
   it('lists devices as a table', () => {

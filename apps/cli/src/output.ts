@@ -92,7 +92,10 @@ export function renderError(error: unknown, json: boolean): Rendered {
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -105,7 +108,8 @@ export function field(body: unknown, key: string): string {
   if (!isRecord(body)) return '-';
   const value = body[key];
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (isRecord(value) && typeof value.host === 'string' && value.port !== undefined) return `${value.host}:${String(value.port)}`;
+  if (isRecord(value) && typeof value.host === 'string' && value.port !== undefined)
+    return `${value.host}:${String(value.port)}`;
   return '-';
 }
 

@@ -64,8 +64,12 @@ describe('obtainPassword', () => {
   })();
 
   it('prefers --password, then IOTCLOUD_PASSWORD', async () => {
-    await expect(obtainPassword({ flag: 'f', env: { IOTCLOUD_PASSWORD: 'e' }, input: notTty, output: output() })).resolves.toBe('f');
-    await expect(obtainPassword({ env: { IOTCLOUD_PASSWORD: 'e' }, input: notTty, output: output() })).resolves.toBe('e');
+    await expect(
+      obtainPassword({ flag: 'f', env: { IOTCLOUD_PASSWORD: 'e' }, input: notTty, output: output() }),
+    ).resolves.toBe('f');
+    await expect(obtainPassword({ env: { IOTCLOUD_PASSWORD: 'e' }, input: notTty, output: output() })).resolves.toBe(
+      'e',
+    );
   });
 
   it('is a usage error without a terminal to prompt on', async () => {

@@ -63,7 +63,9 @@ export async function obtainPassword(sources: PasswordSources): Promise<string> 
   const fromEnv = sources.env.IOTCLOUD_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (sources.input.isTTY !== true || typeof sources.input.setRawMode !== 'function') {
-    throw new UsageError('no password: pass --password P or set IOTCLOUD_PASSWORD (stdin is not a terminal, so I cannot prompt)');
+    throw new UsageError(
+      'no password: pass --password P or set IOTCLOUD_PASSWORD (stdin is not a terminal, so I cannot prompt)',
+    );
   }
   const password = await promptHidden('Password: ', sources.input, sources.output);
   if (password === '') throw new UsageError('the password must not be empty');

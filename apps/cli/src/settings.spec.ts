@@ -28,7 +28,12 @@ describe('resolveUrl', () => {
 
 describe('resolveCa', () => {
   const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
-  const files: Record<string, Buffer> = { '/flag.pem': pem, '/env.pem': pem, '/repo/certs/rootca.pem': pem, '/junk.pem': Buffer.from('hello') };
+  const files: Record<string, Buffer> = {
+    '/flag.pem': pem,
+    '/env.pem': pem,
+    '/repo/certs/rootca.pem': pem,
+    '/junk.pem': Buffer.from('hello'),
+  };
   const read = (path: string): Buffer => {
     const content = files[path];
     if (!content) throw new Error(`ENOENT: no such file, open '${path}'`);
@@ -37,8 +42,12 @@ describe('resolveCa', () => {
   const exists = (path: string): boolean => path in files;
 
   it('takes --ca over IOTCLOUD_CA over the default candidates', () => {
-    expect(resolveCa('/flag.pem', { IOTCLOUD_CA: '/env.pem' }, ['/repo/certs/rootca.pem'], read, exists).caFile).toBe('/flag.pem');
-    expect(resolveCa(undefined, { IOTCLOUD_CA: '/env.pem' }, ['/repo/certs/rootca.pem'], read, exists).caFile).toBe('/env.pem');
+    expect(resolveCa('/flag.pem', { IOTCLOUD_CA: '/env.pem' }, ['/repo/certs/rootca.pem'], read, exists).caFile).toBe(
+      '/flag.pem',
+    );
+    expect(resolveCa(undefined, { IOTCLOUD_CA: '/env.pem' }, ['/repo/certs/rootca.pem'], read, exists).caFile).toBe(
+      '/env.pem',
+    );
     expect(resolveCa(undefined, {}, ['/missing.pem', '/repo/certs/rootca.pem'], read, exists)).toEqual({
       ca: pem,
       caFile: '/repo/certs/rootca.pem',
@@ -54,7 +63,9 @@ describe('resolveCa', () => {
   });
 
   it('is a usage error when an explicit CA file is missing or not PEM', () => {
-    expect(() => resolveCa('/nope.pem', {}, [], read, exists)).toThrow(/cannot read the CA file \/nope.pem \(from --ca\)/);
+    expect(() => resolveCa('/nope.pem', {}, [], read, exists)).toThrow(
+      /cannot read the CA file \/nope.pem \(from --ca\)/,
+    );
     expect(() => resolveCa(undefined, { IOTCLOUD_CA: '/nope.pem' }, [], read, exists)).toThrow(/from IOTCLOUD_CA/);
     expect(() => resolveCa('/junk.pem', {}, [], read, exists)).toThrow(/holds no PEM certificate/);
   });
@@ -62,7 +73,10 @@ describe('resolveCa', () => {
 
 describe('defaultCaCandidates', () => {
   it('looks three levels above the code, then in the working directory', () => {
-    expect(defaultCaCandidates('/repo/apps/cli/src', '/home/me')).toEqual(['/repo/certs/rootca.pem', '/home/me/certs/rootca.pem']);
+    expect(defaultCaCandidates('/repo/apps/cli/src', '/home/me')).toEqual([
+      '/repo/certs/rootca.pem',
+      '/home/me/certs/rootca.pem',
+    ]);
     expect(defaultCaCandidates('/repo/dist/apps/cli', '/repo')).toEqual(['/repo/certs/rootca.pem']);
   });
 });

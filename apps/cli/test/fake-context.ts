@@ -32,7 +32,12 @@ export function fakeContext(
 ): CommandContext & { lines: string[]; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'iotcloud-cli-ctx-'));
   const store = new ConfigStore(join(dir, 'config.json'));
-  store.write({ url: URL, username: 'alice', accessToken: 'tok', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+  store.write({
+    url: URL,
+    username: 'alice',
+    accessToken: 'tok',
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+  });
   const lines: string[] = [];
   return {
     http,
@@ -41,7 +46,13 @@ export function fakeContext(
     options: { insecure: false, json: false, ...options },
     env: {},
     cwd: dir,
-    stdin: { setEncoding: () => undefined, on: () => undefined, removeListener: () => undefined, resume: () => undefined, pause: () => undefined },
+    stdin: {
+      setEncoding: () => undefined,
+      on: () => undefined,
+      removeListener: () => undefined,
+      resume: () => undefined,
+      pause: () => undefined,
+    },
     stderr: { write: () => undefined },
     progress: (line) => lines.push(line),
     now: () => 1_700_000_000_000,

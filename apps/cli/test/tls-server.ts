@@ -28,9 +28,23 @@ function selfSigned(dir: string, name: string, san: string): { certFile: string;
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '1',
-      '-subj', '/CN=localhost', '-addext', `subjectAltName=${san}`,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      `subjectAltName=${san}`,
     ],
     { stdio: 'pipe' },
   );
@@ -102,7 +116,10 @@ export async function startTestServer(fixture: TlsFixture, initial: Handler): Pr
       const payload = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
       const send = (): void => {
         if (res.destroyed) return;
-        res.writeHead(reply.status, reply.raw === undefined && payload !== '' ? { 'content-type': 'application/json' } : {});
+        res.writeHead(
+          reply.status,
+          reply.raw === undefined && payload !== '' ? { 'content-type': 'application/json' } : {},
+        );
         res.end(payload);
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);

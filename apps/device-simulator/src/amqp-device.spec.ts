@@ -233,10 +233,14 @@ describe('AmqpDevice: connecting', () => {
     broker.failWith = new Error(
       'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism EXTERNAL."',
     );
-    const error = await makeDevice(broker).start().catch((e: unknown) => e);
+    const error = await makeDevice(broker)
+      .start()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceConnectError);
     expect((error as DeviceConnectError).reason).toBe('not-authorized');
-    expect((error as Error).message).toMatch(/^amqps:\/\/localhost:5671: connection refused: not authorized; certificate \(EXTERNAL\)/);
+    expect((error as Error).message).toMatch(
+      /^amqps:\/\/localhost:5671: connection refused: not authorized; certificate \(EXTERNAL\)/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(broker.connectCalls).toHaveLength(1);
   });
@@ -275,7 +279,10 @@ describe('AmqpDevice: answering', () => {
     device.device.setGpio(18, 1);
     broker.model.deliver(`${id()}.get_gpio`, '{"number":18}', 7);
     await until(() => broker.log.includes('ack 7'));
-    expect(broker.log.slice(-2)).toEqual([`publish amq.topic server.${id()}.get_gpio {"number":18,"value":1}`, 'ack 7']);
+    expect(broker.log.slice(-2)).toEqual([
+      `publish amq.topic server.${id()}.get_gpio {"number":18,"value":1}`,
+      'ack 7',
+    ]);
   });
 
   it('answers in order, one at a time, each acked after its reply', async () => {

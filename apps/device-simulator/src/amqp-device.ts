@@ -72,9 +72,7 @@ export class AmqpDevice extends ConnectedDevice {
       rejectUnauthorized: insecure !== true,
       timeout: this.connectTimeoutMs,
       noDelay: true,
-      credentials: legacy
-        ? amqplib.credentials.plain(username ?? '', password ?? '')
-        : amqplib.credentials.external(),
+      credentials: legacy ? amqplib.credentials.plain(username ?? '', password ?? '') : amqplib.credentials.external(),
     };
     if (isIP(host) === 0) socketOptions.servername = host;
     return [url, socketOptions];
@@ -207,7 +205,11 @@ export class AmqpDevice extends ConnectedDevice {
       );
     }
     if (/ETIMEDOUT/.test(message)) {
-      return new DeviceConnectError(`${this.url}: connection timed out after ${this.connectTimeoutMs} ms`, 'timeout', error);
+      return new DeviceConnectError(
+        `${this.url}: connection timed out after ${this.connectTimeoutMs} ms`,
+        'timeout',
+        error,
+      );
     }
     if (/Socket closed abruptly|Unexpected close/i.test(message)) {
       return new DeviceConnectError(

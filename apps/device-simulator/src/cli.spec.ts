@@ -32,10 +32,35 @@ function io(shutdown = new AbortController()): CliIo & { out: string[]; err: str
 describe('parseCliArgs', () => {
   it('reads a single-device command', () => {
     const command = parseCliArgs([
-      '--transport', 'amqp', '--device', 'dev.json', '--host', 'broker', '--amqp-port', '15671',
-      '--restart-delay', '0', '--reply-delay', '250', '--insecure', '--username', 'u', '--password', 'p',
-      '--mac', '44:D5:F2:00:10:2A', '--ip', '10.0.0.2', '--bad-reply', 'get_gpio,get_rtc', '--bad-reply', 'get_ip',
-      '--silent', 'write_uart', '--non-json-reply', 'get_mac',
+      '--transport',
+      'amqp',
+      '--device',
+      'dev.json',
+      '--host',
+      'broker',
+      '--amqp-port',
+      '15671',
+      '--restart-delay',
+      '0',
+      '--reply-delay',
+      '250',
+      '--insecure',
+      '--username',
+      'u',
+      '--password',
+      'p',
+      '--mac',
+      '44:D5:F2:00:10:2A',
+      '--ip',
+      '10.0.0.2',
+      '--bad-reply',
+      'get_gpio,get_rtc',
+      '--bad-reply',
+      'get_ip',
+      '--silent',
+      'write_uart',
+      '--non-json-reply',
+      'get_mac',
     ]);
     expect(command).toEqual({
       kind: 'single',
@@ -44,12 +69,24 @@ describe('parseCliArgs', () => {
       mac: '44:d5:f2:00:10:2a',
       verbose: false,
       overrides: {
-        deviceId: undefined, certFile: undefined, keyFile: undefined, caFile: undefined,
-        host: 'broker', mqttPort: undefined, amqpPort: 15671,
+        deviceId: undefined,
+        certFile: undefined,
+        keyFile: undefined,
+        caFile: undefined,
+        host: 'broker',
+        mqttPort: undefined,
+        amqpPort: 15671,
       },
       device: {
-        insecure: true, username: 'u', password: 'p', restartDelayMs: 0, replyDelayMs: 250, ip: '10.0.0.2',
-        badReplyApis: ['get_gpio', 'get_rtc', 'get_ip'], silentApis: ['write_uart'], nonJsonReplyApis: ['get_mac'],
+        insecure: true,
+        username: 'u',
+        password: 'p',
+        restartDelayMs: 0,
+        replyDelayMs: 250,
+        ip: '10.0.0.2',
+        badReplyApis: ['get_gpio', 'get_rtc', 'get_ip'],
+        silentApis: ['write_uart'],
+        nonJsonReplyApis: ['get_mac'],
       },
     });
   });
@@ -86,7 +123,10 @@ describe('parseCliArgs', () => {
     [['dev.json'], "Unexpected argument 'dev.json'"],
     [['--device', 'd', '--transport', 'http'], '--transport must be mqtt or amqp, got "http"'],
     [['--device', 'd', '--mqtt-version', '5'], '--mqtt-version must be an integer from 3 to 4, got "5"'],
-    [['--device', 'd', '--transport', 'amqp', '--mqtt-version', '4'], '--mqtt-version only applies to --transport mqtt'],
+    [
+      ['--device', 'd', '--transport', 'amqp', '--mqtt-version', '4'],
+      '--mqtt-version only applies to --transport mqtt',
+    ],
     [['--device', 'd', '--mqtt-port', '0'], '--mqtt-port must be an integer from 1 to 65535, got "0"'],
     [['--device', 'd', '--amqp-port', '5671x'], '--amqp-port must be an integer from 1 to 65535, got "5671x"'],
     [['--device', 'd', '--reply-delay=-5'], '--reply-delay must be an integer >= 0, got "-5"'],
@@ -101,7 +141,10 @@ describe('parseCliArgs', () => {
     [['--count', '5'], '--count needs --devices-dir DIR'],
     [['--devices-dir', 'x'], '--devices-dir needs --count N'],
     [['--count', '0', '--devices-dir', 'x'], '--count must be an integer >= 1, got "0"'],
-    [['--count', '2', '--devices-dir', 'x', '--device', 'd', '--mac', '02:00:00:00:00:01'], '--device, --mac cannot be used with --count'],
+    [
+      ['--count', '2', '--devices-dir', 'x', '--device', 'd', '--mac', '02:00:00:00:00:01'],
+      '--device, --mac cannot be used with --count',
+    ],
     [[], 'no device: give --device FILE'],
   ])('%j -> %s', (argv, message) => {
     expect(usageError(argv)).toContain(message);
@@ -113,7 +156,9 @@ describe('runCli', () => {
     const streams = io();
     expect(await runCli(['--count', 'lots', '--devices-dir', 'x'], streams)).toBe(2);
     const text = streams.err.join('');
-    expect(text).toBe('device-simulator: --count must be an integer >= 1, got "lots"\nRun with --help for the options.\n');
+    expect(text).toBe(
+      'device-simulator: --count must be an integer >= 1, got "lots"\nRun with --help for the options.\n',
+    );
     expect(text).not.toMatch(/\n\s+at /);
   });
 
@@ -215,7 +260,16 @@ describe('runCli against a fake MQTT broker', () => {
     broker.connackCode = 5;
     try {
       const streams = io();
-      const argv = ['--id', device.deviceId, '--cert', join(dir, 'c.pem'), '--key', join(dir, 'k.pem'), '--ca', join(dir, 'ca.pem')];
+      const argv = [
+        '--id',
+        device.deviceId,
+        '--cert',
+        join(dir, 'c.pem'),
+        '--key',
+        join(dir, 'k.pem'),
+        '--ca',
+        join(dir, 'ca.pem'),
+      ];
       expect(await runCli([...argv, '--mqtt-port', String(port)], streams)).toBe(1);
       expect(streams.err.join('')).toContain('connection refused: not authorized');
       expect(streams.err.join('')).not.toMatch(/\n\s+at /);

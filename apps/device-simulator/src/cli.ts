@@ -3,7 +3,15 @@ import { DEVICE_APIS, DeviceApi, isDeviceApi, parseDeviceReply } from '@app/devi
 import { ConnectedDevice } from './connected-device';
 import { DeviceConnectError, messageOf } from './connect-errors';
 import { DeviceFileError, DeviceOverrides, loadDeviceFile, readOverrides } from './device-file';
-import { DEFAULT_FLEET_CONCURRENCY, Fleet, FleetError, SharedDeviceOptions, Transport, createDevice, startFleet } from './fleet';
+import {
+  DEFAULT_FLEET_CONCURRENCY,
+  Fleet,
+  FleetError,
+  SharedDeviceOptions,
+  Transport,
+  createDevice,
+  startFleet,
+} from './fleet';
 import { SimulatorLogger } from './logger';
 
 export const USAGE = `Usage: npm run simulator -- [options]
@@ -114,7 +122,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function integer(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function integer(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
@@ -125,7 +138,10 @@ function integer(flag: string, value: string | undefined, min: number, max = Num
 
 function apis(flag: string, values: string[] | undefined): DeviceApi[] | undefined {
   if (values === undefined) return undefined;
-  const list = values.flatMap((value) => value.split(',')).map((api) => api.trim()).filter((api) => api !== '');
+  const list = values
+    .flatMap((value) => value.split(','))
+    .map((api) => api.trim())
+    .filter((api) => api !== '');
   for (const api of list) {
     if (!isDeviceApi(api)) {
       throw new UsageError(`--${flag}: unknown api ${JSON.stringify(api)} (apis: ${DEVICE_APIS.join(', ')})`);
@@ -210,7 +226,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
 
   if (count !== undefined || devicesDir !== undefined) {
     if (count === undefined) throw new UsageError('--devices-dir needs --count N');
-    if (devicesDir === undefined) throw new UsageError('--count needs --devices-dir DIR (a folder of POST /devices responses)');
+    if (devicesDir === undefined)
+      throw new UsageError('--count needs --devices-dir DIR (a folder of POST /devices responses)');
     const perDevice = (['device', 'id', 'cert', 'key', 'mac'] as const).filter((flag) => values[flag] !== undefined);
     if (perDevice.length > 0) {
       throw new UsageError(

@@ -59,7 +59,11 @@ export function socketConnectError(url: string, error: unknown): DeviceConnectEr
   const code = codeOf(error);
   const message = messageOf(error);
   if (UNREACHABLE_CODES.has(code)) {
-    return new DeviceConnectError(`${url}: cannot connect (${code}): is the broker running and the host/port right?`, 'unreachable', error);
+    return new DeviceConnectError(
+      `${url}: cannot connect (${code}): is the broker running and the host/port right?`,
+      'unreachable',
+      error,
+    );
   }
   if (code === 'ETIMEDOUT') {
     return new DeviceConnectError(`${url}: connection timed out (${code})`, 'timeout', error);

@@ -347,7 +347,9 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
     if (this.options.logRequests) {
       const detail = event.detail ? `: ${event.detail}` : '';
       const ms = (performance.now() - pending.receivedAt).toFixed(1);
-      this.logger.info(`[sim ${this.label}] ${event.api} ${shown(event.request)} -> no reply (${event.reason}${detail}) (${ms} ms)`);
+      this.logger.info(
+        `[sim ${this.label}] ${event.api} ${shown(event.request)} -> no reply (${event.reason}${detail}) (${ms} ms)`,
+      );
     }
     this.emit('drop', { api: event.api, request: event.request, reason: event.reason, detail: event.detail });
   }
@@ -377,7 +379,9 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
       } catch (error) {
         if (this.stopped()) return;
         delay = this.jittered(Math.min(this.reconnectMaxDelayMs, this.reconnectMinDelayMs * 2 ** (attempt - 1)));
-        this.logger.warn(`[sim ${this.label}] reconnect failed: ${messageOf(error)}; retrying in ${Math.round(delay)} ms`);
+        this.logger.warn(
+          `[sim ${this.label}] reconnect failed: ${messageOf(error)}; retrying in ${Math.round(delay)} ms`,
+        );
         this.emit('warning', error instanceof Error ? error : new Error(String(error)));
         continue;
       }
@@ -433,13 +437,21 @@ export function checkCredentials(
   try {
     certificate = new X509Certificate(options.certificatePem);
   } catch (error) {
-    throw new DeviceConnectError(`the device certificate is not a PEM certificate (${messageOf(error)})`, 'config', error);
+    throw new DeviceConnectError(
+      `the device certificate is not a PEM certificate (${messageOf(error)})`,
+      'config',
+      error,
+    );
   }
   let key;
   try {
     key = createPrivateKey(options.privateKeyPem);
   } catch (error) {
-    throw new DeviceConnectError(`the device private key is not a usable PEM key (${messageOf(error)})`, 'config', error);
+    throw new DeviceConnectError(
+      `the device private key is not a usable PEM key (${messageOf(error)})`,
+      'config',
+      error,
+    );
   }
   if (!certificate.checkPrivateKey(key)) {
     throw new DeviceConnectError('the private key does not belong to the device certificate', 'config');

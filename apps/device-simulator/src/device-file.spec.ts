@@ -8,7 +8,10 @@ const ID = '3f9c2a1e7b4d4c0e9a8f6b5d4c3b2a19';
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const CA = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
 /** A throwaway key made for this run: the repository holds no key material, not even fake. */
-const KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
 
 /** The body of POST /devices, as the gateway returns it. */
 function registration(): Record<string, unknown> {
@@ -135,7 +138,12 @@ describe('resolveDeviceConfig', () => {
       '--key FILE is required when no device file (--device) is given',
       '--ca FILE is required when no device file (--device) is given',
     ]);
-    const config = resolveDeviceConfig(undefined, 'flags', { deviceId: ID, certificatePem: CERT, privateKeyPem: KEY, caPem: CA });
+    const config = resolveDeviceConfig(undefined, 'flags', {
+      deviceId: ID,
+      certificatePem: CERT,
+      privateKeyPem: KEY,
+      caPem: CA,
+    });
     expect(config.mqtt).toEqual({ host: 'localhost', port: 8883 });
     expect(config.amqp).toEqual({ host: 'localhost', port: 5671 });
     expect(config.name).toBeUndefined();

@@ -67,7 +67,8 @@ export const DEFAULT_ENDPOINTS = Object.freeze({
 });
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
-const PEM_PRIVATE_KEY = /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----[\s\S]+-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
+const PEM_PRIVATE_KEY =
+  /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----[\s\S]+-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -180,7 +181,10 @@ export function resolveDeviceConfig(file: unknown, source: string, overrides: Re
     }
     if (host === undefined) {
       if (typeof value.host === 'string' && value.host.trim() !== '') host = value.host;
-      else problems.push(`field "${field}.host" ${value.host === undefined ? 'is missing' : 'must be a non-empty string'}; or pass --host`);
+      else
+        problems.push(
+          `field "${field}.host" ${value.host === undefined ? 'is missing' : 'must be a non-empty string'}; or pass --host`,
+        );
     }
     if (port === undefined) {
       if (isPort(value.port)) port = value.port;

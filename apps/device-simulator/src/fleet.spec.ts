@@ -56,13 +56,17 @@ describe('forEachBounded', () => {
     let inFlight = 0;
     let peak = 0;
     const seen: number[] = [];
-    await forEachBounded(Array.from({ length: 50 }, (_, i) => i), 7, async (item) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1 + (item % 3)));
-      seen.push(item);
-      inFlight -= 1;
-    });
+    await forEachBounded(
+      Array.from({ length: 50 }, (_, i) => i),
+      7,
+      async (item) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1 + (item % 3)));
+        seen.push(item);
+        inFlight -= 1;
+      },
+    );
     expect(peak).toBe(7);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });

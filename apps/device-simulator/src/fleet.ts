@@ -119,7 +119,9 @@ export function fleetLogger(base: SimulatorLogger, verbose: boolean): SimulatorL
       warnings += 1;
       if (verbose || warnings <= WARNINGS_SHOWN) base.warn(line);
       else if (warnings % WARNINGS_SUMMARY_EVERY === 0) {
-        base.warn(`[sim fleet] ${warnings} device warnings so far (showing the first ${WARNINGS_SHOWN}; --verbose shows all)`);
+        base.warn(
+          `[sim fleet] ${warnings} device warnings so far (showing the first ${WARNINGS_SHOWN}; --verbose shows all)`,
+        );
       }
     },
     warnings: () => warnings,

@@ -8,7 +8,14 @@
  *   dev.device.setFaults({ silentApis: ['get_rtc'] });
  *   await dev.stop();
  */
-export { SimulatedDevice, BAD_REPLY_PAYLOAD, NON_JSON_REPLY, FALLBACK_NETWORK, defaultNetwork, macFromDeviceId } from './simulated-device';
+export {
+  SimulatedDevice,
+  BAD_REPLY_PAYLOAD,
+  NON_JSON_REPLY,
+  FALLBACK_NETWORK,
+  defaultNetwork,
+  macFromDeviceId,
+} from './simulated-device';
 export type {
   SimulatedDeviceOptions,
   FaultOptions,
@@ -33,7 +40,13 @@ export { AmqpDevice } from './amqp-device';
 export type { AmqpDeviceOptions, AmqpConnect } from './amqp-device';
 export { DeviceConnectError } from './connect-errors';
 export type { ConnectFailureReason } from './connect-errors';
-export { loadDeviceFile, parseDeviceFileText, resolveDeviceConfig, DeviceFileError, DEFAULT_ENDPOINTS } from './device-file';
+export {
+  loadDeviceFile,
+  parseDeviceFileText,
+  resolveDeviceConfig,
+  DeviceFileError,
+  DEFAULT_ENDPOINTS,
+} from './device-file';
 export type { DeviceConfig, DeviceOverrides, ResolvedOverrides, BrokerEndpoint } from './device-file';
 export { startFleet, createDevice, forEachBounded, FleetError, DEFAULT_FLEET_CONCURRENCY } from './fleet';
 export type { Fleet, FleetOptions, FleetFailure, SharedDeviceOptions, Transport } from './fleet';

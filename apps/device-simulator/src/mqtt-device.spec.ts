@@ -109,7 +109,12 @@ describe('MqttDevice: connecting', () => {
   it('speaks MQTT 3.1 (MQIsdp) when asked, and sends a legacy username/password when given', async () => {
     const device = makeDevice({ mqttVersion: 3, username: 'legacy', password: 'secret' });
     await device.start();
-    expect(broker.connects[0]).toMatchObject({ protocolId: 'MQIsdp', protocolVersion: 3, username: 'legacy', password: 'secret' });
+    expect(broker.connects[0]).toMatchObject({
+      protocolId: 'MQIsdp',
+      protocolVersion: 3,
+      username: 'legacy',
+      password: 'secret',
+    });
   });
 
   it('start() rejects "connection refused: not authorized" and does not retry', async () => {
@@ -134,7 +139,9 @@ describe('MqttDevice: connecting', () => {
 
   it('rejects a broker it cannot trust, unless insecure', async () => {
     const stranger = await createCertificateAuthority({ commonName: 'Someone else' });
-    const error = await makeDevice({ caPem: stranger.certificatePem }).start().catch((e: unknown) => e);
+    const error = await makeDevice({ caPem: stranger.certificatePem })
+      .start()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeviceConnectError);
     expect((error as DeviceConnectError).reason).toBe('tls');
     expect((error as Error).message).toMatch(/TLS failed, the broker's certificate is not trusted/);
@@ -149,7 +156,9 @@ describe('MqttDevice: connecting', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const freePort = (server.address() as { port: number }).port;
     await new Promise((resolve) => server.close(resolve));
-    const error = await makeDevice({ host: '127.0.0.1', port: freePort }).start().catch((e: unknown) => e);
+    const error = await makeDevice({ host: '127.0.0.1', port: freePort })
+      .start()
+      .catch((e: unknown) => e);
     expect((error as DeviceConnectError).reason).toBe('unreachable');
     expect((error as Error).message).toContain(`mqtts://127.0.0.1:${freePort}: cannot connect (ECONNREFUSED)`);
   });
@@ -264,7 +273,11 @@ describe('MqttDevice: answering', () => {
     await request('get_mac', '{}');
     await request('get_subnet', '{}');
     await broker.waitFor(() => broker.published.length === 3);
-    expect(payloads()).toEqual(['get_ip {"value":"banana"}', 'get_mac not json', 'get_subnet {"value":"255.255.255.0"}']);
+    expect(payloads()).toEqual([
+      'get_ip {"value":"banana"}',
+      'get_mac not json',
+      'get_subnet {"value":"255.255.255.0"}',
+    ]);
   });
 
   it('set_status restart: replies, disconnects, waits restartDelayMs, reconnects with GPIO reset', async () => {

@@ -24,7 +24,9 @@ const CONNACK_REFUSALS: Record<number, { text: string; reason: DeviceConnectErro
 function refusedSubscription(error: unknown): boolean {
   const { code, packet } = error as { code?: unknown; packet?: { granted?: unknown } };
   if (typeof code === 'number' && code >= 0x80) return true;
-  return Array.isArray(packet?.granted) && packet.granted.some((granted) => typeof granted === 'number' && granted >= 0x80);
+  return (
+    Array.isArray(packet?.granted) && packet.granted.some((granted) => typeof granted === 'number' && granted >= 0x80)
+  );
 }
 
 /** Grace period for a polite DISCONNECT before the socket is simply destroyed. */

@@ -195,7 +195,11 @@ describe('SimulatedDevice: defaults', () => {
 
   it('falls back to 192.168.1.100/255.255.255.0/192.168.1.1 without a usable interface', () => {
     const interfaces = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({ lo: [iface('127.0.0.1', '255.0.0.0', true)] });
-    expect(defaultNetwork(interfaces)).toEqual({ ip: '192.168.1.100', subnet: '255.255.255.0', gateway: '192.168.1.1' });
+    expect(defaultNetwork(interfaces)).toEqual({
+      ip: '192.168.1.100',
+      subnet: '255.255.255.0',
+      gateway: '192.168.1.1',
+    });
     expect(FALLBACK_NETWORK.ip).toBe('192.168.1.100');
     const failing = (): NodeJS.Dict<NetworkInterfaceInfo[]> => {
       throw new Error('EPERM');
@@ -205,7 +209,12 @@ describe('SimulatedDevice: defaults', () => {
 
   it('an ip of its own gets a /24 and its first host as gateway, not the host interface', () => {
     const interfaces = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({ eth0: [iface('10.1.1.1', '255.0.0.0')] });
-    const dev = new SimulatedDevice({ deviceId: ID, ip: '192.168.50.2', networkInterfaces: interfaces, logger: capture() });
+    const dev = new SimulatedDevice({
+      deviceId: ID,
+      ip: '192.168.50.2',
+      networkInterfaces: interfaces,
+      logger: capture(),
+    });
     expect([dev.ip, dev.subnet, dev.gateway]).toEqual(['192.168.50.2', '255.255.255.0', '192.168.50.1']);
     const wide = new SimulatedDevice({ deviceId: ID, ip: '172.20.3.4', subnet: '255.255.0.0', logger: capture() });
     expect(wide.gateway).toBe('172.20.0.1');
@@ -213,7 +222,12 @@ describe('SimulatedDevice: defaults', () => {
 
   it('the host interface parts can be overridden one by one', () => {
     const interfaces = (): NodeJS.Dict<NetworkInterfaceInfo[]> => ({ eth0: [iface('10.1.1.9', '255.0.0.0')] });
-    const dev = new SimulatedDevice({ deviceId: ID, gateway: '10.0.0.254', networkInterfaces: interfaces, logger: capture() });
+    const dev = new SimulatedDevice({
+      deviceId: ID,
+      gateway: '10.0.0.254',
+      networkInterfaces: interfaces,
+      logger: capture(),
+    });
     expect([dev.ip, dev.subnet, dev.gateway]).toEqual(['10.1.1.9', '255.0.0.0', '10.0.0.254']);
   });
 

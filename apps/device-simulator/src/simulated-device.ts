@@ -383,26 +383,61 @@ export class SimulatedDevice {
     try {
       request = JSON.parse(text.replace(/\0+$/, ''));
     } catch {
-      if (!isDeviceApi(api)) return { kind: 'none', api, request: text, reason: 'unknown-api', detail: `unknown api "${api}"`, restart: false };
+      if (!isDeviceApi(api))
+        return {
+          kind: 'none',
+          api,
+          request: text,
+          reason: 'unknown-api',
+          detail: `unknown api "${api}"`,
+          restart: false,
+        };
       const detail = `${api} request: payload is not JSON`;
       this.logger.warn(`[sim ${this.label}] ${detail}; no reply sent`);
       return { kind: 'none', api, request: text, reason: 'invalid-request', detail, restart: false };
     }
     const outcome = this.evaluate(api, request);
-    if (!outcome.ok) return { kind: 'none', api, request, reason: outcome.reason, detail: outcome.detail, restart: false };
+    if (!outcome.ok)
+      return { kind: 'none', api, request, reason: outcome.reason, detail: outcome.detail, restart: false };
     const { restart, api: known } = outcome;
     if (this.faults.silentApis.has(known)) {
       return { kind: 'none', api, request, reason: 'silent', detail: 'silentApis fault', restart };
     }
     const delayMs = this.faults.replyDelayMs;
     if (this.faults.nonJsonReplyApis.has(known)) {
-      return { kind: 'reply', api: known, request, reply: null, body: Buffer.from(NON_JSON_REPLY, 'utf8'), delayMs, fault: 'non-json', restart };
+      return {
+        kind: 'reply',
+        api: known,
+        request,
+        reply: null,
+        body: Buffer.from(NON_JSON_REPLY, 'utf8'),
+        delayMs,
+        fault: 'non-json',
+        restart,
+      };
     }
     if (this.faults.badReplyApis.has(known)) {
       const reply = { ...BAD_REPLY_PAYLOAD };
-      return { kind: 'reply', api: known, request, reply, body: encodePayload(reply), delayMs, fault: 'bad-reply', restart };
+      return {
+        kind: 'reply',
+        api: known,
+        request,
+        reply,
+        body: encodePayload(reply),
+        delayMs,
+        fault: 'bad-reply',
+        restart,
+      };
     }
-    return { kind: 'reply', api: known, request, reply: outcome.reply, body: encodePayload(outcome.reply), delayMs, restart };
+    return {
+      kind: 'reply',
+      api: known,
+      request,
+      reply: outcome.reply,
+      body: encodePayload(outcome.reply),
+      delayMs,
+      restart,
+    };
   }
 
   private evaluate(api: string, payload: unknown): Evaluation {

@@ -8,11 +8,7 @@
  */
 export * from './apis';
 export * from './errors';
-export {
-  MAX_GPIO_NUMBER,
-  MAX_RTC_SECONDS,
-  MAX_UART_DATA_LENGTH,
-} from './fields';
+export { MAX_GPIO_NUMBER, MAX_RTC_SECONDS, MAX_UART_DATA_LENGTH } from './fields';
 export { decodeDeviceReply, encodePayload, parseDeviceReply, parseDeviceRequest } from './payloads';
 export * from './routing';
 export * from './device-id';

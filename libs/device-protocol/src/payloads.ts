@@ -80,8 +80,12 @@ function details(api: string, field: string | undefined, reason: string) {
  * only the api's fields (normalized), or throws InvalidDeviceRequestError.
  */
 export function parseDeviceRequest<A extends DeviceApi>(api: A, payload: unknown): DeviceRequestMap[A] {
-  return parse(api, 'request', (schema) => schema.request, payload, (message, field, reason) =>
-    new InvalidDeviceRequestError(message, details(String(api), field, reason)),
+  return parse(
+    api,
+    'request',
+    (schema) => schema.request,
+    payload,
+    (message, field, reason) => new InvalidDeviceRequestError(message, details(String(api), field, reason)),
   );
 }
 
@@ -90,8 +94,12 @@ export function parseDeviceRequest<A extends DeviceApi>(api: A, payload: unknown
  * (normalized), or throws DeviceBadReplyError.
  */
 export function parseDeviceReply<A extends DeviceApi>(api: A, payload: unknown): DeviceReplyMap[A] {
-  return parse(api, 'reply', (schema) => schema.reply, payload, (message, field, reason) =>
-    new DeviceBadReplyError(message, details(String(api), field, reason)),
+  return parse(
+    api,
+    'reply',
+    (schema) => schema.reply,
+    payload,
+    (message, field, reason) => new DeviceBadReplyError(message, details(String(api), field, reason)),
   );
 }
 

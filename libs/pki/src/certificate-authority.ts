@@ -64,10 +64,7 @@ export async function loadCertificateAuthority(dir: string): Promise<Certificate
       );
     }
   };
-  const [certificatePem, privateKeyPem] = await Promise.all([
-    read(PKI_FILE_NAMES.caCert),
-    read(PKI_FILE_NAMES.caKey),
-  ]);
+  const [certificatePem, privateKeyPem] = await Promise.all([read(PKI_FILE_NAMES.caCert), read(PKI_FILE_NAMES.caKey)]);
   const ca: CertificateAuthority = { certificatePem, privateKeyPem };
   caContext(ca); // validate now (and warm the cache) rather than on the first issuance
   return ca;

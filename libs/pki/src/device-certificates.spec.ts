@@ -143,7 +143,9 @@ describe('issueDeviceCertificate', () => {
   it('refuses a CA whose key does not match its certificate', async () => {
     const other = await createCertificateAuthority();
     const mismatched = { certificatePem: ca.certificatePem, privateKeyPem: other.privateKeyPem };
-    const error = await issueDeviceCertificate({ ca: mismatched, deviceId: 'd', keyType: 'ec' }).catch((e: unknown) => e);
+    const error = await issueDeviceCertificate({ ca: mismatched, deviceId: 'd', keyType: 'ec' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CertificateAuthorityInvalidError);
     expect(error).toMatchObject({ code: 'PKI_CA_INVALID', kind: 'unavailable' });
   });
@@ -173,9 +175,12 @@ describe('signCertificateRequest', () => {
 
   it('ignores extensions requested in the CSR', async () => {
     const csr = await opensslCsr(dir, 'P-256', '/CN=sneaky', [
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'extendedKeyUsage=serverAuth',
-      '-addext', 'subjectAltName=DNS:gateway.example.com',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'extendedKeyUsage=serverAuth',
+      '-addext',
+      'subjectAltName=DNS:gateway.example.com',
     ]);
     const issued = await signCertificateRequest({ ca, deviceId: 'ft900-0043', csrPem: csr.csrPem });
     const cert = await expectValidDeviceCertificate(issued, 'ft900-0043'); // CA:FALSE, clientAuth only
@@ -204,7 +209,9 @@ describe('signCertificateRequest', () => {
 
   it.each(['secp256k1', 'ed25519'] as const)('rejects a %s key', async (key) => {
     const csr = await opensslCsr(dir, key, '/CN=odd-device');
-    await expect(signCertificateRequest({ ca, deviceId: 'd', csrPem: csr.csrPem })).rejects.toBeInstanceOf(WeakKeyError);
+    await expect(signCertificateRequest({ ca, deviceId: 'd', csrPem: csr.csrPem })).rejects.toBeInstanceOf(
+      WeakKeyError,
+    );
   });
 
   it('rejects garbage and non-CSR PEM as invalid', async () => {

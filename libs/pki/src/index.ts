@@ -17,4 +17,9 @@ export { PKI_FILE_NAMES, ensurePkiFiles } from './pki-files';
 export { createCertificateAuthority, loadCertificateAuthority } from './certificate-authority';
 export { DEFAULT_DEVICE_VALIDITY_DAYS, issueDeviceCertificate, signCertificateRequest } from './device-certificates';
 export { certificateFingerprint } from './fingerprint';
-export { ensureServiceCertificates, loadServiceTls, serviceCertificateFiles, serviceCommonName } from './service-certificates';
+export {
+  ensureServiceCertificates,
+  loadServiceTls,
+  serviceCertificateFiles,
+  serviceCommonName,
+} from './service-certificates';

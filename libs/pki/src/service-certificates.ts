@@ -67,7 +67,10 @@ export async function ensureServiceCertificates(options: {
 }
 
 /** The CA and a service's client certificate and key, read at start-up; a clear error when missing. */
-export function loadServiceTls(dir: string, service: string): { caPem: string; clientCertPem: string; clientKeyPem: string } {
+export function loadServiceTls(
+  dir: string,
+  service: string,
+): { caPem: string; clientCertPem: string; clientKeyPem: string } {
   const files = serviceCertificateFiles(service);
   const read = (name: string): string => {
     try {

@@ -72,7 +72,17 @@ export async function opensslCsr(
       ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${key}`]
       : ['-newkey', key];
   const result = await openssl([
-    'req', '-new', ...newKey, '-nodes', '-keyout', keyFile, '-subj', subject, '-out', csrFile, ...extraArgs,
+    'req',
+    '-new',
+    ...newKey,
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-subj',
+    subject,
+    '-out',
+    csrFile,
+    ...extraArgs,
   ]);
   if (result.code !== 0) throw new Error(`openssl req failed: ${result.stderr}`);
   return { csrPem: await readFile(csrFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };

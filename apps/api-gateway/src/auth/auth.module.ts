@@ -46,7 +46,8 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     {
       provide: LegacySecrets,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<GatewayConfig, true>) => new LegacySecrets(config.get('LEGACY_SECRET_KEY', { infer: true })),
+      useFactory: (config: ConfigService<GatewayConfig, true>) =>
+        new LegacySecrets(config.get('LEGACY_SECRET_KEY', { infer: true })),
     },
     JwtAuthGuard,
     { provide: USER_REPOSITORY, useClass: UserMongoRepository },

@@ -29,7 +29,12 @@ export function mayAccessResource(deviceId: string, resource: string, name: stri
   return false;
 }
 
-export function mayAccessTopic(deviceId: string, exchange: string, permission: Permission, routingKey: string): boolean {
+export function mayAccessTopic(
+  deviceId: string,
+  exchange: string,
+  permission: Permission,
+  routingKey: string,
+): boolean {
   if (exchange !== TOPIC_EXCHANGE) return false;
   const words = routingKey.split('.');
   if (permission === 'write') {
@@ -37,7 +42,11 @@ export function mayAccessTopic(deviceId: string, exchange: string, permission: P
   }
   if (permission === 'read') {
     // Binding keys of its own subscription: `{deviceId}.#`, `{deviceId}.get_gpio`, …
-    return words.length >= 2 && words[0] === deviceId && words.slice(1).every((w) => w === '#' || w === '*' || isDeviceApi(w));
+    return (
+      words.length >= 2 &&
+      words[0] === deviceId &&
+      words.slice(1).every((w) => w === '#' || w === '*' || isDeviceApi(w))
+    );
   }
   return false;
 }

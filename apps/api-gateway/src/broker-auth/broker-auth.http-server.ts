@@ -4,7 +4,10 @@ import { QueryBus } from '@nestjs/cqrs';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { GatewayConfig } from '../config/gateway.config';
 import { Permission } from './broker-access.policy';
-import { AuthorizeBrokerAccessQuery, BrokerAccessRequest } from './queries/authorize-broker-access/authorize-broker-access.query';
+import {
+  AuthorizeBrokerAccessQuery,
+  BrokerAccessRequest,
+} from './queries/authorize-broker-access/authorize-broker-access.query';
 
 const MAX_BODY = 4096;
 /** Answers slower than this are logged: the broker holds the device meanwhile. */
@@ -91,7 +94,9 @@ export class BrokerAuthHttpServer implements OnApplicationBootstrap, OnApplicati
     res.writeHead(200, { 'content-type': 'text/plain' }).end(decision ? 'allow' : 'deny');
     const elapsed = performance.now() - started;
     if (elapsed > SLOW_ANSWER_MS) {
-      this.logger.warn(`answered the broker's ${request?.check ?? 'malformed'} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`);
+      this.logger.warn(
+        `answered the broker's ${request?.check ?? 'malformed'} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`,
+      );
     }
   }
 

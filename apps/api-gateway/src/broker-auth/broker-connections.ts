@@ -43,7 +43,11 @@ export class BrokerConnections {
     });
   }
 
-  private call(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  private call(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
     const auth = Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64');
     return new Promise((resolve, reject) => {
       const req = https.request(

@@ -19,18 +19,24 @@ const toBoolean = (fallback: boolean) =>
  * validated at start-up. Defaults match the local stack of `npm start`.
  */
 export class GatewayConfig extends BrokerClientConfig {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT: number = 8443;
 
   /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
-  @toBoolean(true) @IsBoolean()
+  @toBoolean(true)
+  @IsBoolean()
   HTTPS: boolean = true;
 
   /** Host name devices use to reach the broker; returned by POST /devices. */
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   PUBLIC_HOST: string = 'localhost';
 
-  @IsInt() @Min(1) @Max(3650)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   DEVICE_CERT_VALIDITY_DAYS: number = 365;
 
   /**
@@ -38,67 +44,95 @@ export class GatewayConfig extends BrokerClientConfig {
    * thread pool; beyond this they queue). Default: one core less than the
    * machine has, so the event loop keeps a core while registrations run.
    */
-  @IsInt() @Min(1) @Max(64)
+  @IsInt()
+  @Min(1)
+  @Max(64)
   RSA_KEYGEN_CONCURRENCY: number = Math.max(1, availableParallelism() - 1);
 
-  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
   JWT_SECRET: string;
 
   /** Server-side key the legacy (libpyiotcloud) secrets are derived from; changing it rotates them all. */
-  @IsString() @MinLength(32, { message: 'LEGACY_SECRET_KEY must be at least 32 characters (run `npm run setup` to generate one)' })
+  @IsString()
+  @MinLength(32, { message: 'LEGACY_SECRET_KEY must be at least 32 characters (run `npm run setup` to generate one)' })
   LEGACY_SECRET_KEY: string;
 
-  @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
   JWT_EXPIRES_IN_SECONDS: number = 3600;
 
   /** Failed logins per username, then per client address, allowed within the window before 429. */
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   LOGIN_MAX_FAILURES_PER_USERNAME: number = 5;
 
-  @IsInt() @Min(1) @Max(100000)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   LOGIN_MAX_FAILURES_PER_ADDRESS: number = 20;
 
-  @IsInt() @Min(1) @Max(86400)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   LOGIN_THROTTLE_WINDOW_SECONDS: number = 900;
 
-  @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  @IsString()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   MQTT_PORT: number = 8883;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   GATEWAY_AMQP_USER: string = 'iotcloud-gateway';
 
-  @IsString() @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
+  @IsString()
+  @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
   GATEWAY_AMQP_PASSWORD: string;
 
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   BROKER_AUTH_PORT: number = 8089;
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   BROKER_AUTH_HOST: string = '127.0.0.1';
 
   /** How long device lookups stay cached in memory (revocations by this process apply at once). */
-  @IsInt() @Min(0) @Max(60000)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
   DEVICE_CACHE_TTL_MS: number = 5000;
 
   /** The broker's answer cache (must match the broker's auth_cache.cache_ttl). */
-  @IsInt() @Min(0) @Max(600000)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
   BROKER_AUTH_CACHE_TTL_MS: number = 2000;
 
   /** RabbitMQ management API (HTTPS, loopback), used to close revoked devices' connections. */
-  @IsString() @Matches(/^https?:\/\//, { message: 'BROKER_MANAGEMENT_URL must be an http(s) URL' })
+  @IsString()
+  @Matches(/^https?:\/\//, { message: 'BROKER_MANAGEMENT_URL must be an http(s) URL' })
   BROKER_MANAGEMENT_URL: string = 'https://127.0.0.1:15671';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   BROKER_ADMIN_USER: string = 'iotcloud-admin';
 
-  @IsString() @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
+  @IsString()
+  @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
 
   /** Largest accepted request body (body-parser syntax). */
-  @IsString() @Matches(/^\d+(b|kb|mb)$/i)
+  @IsString()
+  @Matches(/^\d+(b|kb|mb)$/i)
   BODY_LIMIT: string = '64kb';
 }

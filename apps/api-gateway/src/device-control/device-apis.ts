@@ -1,7 +1,15 @@
 import { DeviceApi } from '@app/device-protocol';
 
 /** APIs that only read device state: served as queries. */
-export const DEVICE_READ_APIS = ['get_status', 'get_gpio', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway'] as const;
+export const DEVICE_READ_APIS = [
+  'get_status',
+  'get_gpio',
+  'get_rtc',
+  'get_mac',
+  'get_ip',
+  'get_subnet',
+  'get_gateway',
+] as const;
 export type DeviceReadApi = (typeof DEVICE_READ_APIS)[number];
 
 /** APIs that change the device: served as commands. */

@@ -20,7 +20,13 @@ export class DeviceInvoker {
     private readonly deviceCommand: DeviceCommandClient,
   ) {}
 
-  async invoke(ownerId: string, name: string, api: DeviceApi, params: object, timeoutMs: number): Promise<InvokeDeviceResult> {
+  async invoke(
+    ownerId: string,
+    name: string,
+    api: DeviceApi,
+    params: object,
+    timeoutMs: number,
+  ): Promise<InvokeDeviceResult> {
     const payload = parseDeviceRequest(api, params) as Record<string, unknown>;
     const device = await this.devices.findActiveByName(ownerId, name);
     if (!device) throw new DeviceNotFoundError(name);

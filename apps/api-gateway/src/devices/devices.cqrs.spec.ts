@@ -65,7 +65,10 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         GetDeviceHandler,
         { provide: DEVICE_REPOSITORY, useValue: repository },
         { provide: CERTIFICATE_AUTHORITY, useValue: ca },
-        { provide: ConfigService, useValue: new ConfigService({ DEVICE_CERT_VALIDITY_DAYS: 30, RSA_KEYGEN_CONCURRENCY: 1 }) },
+        {
+          provide: ConfigService,
+          useValue: new ConfigService({ DEVICE_CERT_VALIDITY_DAYS: 30, RSA_KEYGEN_CONCURRENCY: 1 }),
+        },
       ],
     }).compile();
     await moduleRef.init();

@@ -18,7 +18,9 @@ function stalledConnection(connected = true): AmqpConnectionManager {
 describe('DeviceCommandClient', () => {
   it('answers DEVICE_COMMAND_UNAVAILABLE at once when the broker is not connected', async () => {
     const client = new DeviceCommandClient(stalledConnection(false), 8);
-    await expect(client.request('p', {}, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+    await expect(client.request('p', {}, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'DEVICE_COMMAND_UNAVAILABLE',
+    });
   });
 
   it('times out on schedule while the publish is still unconfirmed, without an unhandled rejection', async () => {
@@ -27,7 +29,9 @@ describe('DeviceCommandClient', () => {
     try {
       const client = new DeviceCommandClient(stalledConnection(), 8);
       const started = Date.now();
-      await expect(client.request('p', {}, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+      await expect(client.request('p', {}, { timeoutMs: 50 })).rejects.toMatchObject({
+        code: 'DEVICE_COMMAND_UNAVAILABLE',
+      });
       expect(Date.now() - started).toBeLessThan(1000);
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).not.toHaveBeenCalled();

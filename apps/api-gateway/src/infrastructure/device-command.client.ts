@@ -93,7 +93,11 @@ export class DeviceCommandClient implements OnModuleDestroy {
    * Sends `data` to `pattern` and resolves with the answer. `shardKey` (a
    * device id) picks the shard queue, so one device always reaches one replica.
    */
-  async request<TResult>(pattern: string, data: unknown, options: { timeoutMs: number; shardKey?: string }): Promise<TResult> {
+  async request<TResult>(
+    pattern: string,
+    data: unknown,
+    options: { timeoutMs: number; shardKey?: string },
+  ): Promise<TResult> {
     if (!this.isConnected()) throw new DeviceCommandUnavailableError('broker unreachable');
     const id = randomUUID();
     const shard = options.shardKey === undefined ? randomInt(this.shards) : shardOf(options.shardKey, this.shards);
@@ -122,7 +126,11 @@ export class DeviceCommandClient implements OnModuleDestroy {
           }
         },
         (error: unknown) =>
-          this.settle(id, undefined, new DeviceCommandUnavailableError(`broker refused the request (${String(error)})`)),
+          this.settle(
+            id,
+            undefined,
+            new DeviceCommandUnavailableError(`broker refused the request (${String(error)})`),
+          ),
       );
     return answer;
   }
@@ -158,7 +166,8 @@ export class DeviceCommandClient implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    for (const [id] of this.pending) this.settle(id, undefined, new DeviceCommandUnavailableError('gateway shutting down'));
+    for (const [id] of this.pending)
+      this.settle(id, undefined, new DeviceCommandUnavailableError('gateway shutting down'));
     await this.channel.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
     await this.connection.close();
   }

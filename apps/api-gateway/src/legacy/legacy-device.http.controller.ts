@@ -39,28 +39,58 @@ export class LegacyDeviceHttpController {
     private readonly queryBus: QueryBus,
   ) {}
 
-  @Get('get_status') getStatus(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_status', b, r); }
-  @Post('set_status') setStatus(@Body() b: unknown, @Res() r: Response) { return this.invoke('set_status', b, r); }
-  @Get('get_gpio') getGpio(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_gpio', b, r); }
-  @Post('set_gpio') setGpio(@Body() b: unknown, @Res() r: Response) { return this.invoke('set_gpio', b, r); }
-  @Get('get_rtc') getRtc(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_rtc', b, r); }
-  @Post('set_rtc') setRtc(@Body() b: unknown, @Res() r: Response) { return this.invoke('set_rtc', b, r); }
-  @Get('get_mac') getMac(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_mac', b, r); }
-  @Post('set_mac') setMac(@Body() b: unknown, @Res() r: Response) { return this.invoke('set_mac', b, r); }
-  @Get('get_ip') getIp(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_ip', b, r); }
-  @Get('get_subnet') getSubnet(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_subnet', b, r); }
-  @Get('get_gateway') getGateway(@Body() b: unknown, @Res() r: Response) { return this.invoke('get_gateway', b, r); }
-  @Post('write_uart') writeUart(@Body() b: unknown, @Res() r: Response) { return this.invoke('write_uart', b, r); }
+  @Get('get_status') getStatus(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_status', b, r);
+  }
+  @Post('set_status') setStatus(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('set_status', b, r);
+  }
+  @Get('get_gpio') getGpio(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_gpio', b, r);
+  }
+  @Post('set_gpio') setGpio(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('set_gpio', b, r);
+  }
+  @Get('get_rtc') getRtc(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_rtc', b, r);
+  }
+  @Post('set_rtc') setRtc(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('set_rtc', b, r);
+  }
+  @Get('get_mac') getMac(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_mac', b, r);
+  }
+  @Post('set_mac') setMac(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('set_mac', b, r);
+  }
+  @Get('get_ip') getIp(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_ip', b, r);
+  }
+  @Get('get_subnet') getSubnet(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_subnet', b, r);
+  }
+  @Get('get_gateway') getGateway(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('get_gateway', b, r);
+  }
+  @Post('write_uart') writeUart(@Body() b: unknown, @Res() r: Response) {
+    return this.invoke('write_uart', b, r);
+  }
 
   private async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
     const body = legacyBody(raw);
     try {
-      const user = await this.queryBus.execute(new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret')));
+      const user = await this.queryBus.execute(
+        new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret')),
+      );
       const name = text(body, 'devicename');
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
-        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default))
-        : await this.commandBus.execute(new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default));
+        ? await this.queryBus.execute(
+            new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default),
+          )
+        : await this.commandBus.execute(
+            new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default),
+          );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {
       const answer = error instanceof DomainError ? ERROR_TEXT[error.code] : undefined;

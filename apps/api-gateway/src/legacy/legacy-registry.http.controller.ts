@@ -31,7 +31,10 @@ export class LegacyRegistryHttpController {
 
   @Get()
   index(): Status & { message: string } {
-    return { status: 'OK', message: 'IoTCloud (libpyiotcloud-compatible API; the modern API is documented at /api/docs)' };
+    return {
+      status: 'OK',
+      message: 'IoTCloud (libpyiotcloud-compatible API; the modern API is documented at /api/docs)',
+    };
   }
 
   @Post('signup')
@@ -57,7 +60,9 @@ export class LegacyRegistryHttpController {
     const body = legacyBody(raw);
     return answerErrors(
       async () => {
-        const { secret } = await this.commandBus.execute(new IssueLegacySecretCommand(text(body, 'username'), text(body, 'password'), ip));
+        const { secret } = await this.commandBus.execute(
+          new IssueLegacySecretCommand(text(body, 'username'), text(body, 'password'), ip),
+        );
         return { status: 'OK', secret };
       },
       {
@@ -86,7 +91,9 @@ export class LegacyRegistryHttpController {
     return this.asUser(raw, (user) =>
       answerErrors(
         async () => {
-          const r = await this.commandBus.execute(new RegisterDeviceCommand(user.userId, text(body, 'devicename'), 'rsa'));
+          const r = await this.commandBus.execute(
+            new RegisterDeviceCommand(user.userId, text(body, 'devicename'), 'rsa'),
+          );
           return {
             status: 'OK',
             devicename: r.device.name,
@@ -98,7 +105,10 @@ export class LegacyRegistryHttpController {
             brokerpassword: r.brokerPassword,
           };
         },
-        { DEVICE_NAME_TAKEN: { status: 'NG, device already registered' }, INVALID_DEVICE_NAME: { status: 'NG, invalid devicename' } },
+        {
+          DEVICE_NAME_TAKEN: { status: 'NG, device already registered' },
+          INVALID_DEVICE_NAME: { status: 'NG, invalid devicename' },
+        },
       ),
     );
   }
@@ -122,9 +132,11 @@ export class LegacyRegistryHttpController {
   private asUser<T>(raw: unknown, action: (user: AuthenticatedUser) => Promise<T>): Promise<T | Status> {
     const body = legacyBody(raw);
     return answerErrors(
-      async () => action(await this.queryBus.execute(new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret')))),
+      async () =>
+        action(
+          await this.queryBus.execute(new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret'))),
+        ),
       { INVALID_LEGACY_SECRET: SECRET_INCORRECT },
     );
   }
-
 }

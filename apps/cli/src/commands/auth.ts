@@ -12,7 +12,9 @@ function password(ctx: CommandContext, flag: string | undefined, confirm: boolea
 
 export async function signup(ctx: CommandContext, args: CommandOf<'signup'>): Promise<CommandResult> {
   const secret = await password(ctx, args.password, true);
-  const response = await ctx.http.request('POST', '/auth/signup', { body: { username: args.username, password: secret } });
+  const response = await ctx.http.request('POST', '/auth/signup', {
+    body: { username: args.username, password: secret },
+  });
   return {
     json: response.body,
     human: `Account "${args.username}" created on ${ctx.url}. Next: ${CLI_NAME} login ${args.username}`,
@@ -28,12 +30,16 @@ interface LoginBody {
 function isLoginBody(body: unknown): body is LoginBody {
   if (typeof body !== 'object' || body === null) return false;
   const b = body as Record<string, unknown>;
-  return typeof b.accessToken === 'string' && b.accessToken !== '' && typeof b.expiresIn === 'number' && b.expiresIn > 0;
+  return (
+    typeof b.accessToken === 'string' && b.accessToken !== '' && typeof b.expiresIn === 'number' && b.expiresIn > 0
+  );
 }
 
 export async function login(ctx: CommandContext, args: CommandOf<'login'>): Promise<CommandResult> {
   const secret = await password(ctx, args.password, false);
-  const response = await ctx.http.request('POST', '/auth/login', { body: { username: args.username, password: secret } });
+  const response = await ctx.http.request('POST', '/auth/login', {
+    body: { username: args.username, password: secret },
+  });
   if (!isLoginBody(response.body)) {
     throw new ApiError(response.status, 'BAD_RESPONSE', `${ctx.url} answered the login without an access token`);
   }

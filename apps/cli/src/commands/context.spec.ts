@@ -1,7 +1,12 @@
 import { NotLoggedInError } from '../errors';
 import { requireToken } from './context';
 
-const session = { url: 'https://gw:8443', username: 'alice', accessToken: 'tok', expiresAt: '2030-01-01T00:00:00.000Z' };
+const session = {
+  url: 'https://gw:8443',
+  username: 'alice',
+  accessToken: 'tok',
+  expiresAt: '2030-01-01T00:00:00.000Z',
+};
 const now = Date.parse('2029-12-31T23:00:00.000Z');
 
 describe('requireToken', () => {
@@ -14,7 +19,9 @@ describe('requireToken', () => {
   });
 
   it('refuses a token issued by another gateway', () => {
-    expect(() => requireToken(session, 'https://other:8443', now)).toThrow(/logged in to https:\/\/gw:8443, not https:\/\/other:8443/);
+    expect(() => requireToken(session, 'https://other:8443', now)).toThrow(
+      /logged in to https:\/\/gw:8443, not https:\/\/other:8443/,
+    );
   });
 
   it('refuses an expired token with TOKEN_EXPIRED', () => {
@@ -27,6 +34,9 @@ describe('requireToken', () => {
       return undefined;
     })();
     expect(error).toBeInstanceOf(NotLoggedInError);
-    expect(error).toMatchObject({ code: 'TOKEN_EXPIRED', message: expect.stringContaining('run iotcloud login alice') });
+    expect(error).toMatchObject({
+      code: 'TOKEN_EXPIRED',
+      message: expect.stringContaining('run iotcloud login alice'),
+    });
   });
 });

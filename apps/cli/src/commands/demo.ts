@@ -17,17 +17,7 @@ import {
 } from '../errors';
 import { CommandResult, field, formatMs } from '../output';
 import { CommandContext, accessToken } from './context';
-import {
-  getGpio,
-  getMac,
-  getNetwork,
-  getRtc,
-  getStatus,
-  restart,
-  setGpio,
-  setRtc,
-  writeUart,
-} from './device-ops';
+import { getGpio, getMac, getNetwork, getRtc, getStatus, restart, setGpio, setRtc, writeUart } from './device-ops';
 
 export interface DemoCall {
   step: string;
@@ -102,8 +92,7 @@ export async function demo(ctx: CommandContext, args: CommandOf<'demo'>): Promis
     {
       label: `gpio get ${pin}`,
       run: () => getGpio(ctx, name, pin),
-      check: (result) =>
-        gpioValue(result) === target ? undefined : `pin ${pin} did not change to ${target}`,
+      check: (result) => (gpioValue(result) === target ? undefined : `pin ${pin} did not change to ${target}`),
     },
     { label: 'rtc get', run: () => getRtc(ctx, name) },
     { label: 'rtc set (now)', run: () => setRtc(ctx, name) },
@@ -114,7 +103,9 @@ export async function demo(ctx: CommandContext, args: CommandOf<'demo'>): Promis
     { label: 'restart', run: () => restart(ctx, name) },
   ];
 
-  ctx.progress(`Demo of device "${name}" via ${ctx.url} (round trips measured here; the first includes the TLS handshake)`);
+  ctx.progress(
+    `Demo of device "${name}" via ${ctx.url} (round trips measured here; the first includes the TLS handshake)`,
+  );
   const calls: DemoCall[] = [];
   let exitCode: ExitCodeValue = ExitCode.ok;
   const labelWidth = Math.max(...steps.map((s) => s.label.length));
@@ -126,7 +117,13 @@ export async function demo(ctx: CommandContext, args: CommandOf<'demo'>): Promis
       const result = await step.run();
       const ms = performance.now() - started;
       const problem = step.check?.(result);
-      call = { step: step.label, ok: problem === undefined, ms, body: result.json, ...(problem ? { note: problem } : {}) };
+      call = {
+        step: step.label,
+        ok: problem === undefined,
+        ms,
+        body: result.json,
+        ...(problem ? { note: problem } : {}),
+      };
       const text = result.human.startsWith(`${name}: `) ? result.human.slice(name.length + 2) : result.human;
       if (step.label.startsWith('gpio get') && index === 4 && before !== undefined && problem === undefined) {
         outcome = `${text} (changed from ${before})`;
@@ -143,7 +140,9 @@ export async function demo(ctx: CommandContext, args: CommandOf<'demo'>): Promis
       if (exitCode === ExitCode.ok) exitCode = exitCodeFor(error);
     }
     calls.push(call);
-    ctx.progress(`${String(index + 1).padStart(3)}. ${step.label.padEnd(labelWidth)}  ${formatMs(call.ms).padStart(9)}  ${outcome}`);
+    ctx.progress(
+      `${String(index + 1).padStart(3)}. ${step.label.padEnd(labelWidth)}  ${formatMs(call.ms).padStart(9)}  ${outcome}`,
+    );
   }
 
   const times = calls.map((c) => c.ms);
@@ -153,7 +152,12 @@ export async function demo(ctx: CommandContext, args: CommandOf<'demo'>): Promis
     p50Ms: round(percentile(times, 50)),
     maxMs: round(Math.max(...times)),
   };
-  const report: DemoReport = { device: name, url: ctx.url, calls: calls.map((c) => ({ ...c, ms: round(c.ms) })), summary };
+  const report: DemoReport = {
+    device: name,
+    url: ctx.url,
+    calls: calls.map((c) => ({ ...c, ms: round(c.ms) })),
+    summary,
+  };
   const human =
     `Summary: ${summary.calls} calls, ${summary.failures} failed; round trip p50 ${formatMs(summary.p50Ms)}, ` +
     `max ${formatMs(summary.maxMs)} (first call, with TLS handshake: ${formatMs(times[0])})`;

@@ -10,7 +10,9 @@ import { CommandContext, accessToken } from './context';
 
 /** `/devices/lamp/gpio/5`. */
 export function devicePath(name: string, ...rest: (string | number)[]): string {
-  return ['/devices', name, ...rest.map(String)].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
+  return ['/devices', name, ...rest.map(String)]
+    .map((part, i) => (i === 0 ? part : encodeURIComponent(part)))
+    .join('/');
 }
 
 /** One device operation; `?timeout=` when --timeout was given. Returns the device's reply. */

@@ -26,8 +26,16 @@ describe('devices register', () => {
 
   it('writes no key file when the device made its own key (CSR), and says so', async () => {
     const { ctx } = setup(() => ({ status: 201, body: registration }));
-    writeFileSync(join(ctx.dir, 'lamp.csr'), '-----BEGIN CERTIFICATE REQUEST-----\nX\n-----END CERTIFICATE REQUEST-----\n');
-    const result = await registerDevice(ctx, { kind: 'devices.register', name: 'lamp', csrFile: 'lamp.csr', outDir: 'out' });
+    writeFileSync(
+      join(ctx.dir, 'lamp.csr'),
+      '-----BEGIN CERTIFICATE REQUEST-----\nX\n-----END CERTIFICATE REQUEST-----\n',
+    );
+    const result = await registerDevice(ctx, {
+      kind: 'devices.register',
+      name: 'lamp',
+      csrFile: 'lamp.csr',
+      outDir: 'out',
+    });
     expect(existsSync(join(ctx.dir, 'out', 'lamp_pkey.pem'))).toBe(false);
     expect(readFileSync(join(ctx.dir, 'out', 'lamp_cert.pem'), 'utf8')).toBe('CERT');
     expect(statSync(join(ctx.dir, 'out')).mode & 0o777).toBe(0o700);
@@ -37,12 +45,12 @@ describe('devices register', () => {
   it('refuses a file that is not a CSR, before any request (usage error)', async () => {
     const { http, ctx } = setup(() => ({ status: 201, body: registration }));
     writeFileSync(join(ctx.dir, 'bad.csr'), 'hello');
-    await expect(registerDevice(ctx, { kind: 'devices.register', name: 'lamp', csrFile: 'bad.csr', outDir: 'out' })).rejects.toThrow(
-      UsageError,
-    );
-    await expect(registerDevice(ctx, { kind: 'devices.register', name: 'lamp', csrFile: 'none.csr', outDir: 'out' })).rejects.toThrow(
-      /cannot read the CSR file/,
-    );
+    await expect(
+      registerDevice(ctx, { kind: 'devices.register', name: 'lamp', csrFile: 'bad.csr', outDir: 'out' }),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      registerDevice(ctx, { kind: 'devices.register', name: 'lamp', csrFile: 'none.csr', outDir: 'out' }),
+    ).rejects.toThrow(/cannot read the CSR file/);
     expect(http.sent).toHaveLength(0);
   });
 

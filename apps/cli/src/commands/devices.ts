@@ -31,7 +31,10 @@ function isRegistration(body: unknown): body is Registration {
 }
 
 /** The files `devices register` writes for a device, by role. */
-export function registrationFiles(outDir: string, name: string): { json: string; cert: string; key: string; ca: string } {
+export function registrationFiles(
+  outDir: string,
+  name: string,
+): { json: string; cert: string; key: string; ca: string } {
   return {
     json: join(outDir, `${name}.json`),
     cert: join(outDir, `${name}_cert.pem`),
@@ -138,12 +141,19 @@ export async function listDevices(ctx: CommandContext): Promise<CommandResult> {
 }
 
 export async function showDevice(ctx: CommandContext, args: CommandOf<'devices.show'>): Promise<CommandResult> {
-  const response = await ctx.http.request('GET', `/devices/${encodeURIComponent(args.name)}`, { token: accessToken(ctx) });
+  const response = await ctx.http.request('GET', `/devices/${encodeURIComponent(args.name)}`, {
+    token: accessToken(ctx),
+  });
   return { json: response.body, human: formatDevice(response.body) };
 }
 
-export async function unregisterDevice(ctx: CommandContext, args: CommandOf<'devices.unregister'>): Promise<CommandResult> {
-  const response = await ctx.http.request('DELETE', `/devices/${encodeURIComponent(args.name)}`, { token: accessToken(ctx) });
+export async function unregisterDevice(
+  ctx: CommandContext,
+  args: CommandOf<'devices.unregister'>,
+): Promise<CommandResult> {
+  const response = await ctx.http.request('DELETE', `/devices/${encodeURIComponent(args.name)}`, {
+    token: accessToken(ctx),
+  });
   return {
     json: response.body,
     human: `Unregistered device "${args.name}": its certificate is revoked and the name is free again.`,

@@ -36,7 +36,8 @@ export class Semaphore {
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the permit passes straight to the next task
+    if (next)
+      next(); // the permit passes straight to the next task
     else this.available += 1;
   }
 }

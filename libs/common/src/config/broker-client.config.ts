@@ -8,19 +8,26 @@ import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contr
  */
 export class BrokerClientConfig {
   /** Where rootca.pem and the services' client certificates live. */
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   CERTS_DIR: string = 'certs';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   AMQP_HOST: string = 'localhost';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   AMQP_PORT: number = 5671;
 
   /** Shard queues of device requests; api-gateway and device-command must agree. */
-  @IsInt() @Min(1) @Max(256)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   DEVICE_COMMAND_SHARDS: number = DEFAULT_DEVICE_COMMAND_SHARDS;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LOG_LEVEL?: string;
 }

@@ -36,7 +36,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (response.headersSent) return;
     const retryAfter = body.details?.retryAfterSeconds;
-    if (body.statusCode === 429 && typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
+    if (body.statusCode === 429 && typeof retryAfter === 'number')
+      response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 
@@ -72,8 +73,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const status = (exception as { status?: unknown; type?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const type = (exception as { type?: unknown }).type;
-      const code =
-        type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
+      const code = type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
       return { statusCode: status, code, message: (exception as Error).message };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));

@@ -13,6 +13,10 @@ export class RpcDomainErrorFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, _host: ArgumentsHost): Observable<SerializedDomainError> {
     if (exception instanceof DomainError) return throwError(() => serializeDomainError(exception));
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return throwError(() => ({ code: 'INTERNAL_ERROR', kind: 'unavailable' as const, message: 'Internal error in device-command' }));
+    return throwError(() => ({
+      code: 'INTERNAL_ERROR',
+      kind: 'unavailable' as const,
+      message: 'Internal error in device-command',
+    }));
   }
 }

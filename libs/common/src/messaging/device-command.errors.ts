@@ -47,7 +47,15 @@ export class RemoteDomainError extends DomainError {
 }
 
 const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>([
-  'invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'unavailable', 'timeout', 'bad_gateway',
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'unavailable',
+  'timeout',
+  'bad_gateway',
 ]);
 
 export function isSerializedDomainError(value: unknown): value is SerializedDomainError {

@@ -48,7 +48,9 @@ function parse(ca: CertificateAuthority): CaContext {
   if (!certificate.checkPrivateKey(privateKey)) throw invalid('CA private key does not match the CA certificate');
   const signer = signerFor(privateKey);
   if (!signer) {
-    throw invalid(`CA key type ${privateKey.asymmetricKeyType ?? 'unknown'} is not supported (use RSA, EC P-256 or P-384)`);
+    throw invalid(
+      `CA key type ${privateKey.asymmetricKeyType ?? 'unknown'} is not supported (use RSA, EC P-256 or P-384)`,
+    );
   }
 
   let parts: ReturnType<typeof readCertificate>;

@@ -83,7 +83,8 @@ function checkKeyStrength(key: KeyObject): 'rsa' | 'ec' {
         bits,
       });
     }
-    if (bits > MAX_RSA_BITS) throw new InvalidCsrError(`RSA key of ${bits} bits is too large (maximum ${MAX_RSA_BITS})`);
+    if (bits > MAX_RSA_BITS)
+      throw new InvalidCsrError(`RSA key of ${bits} bits is too large (maximum ${MAX_RSA_BITS})`);
     const exponent = details.publicExponent ?? 0n;
     if (exponent < 3n || exponent % 2n === 0n) {
       throw new WeakKeyError(`RSA public exponent ${exponent} is not acceptable`, { keyType: 'rsa' });

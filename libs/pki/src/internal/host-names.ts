@@ -55,7 +55,7 @@ export function formatIpAddress(bytes: Buffer): string {
   // Longest run (of two or more) of zero groups becomes "::".
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     let j = i;
     while (j < groups.length && groups[j] === 0) j++;
     if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];

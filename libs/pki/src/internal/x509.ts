@@ -53,8 +53,7 @@ const bitString = (bytes: Buffer, unusedBits = 0): Asn1 =>
   asn1.create(UNIVERSAL, T.BITSTRING, false, String.fromCharCode(unusedBits) + bin(bytes));
 const nullValue = (): Asn1 => asn1.create(UNIVERSAL, T.NULL, false, '');
 /** Embeds existing DER unchanged (bit strings are kept as raw bytes, not re-parsed). */
-const embed = (der: Buffer): Asn1 =>
-  fromDer(bin(der), { strict: true, parseAllBytes: true, decodeBitStrings: false });
+const embed = (der: Buffer): Asn1 => fromDer(bin(der), { strict: true, parseAllBytes: true, decodeBitStrings: false });
 
 export function toDer(node: Asn1): Buffer {
   return Buffer.from(asn1.toDer(node).getBytes(), 'binary');

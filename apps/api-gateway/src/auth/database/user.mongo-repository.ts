@@ -23,7 +23,12 @@ export class UserMongoRepository implements UserRepository {
   async findByUsername(username: string): Promise<UserRecord | null> {
     const doc = await this.users.findOne({ username }).lean().exec();
     return doc
-      ? { id: String(doc._id), username: doc.username, passwordHash: doc.passwordHash, legacySecretVersion: doc.legacySecretVersion ?? 1 }
+      ? {
+          id: String(doc._id),
+          username: doc.username,
+          passwordHash: doc.passwordHash,
+          legacySecretVersion: doc.legacySecretVersion ?? 1,
+        }
       : null;
   }
 

@@ -4,17 +4,14 @@ import { LoginThrottle } from './login-throttle';
 import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
 
 export type CredentialsCheck =
-  | { outcome: 'ok'; user: UserRecord }
-  | { outcome: 'unknown_user' }
-  | { outcome: 'wrong_password' };
+  { outcome: 'ok'; user: UserRecord } | { outcome: 'unknown_user' } | { outcome: 'wrong_password' };
 
 /**
  * A well-formed argon2id hash of a random password: verifying against it for an
  * unknown user costs what a real verification costs, so timing does not tell
  * which usernames exist.
  */
-const DUMMY_HASH =
-  '$argon2id$v=19$m=65536,p=4,t=3$+LE+1h51GO6xSM/WlB+zJw$eToPRF8tA6N18o7ARS/r4lnkv67gHDywv3+NXa74niQ';
+const DUMMY_HASH = '$argon2id$v=19$m=65536,p=4,t=3$+LE+1h51GO6xSM/WlB+zJw$eToPRF8tA6N18o7ARS/r4lnkv67gHDywv3+NXa74niQ';
 
 /**
  * The one place that checks a username and password, for every way of logging

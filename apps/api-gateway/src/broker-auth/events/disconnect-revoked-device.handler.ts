@@ -28,8 +28,12 @@ export class DisconnectRevokedDeviceHandler implements IEventHandler<DeviceUnreg
         this.pending.delete(timer);
         this.connections
           .closeConnectionsOf(deviceId, `device ${name} was unregistered`)
-          .then((closed) => closed > 0 && this.logger.log(`closed ${closed} connection(s) of revoked device ${deviceId}`))
-          .catch((error: unknown) => this.logger.error(`could not disconnect revoked device ${deviceId}: ${String(error)}`));
+          .then(
+            (closed) => closed > 0 && this.logger.log(`closed ${closed} connection(s) of revoked device ${deviceId}`),
+          )
+          .catch((error: unknown) =>
+            this.logger.error(`could not disconnect revoked device ${deviceId}: ${String(error)}`),
+          );
       }, delay).unref();
       this.pending.add(timer);
     }

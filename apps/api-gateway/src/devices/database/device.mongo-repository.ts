@@ -52,7 +52,10 @@ export class DeviceMongoRepository implements DeviceRepository {
       const doc = await this.devices.create({ _id: deviceId, ...fields, revokedAt: null });
       return toRecord(doc.toObject());
     } catch (error) {
-      await this.names.deleteOne({ _id: key, deviceId }).exec().catch(() => undefined);
+      await this.names
+        .deleteOne({ _id: key, deviceId })
+        .exec()
+        .catch(() => undefined);
       throw error;
     }
   }
@@ -114,7 +117,10 @@ export class DeviceMongoRepository implements DeviceRepository {
 
   /** A name left behind: its device is revoked, or was never written and the claim is old. */
   private async isOrphaned(holder: DeviceName): Promise<boolean> {
-    const device = await this.devices.findById(holder.deviceId, { revokedAt: 1 }).lean<Pick<Device, 'revokedAt'>>().exec();
+    const device = await this.devices
+      .findById(holder.deviceId, { revokedAt: 1 })
+      .lean<Pick<Device, 'revokedAt'>>()
+      .exec();
     if (device) return device.revokedAt !== null && device.revokedAt !== undefined;
     return Date.now() - new Date(holder.claimedAt).getTime() > ORPHANED_NAME_GRACE_MS;
   }

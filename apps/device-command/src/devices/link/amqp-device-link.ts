@@ -2,7 +2,13 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { DEVICE_EXCHANGE, DeviceApi, parseReplyRoutingKey, REPLY_BINDING_KEY, requestRoutingKey } from '@app/device-protocol';
+import {
+  DEVICE_EXCHANGE,
+  DeviceApi,
+  parseReplyRoutingKey,
+  REPLY_BINDING_KEY,
+  requestRoutingKey,
+} from '@app/device-protocol';
 import { DeviceLink, ReplyListener } from './device-link.port';
 
 /**

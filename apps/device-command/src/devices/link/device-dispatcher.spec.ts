@@ -74,7 +74,9 @@ describe('DeviceDispatcher', () => {
     const calls = [1, 2, 3].map((n) => dispatcher.dispatch(A, 'get_gpio', { number: n }, 1000));
     await tick();
     // One in flight, two waiting: the limit.
-    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 4 }, 1000)).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
+    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 4 }, 1000)).rejects.toMatchObject({
+      code: 'DEVICE_BUSY',
+    });
     for (const n of [1, 2, 3]) {
       link.reply(A, 'get_gpio', { number: n, value: 0 });
       await tick();
@@ -91,7 +93,9 @@ describe('DeviceDispatcher', () => {
 
   it('says DEVICE_COMMAND_UNAVAILABLE when the broker fails', async () => {
     link.failing = true;
-    await expect(dispatcher.dispatch(A, 'get_status', {}, 5000)).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+    await expect(dispatcher.dispatch(A, 'get_status', {}, 5000)).rejects.toMatchObject({
+      code: 'DEVICE_COMMAND_UNAVAILABLE',
+    });
   });
 
   it('rejects a reply that breaks the schema, or is not JSON, with DEVICE_BAD_REPLY', async () => {
@@ -106,7 +110,9 @@ describe('DeviceDispatcher', () => {
   });
 
   it('times out, and never hands the late reply to the next request', async () => {
-    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 100)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 100)).rejects.toMatchObject({
+      code: 'DEVICE_TIMEOUT',
+    });
 
     const next = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 2000);
     await tick();
@@ -124,11 +130,15 @@ describe('DeviceDispatcher', () => {
   it('warns when a reply comes after its request timed out, saying how late', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)).rejects.toMatchObject({
+        code: 'DEVICE_TIMEOUT',
+      });
       link.reply(A, 'get_status', { status: 'running' }); // unsolicited: not a late reply
       expect(warn).not.toHaveBeenCalled();
       link.reply(A, 'get_gpio', { number: 1, value: 1 });
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`late reply: ${A} get_gpio answered \\d+ ms after`)));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(new RegExp(`late reply: ${A} get_gpio answered \\d+ ms after`)),
+      );
       expect(dispatcher.dropped).toBe(2);
     } finally {
       warn.mockRestore();

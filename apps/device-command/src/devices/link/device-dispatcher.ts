@@ -151,7 +151,9 @@ export class DeviceDispatcher {
         (error: unknown) => {
           if (state.awaiting !== awaiting) return;
           awaiting.fail(
-            error instanceof DomainError ? error : new DeviceCommandUnavailableError(`broker unreachable (${String(error)})`),
+            error instanceof DomainError
+              ? error
+              : new DeviceCommandUnavailableError(`broker unreachable (${String(error)})`),
           );
         },
       );

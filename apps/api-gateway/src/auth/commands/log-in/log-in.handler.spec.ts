@@ -30,11 +30,15 @@ describe('LogInHandler', () => {
   });
 
   it('rejects a wrong password', async () => {
-    await expect(handler.execute(new LogInCommand('alice', 'wrong', '127.0.0.1'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(handler.execute(new LogInCommand('alice', 'wrong', '127.0.0.1'))).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
   });
 
   it('still verifies a password for an unknown user, so timing does not reveal which usernames exist', async () => {
-    await expect(handler.execute(new LogInCommand('mallory', 'right', '127.0.0.1'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(handler.execute(new LogInCommand('mallory', 'right', '127.0.0.1'))).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
     expect(verify).toHaveBeenCalledTimes(1);
     expect(verify.mock.calls[0][0]).toMatch(/^\$argon2id\$/);
   });

@@ -8,7 +8,11 @@ describe('SignUpHandler', () => {
   const hasher = new Argon2PasswordHasher();
 
   it('stores an argon2id hash, never the password', async () => {
-    const create = jest.fn(async (user: { username: string; passwordHash: string }) => ({ id: 'u1', legacySecretVersion: 1, ...user }));
+    const create = jest.fn(async (user: { username: string; passwordHash: string }) => ({
+      id: 'u1',
+      legacySecretVersion: 1,
+      ...user,
+    }));
     const users: UserRepository = { create, findByUsername: jest.fn(), rotateLegacySecret: jest.fn() };
     const result = await new SignUpHandler(users, hasher).execute(new SignUpCommand('alice', 'correct-horse'));
     expect(result).toEqual({ userId: 'u1' });
@@ -28,7 +32,9 @@ describe('SignUpHandler', () => {
       findByUsername: jest.fn(),
       rotateLegacySecret: jest.fn(),
     };
-    await expect(new SignUpHandler(users, hasher).execute(new SignUpCommand('alice', 'pw-long-enough'))).rejects.toMatchObject({
+    await expect(
+      new SignUpHandler(users, hasher).execute(new SignUpCommand('alice', 'pw-long-enough')),
+    ).rejects.toMatchObject({
       code: 'USERNAME_TAKEN',
     });
   });

@@ -26,9 +26,15 @@ export class AuthorizeBrokerAccessHandler implements IQueryHandler<AuthorizeBrok
       case 'vhost':
         return mayUseVhost(request.username, request.vhost, request.clientId);
       case 'resource':
-        return request.vhost === '/' && mayAccessResource(request.username, request.resource, request.name, request.permission);
+        return (
+          request.vhost === '/' &&
+          mayAccessResource(request.username, request.resource, request.name, request.permission)
+        );
       case 'topic':
-        return request.vhost === '/' && mayAccessTopic(request.username, request.name, request.permission, request.routingKey);
+        return (
+          request.vhost === '/' &&
+          mayAccessTopic(request.username, request.name, request.permission, request.routingKey)
+        );
     }
   }
 }

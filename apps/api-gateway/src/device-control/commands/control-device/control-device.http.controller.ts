@@ -34,35 +34,61 @@ export class ControlDeviceHttpController {
     query: DeviceTimeoutQueryDto,
     response: Response,
   ): Promise<Record<string, unknown>> {
-    const result = await this.commandBus.execute(new ControlDeviceCommand(user.userId, name, api, params, query.timeout ?? 5000));
+    const result = await this.commandBus.execute(
+      new ControlDeviceCommand(user.userId, name, api, params, query.timeout ?? 5000),
+    );
     return deviceReply(result, response);
   }
 
   /** Restart the device (`set_status`); it answers `restarting`, then reconnects. */
   @Put('status')
   @ApiOkResponse({ type: StatusReplyDto })
-  setStatus(@CurrentUser() u: AuthenticatedUser, @Param() p: DeviceNameParamDto, @Body() b: SetStatusRequestDto, @Query() q: DeviceTimeoutQueryDto, @Res({ passthrough: true }) r: Response) {
+  setStatus(
+    @CurrentUser() u: AuthenticatedUser,
+    @Param() p: DeviceNameParamDto,
+    @Body() b: SetStatusRequestDto,
+    @Query() q: DeviceTimeoutQueryDto,
+    @Res({ passthrough: true }) r: Response,
+  ) {
     return this.control(u, p.name, 'set_status', { status: b.status }, q, r);
   }
 
   /** Drive one GPIO pin low (0) or high (1) (`set_gpio`). */
   @Put('gpio/:number')
   @ApiOkResponse({ type: GpioReplyDto })
-  setGpio(@CurrentUser() u: AuthenticatedUser, @Param() p: DeviceGpioParamsDto, @Body() b: SetGpioRequestDto, @Query() q: DeviceTimeoutQueryDto, @Res({ passthrough: true }) r: Response) {
+  setGpio(
+    @CurrentUser() u: AuthenticatedUser,
+    @Param() p: DeviceGpioParamsDto,
+    @Body() b: SetGpioRequestDto,
+    @Query() q: DeviceTimeoutQueryDto,
+    @Res({ passthrough: true }) r: Response,
+  ) {
     return this.control(u, p.name, 'set_gpio', { number: p.number, value: b.value }, q, r);
   }
 
   /** Set the device clock, in epoch seconds (`set_rtc`). */
   @Put('rtc')
   @ApiOkResponse({ type: ValueReplyDto })
-  setRtc(@CurrentUser() u: AuthenticatedUser, @Param() p: DeviceNameParamDto, @Body() b: SetRtcRequestDto, @Query() q: DeviceTimeoutQueryDto, @Res({ passthrough: true }) r: Response) {
+  setRtc(
+    @CurrentUser() u: AuthenticatedUser,
+    @Param() p: DeviceNameParamDto,
+    @Body() b: SetRtcRequestDto,
+    @Query() q: DeviceTimeoutQueryDto,
+    @Res({ passthrough: true }) r: Response,
+  ) {
     return this.control(u, p.name, 'set_rtc', { value: b.value }, q, r);
   }
 
   /** Set the MAC address (`set_mac`). */
   @Put('mac')
   @ApiOkResponse({ type: ValueReplyDto })
-  setMac(@CurrentUser() u: AuthenticatedUser, @Param() p: DeviceNameParamDto, @Body() b: SetMacRequestDto, @Query() q: DeviceTimeoutQueryDto, @Res({ passthrough: true }) r: Response) {
+  setMac(
+    @CurrentUser() u: AuthenticatedUser,
+    @Param() p: DeviceNameParamDto,
+    @Body() b: SetMacRequestDto,
+    @Query() q: DeviceTimeoutQueryDto,
+    @Res({ passthrough: true }) r: Response,
+  ) {
     return this.control(u, p.name, 'set_mac', { value: b.value }, q, r);
   }
 
@@ -70,7 +96,13 @@ export class ControlDeviceHttpController {
   @Post('uart')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UartReplyDto })
-  writeUart(@CurrentUser() u: AuthenticatedUser, @Param() p: DeviceNameParamDto, @Body() b: WriteUartRequestDto, @Query() q: DeviceTimeoutQueryDto, @Res({ passthrough: true }) r: Response) {
+  writeUart(
+    @CurrentUser() u: AuthenticatedUser,
+    @Param() p: DeviceNameParamDto,
+    @Body() b: WriteUartRequestDto,
+    @Query() q: DeviceTimeoutQueryDto,
+    @Res({ passthrough: true }) r: Response,
+  ) {
     return this.control(u, p.name, 'write_uart', { data: b.data }, q, r);
   }
 }

@@ -43,9 +43,13 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
     const deviceCommand: ComponentStatus =
       broker.status === 'up'
         ? await probe(() =>
-            this.deviceCommand.request<PingResult>(DeviceCommandPattern.ping, { sentAt: Date.now() } satisfies PingRequest, {
-              timeoutMs: CHECK_TIMEOUT_MS,
-            }),
+            this.deviceCommand.request<PingResult>(
+              DeviceCommandPattern.ping,
+              { sentAt: Date.now() } satisfies PingRequest,
+              {
+                timeoutMs: CHECK_TIMEOUT_MS,
+              },
+            ),
           )
         : { status: 'down', error: 'broker unreachable' };
     const allUp = [database, broker, deviceCommand].every((c) => c.status === 'up');
