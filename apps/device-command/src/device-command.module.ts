@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
-import { validateConfigWith } from '@app/common';
+import { validateConfigWith } from '@app/common/nest';
 import { DeviceCommandConfig } from './config/device-command.config';
 import { DevicesModule } from './devices/devices.module';
 import { PingHandler } from './health/queries/ping/ping.handler';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigValidationError, validateConfigWith } from '@app/common';
+import { ConfigValidationError, validateConfigWith } from '@app/common/nest';
 import { GatewayConfig } from './gateway.config';
 
 describe('GatewayConfig', () => {

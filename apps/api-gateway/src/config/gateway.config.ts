@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig } from '@app/common';
+import { BrokerClientConfig } from '@app/common/nest';
 import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Reads the raw env string: implicit conversion alone would turn "false" into true. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common';
+import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common/device-command';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { DeviceNotFoundError } from '../devices/domain/device.errors';
@@ -31,7 +31,7 @@ export class DeviceInvoker {
     const device = await this.devices.findActiveByName(ownerId, name);
     if (!device) throw new DeviceNotFoundError(name);
     const request: InvokeDeviceRequest = { deviceId: device.deviceId, api, params: payload, timeoutMs };
-    return this.deviceCommand.request<InvokeDeviceResult>(DeviceCommandPattern.invoke, request, {
+    return this.deviceCommand.request(DeviceCommandPattern.invoke, request, {
       timeoutMs: timeoutMs + RPC_MARGIN_MS,
       shardKey: device.deviceId,
     });

@@ -1,4 +1,4 @@
-import { BrokerClientConfig } from '@app/common';
+import { BrokerClientConfig } from '@app/common/nest';
 import { IsInt, IsNotEmpty, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DeviceApi } from '@app/device-protocol';
-import { DeviceDispatcher } from './device-dispatcher';
+import { BARRIER_APIS, DeviceDispatcher } from './device-dispatcher';
 import { DeviceLink, ReplyListener } from './device-link.port';
 
 const A = 'a'.repeat(32);
@@ -39,6 +39,10 @@ describe('DeviceDispatcher', () => {
   beforeEach(() => {
     link = new FakeLink();
     dispatcher = new DeviceDispatcher(link, new ConfigService({ DEVICE_QUEUE_LIMIT: 2 }));
+  });
+
+  it('uses as barriers the read apis of the table that take no request fields', () => {
+    expect(BARRIER_APIS).toEqual(['get_status', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway']);
   });
 
   it('answers with the validated reply and the device latency', async () => {

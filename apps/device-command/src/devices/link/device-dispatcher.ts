@@ -1,13 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DomainError } from '@app/common';
 import {
   DeviceBusyError,
   DeviceCommandUnavailableError,
   DeviceOfflineError,
   DeviceTimeoutError,
-  DomainError,
-} from '@app/common';
-import { DeviceApi, decodeDeviceReply, encodePayload } from '@app/device-protocol';
+} from '@app/common/device-command';
+import {
+  DEVICE_APIS,
+  DeviceApi,
+  decodeDeviceReply,
+  deviceApiDefinition,
+  encodePayload,
+  isDeviceReadApi,
+} from '@app/device-protocol';
 import { DeviceCommandConfig } from '../../config/device-command.config';
 import { DEVICE_LINK, DeviceLink } from './device-link.port';
 
@@ -39,8 +46,10 @@ interface DeviceState {
   awaiting?: Awaiting;
 }
 
-/** Read-only APIs, usable as a barrier after a timeout. */
-const BARRIER_APIS: readonly DeviceApi[] = ['get_status', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway'];
+/** Read-only APIs that take no request fields: any of them can be a barrier after a timeout. */
+export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
+  (api) => isDeviceReadApi(api) && Object.keys(deviceApiDefinition(api).request).length === 0,
+);
 
 /**
  * Talks to devices one request at a time. The protocol carries no request id,
