@@ -18,10 +18,10 @@ function frameworkLoadedBy(moduleName: string): string[] {
     for (const name of FRAMEWORK) {
       jest.doMock(name, () => {
         loaded.add(name);
-        return jest.requireActual<unknown>(name);
+        return jest.requireActual<object>(name);
       });
     }
-    jest.requireActual<unknown>(moduleName);
+    jest.requireActual<object>(moduleName);
   });
   return [...loaded].sort();
 }
