@@ -17,3 +17,7 @@ export * from './messaging/rmq-options';
 export * from './messaging/broker-connection';
 export * from './lifecycle/shutdown-deadline';
 export * from './concurrency/semaphore';
+export * from './observability/request-context';
+export * from './observability/platform-logger';
+export * from './observability/metrics';
+export * from './observability/observability-server';

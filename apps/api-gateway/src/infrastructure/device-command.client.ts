@@ -6,8 +6,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import {
   DeviceCommandUnavailableError,
+  REQUEST_ID_HEADER,
   RemoteDomainError,
   connectBroker,
+  currentRequest,
   deviceCommandQueue,
   isSerializedDomainError,
   shardOf,
@@ -108,6 +110,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
       }, options.timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
     });
+    const requestId = currentRequest()?.requestId;
     // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an
     // overloaded broker) cannot hold a request past its timeout.
     this.channel
@@ -117,6 +120,8 @@ export class DeviceCommandClient implements OnModuleDestroy {
         mandatory: true,
         expiration: String(options.timeoutMs),
         contentType: 'application/json',
+        // device-command logs under the same id, so one call can be followed across both apps.
+        ...(requestId ? { headers: { [REQUEST_ID_HEADER]: requestId } } : {}),
       })
       .then(
         () => {

@@ -1,4 +1,4 @@
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
 /**
@@ -30,4 +30,9 @@ export class BrokerClientConfig {
   @IsOptional()
   @IsString()
   LOG_LEVEL?: string;
+
+  /** `text` (default) or `json`: one JSON object per line. */
+  @IsOptional()
+  @IsIn(['text', 'json'])
+  LOG_FORMAT?: string;
 }
