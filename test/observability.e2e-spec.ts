@@ -148,8 +148,9 @@ describe('observability (e2e: metrics of both apps and the broker, request ids i
     const res = await call(`/devices/${online.name}/gpio/4`, { 'x-request-id': id });
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe(id);
-    const generated = (await call(`/devices/${online.name}/gpio/4`, { 'x-request-id': 'no spaces allowed' }))
-      .headers['x-request-id'];
+    const generated = (await call(`/devices/${online.name}/gpio/4`, { 'x-request-id': 'no spaces allowed' })).headers[
+      'x-request-id'
+    ];
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
 
     const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -172,7 +173,10 @@ describe('observability (e2e: metrics of both apps and the broker, request ids i
   it('answers liveness and readiness in both apps; readiness says 503 when device-command is down', async () => {
     expect(await call('/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await call('/health/ready')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await call('/health')).toMatchObject({ status: 200, body: { status: 'ok', deviceCommand: { status: 'up' } } });
+    expect(await call('/health')).toMatchObject({
+      status: 200,
+      body: { status: 'ok', deviceCommand: { status: 'up' } },
+    });
     expect(await text(`${DEVICE_COMMAND_HTTP}/health/live`)).toEqual({ status: 200, body: '{"status":"ok"}' });
     expect(JSON.parse((await text(`${DEVICE_COMMAND_HTTP}/health/ready`)).body)).toEqual({
       status: 'ok',
@@ -182,7 +186,11 @@ describe('observability (e2e: metrics of both apps and the broker, request ids i
     try {
       const ready = await call('/health/ready');
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ status: 'degraded', broker: { status: 'up' }, deviceCommand: { status: 'down' } });
+      expect(ready.body).toMatchObject({
+        status: 'degraded',
+        broker: { status: 'up' },
+        deviceCommand: { status: 'down' },
+      });
       expect((await call('/health/live')).status).toBe(200); // down dependencies never fail liveness
     } finally {
       deviceCommand = await startDeviceCommand();

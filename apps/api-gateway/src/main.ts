@@ -40,7 +40,10 @@ function httpsOptions(): { key: Buffer; cert: Buffer } | undefined {
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const https = httpsOptions();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { httpsOptions: https, logger: new PlatformLogger() });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    httpsOptions: https,
+    logger: new PlatformLogger(),
+  });
   configureApp(app);
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const port = config.get('PORT', { infer: true });

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult, deviceCallOutcome, secondsSince } from '@app/common';
+import {
+  DeviceCommandPattern,
+  InvokeDeviceRequest,
+  InvokeDeviceResult,
+  deviceCallOutcome,
+  secondsSince,
+} from '@app/common';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { DeviceNotFoundError } from '../devices/domain/device.errors';

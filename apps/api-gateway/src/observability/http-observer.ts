@@ -36,12 +36,12 @@ export function observeHttp(metrics: GatewayMetrics, logger: LoggerService) {
       const userId = (req as Request & { user?: { userId?: unknown } }).user?.userId;
       runInRequest(context, () =>
         logger.log({
-            message: 'request',
-            method: req.method,
-            route,
-            status,
-            durationMs: Math.round(seconds * 10000) / 10,
-            userId: typeof userId === 'string' ? userId : undefined,
+          message: 'request',
+          method: req.method,
+          route,
+          status,
+          durationMs: Math.round(seconds * 10000) / 10,
+          userId: typeof userId === 'string' ? userId : undefined,
         }),
       );
     };

@@ -14,10 +14,7 @@ export class DeviceCommandHttpServer implements OnApplicationShutdown {
   private readonly logger = new Logger(DeviceCommandHttpServer.name);
   private readonly server: ObservabilityServer;
 
-  constructor(
-    @Inject(METRICS_REGISTRY) registry: Registry,
-    @Inject(BROKER_CONNECTION) broker: AmqpConnectionManager,
-  ) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(BROKER_CONNECTION) broker: AmqpConnectionManager) {
     this.server = new ObservabilityServer({
       '/metrics': async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() }),
       '/health/live': () => Promise.resolve(jsonAnswer(200, { status: 'ok' })),

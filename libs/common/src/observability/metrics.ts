@@ -15,7 +15,8 @@ export function createMetricsRegistry(): Registry {
 }
 
 /** The `outcome` label of a device call: a fixed set, whatever the error. */
-export type DeviceCallOutcome = 'ok' | 'timeout' | 'offline' | 'bad_reply' | 'busy' | 'unavailable' | 'invalid' | 'error';
+export type DeviceCallOutcome =
+  'ok' | 'timeout' | 'offline' | 'bad_reply' | 'busy' | 'unavailable' | 'invalid' | 'error';
 
 const OUTCOME_BY_CODE: Record<string, DeviceCallOutcome> = {
   DEVICE_TIMEOUT: 'timeout',

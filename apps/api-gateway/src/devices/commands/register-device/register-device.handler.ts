@@ -37,7 +37,10 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       return registered;
     } catch (error) {
       // Error codes are a fixed set, so they make a bounded label.
-      this.metrics.registrations.inc({ key_type: keyType, outcome: error instanceof DomainError ? error.code : 'error' });
+      this.metrics.registrations.inc({
+        key_type: keyType,
+        outcome: error instanceof DomainError ? error.code : 'error',
+      });
       throw error;
     }
   }
