@@ -84,6 +84,12 @@ export class PlatformLogger extends ConsoleLogger {
       this.write(stream, formatted);
     }
   }
+
+  /** The stack of an error line: inside its JSON object already, or on its own lines in text. */
+  protected override printStackTrace(stack: string): void {
+    if (this.format === 'json' || !stack) return;
+    this.write('stderr', `${stack}\n`);
+  }
 }
 
 /** `message key=value ...`, skipping undefined fields. */
