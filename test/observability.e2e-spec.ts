@@ -127,8 +127,9 @@ describe('observability (e2e: metrics of both apps and the broker, request ids i
     expect(sample(dc, dcCalls, { api: 'get_status', outcome: 'offline' })).toBe(1);
     expect(sample(dc, dcCalls, { api: 'get_mac', outcome: 'timeout' })).toBe(1);
     const exchanges = 'iotcloud_device_exchange_duration_seconds_count';
-    expect(sample(dc, exchanges, { api: 'get_gpio', outcome: 'ok' })).toBe(5);
-    expect(sample(dc, exchanges, { api: 'get_mac', outcome: 'timeout' })).toBe(1);
+    expect(sample(dc, exchanges, { api: 'get_gpio', kind: 'request', outcome: 'ok' })).toBe(5);
+    expect(sample(dc, exchanges, { api: 'get_mac', kind: 'request', outcome: 'timeout' })).toBe(1);
+    expect(sample(dc, exchanges, { kind: 'barrier', outcome: 'ok' })).toBe(1);
     expect(sample(dc, 'iotcloud_device_barriers_sent_total')).toBe(1);
     expect(sample(dc, 'iotcloud_device_replies_dropped_total', { reason: 'late' })).toBe(0);
     expect(sample(dc, 'iotcloud_device_queue_wait_seconds_count')).toBe(7);

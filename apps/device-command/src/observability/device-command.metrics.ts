@@ -9,7 +9,7 @@ import { DURATION_BUCKETS, METRICS_REGISTRY } from '@app/common';
 @Injectable()
 export class DeviceCommandMetrics {
   readonly callDuration: Histogram<'api' | 'outcome'>;
-  readonly deviceExchangeDuration: Histogram<'api' | 'outcome'>;
+  readonly deviceExchangeDuration: Histogram<'api' | 'kind' | 'outcome'>;
   readonly queueWait: Histogram;
   readonly waitingRequests: Gauge<'shard'>;
   readonly inFlightRequests: Gauge<'shard'>;
@@ -27,8 +27,8 @@ export class DeviceCommandMetrics {
     });
     this.deviceExchangeDuration = new Histogram({
       name: 'iotcloud_device_exchange_duration_seconds',
-      help: "The hop to the device: from publishing a request to the device until its reply (or the call's deadline)",
-      labelNames: ['api', 'outcome'],
+      help: "The hop to the device: from publishing a request (or a barrier) to the device until its reply (or the call's deadline)",
+      labelNames: ['api', 'kind', 'outcome'],
       buckets: DURATION_BUCKETS,
       registers,
     });

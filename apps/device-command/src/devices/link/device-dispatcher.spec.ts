@@ -150,8 +150,9 @@ describe('DeviceDispatcher', () => {
 
     // What an operator sees of it: one timeout and one ok on the device hop, a barrier, a late reply.
     const exchanges = 'iotcloud_device_exchange_duration_seconds_count';
-    expect(await sample(exchanges, { api: 'get_gpio', outcome: 'timeout' })).toBe(1);
-    expect(await sample(exchanges, { api: 'get_gpio', outcome: 'ok' })).toBe(1);
+    expect(await sample(exchanges, { api: 'get_gpio', kind: 'request', outcome: 'timeout' })).toBe(1);
+    expect(await sample(exchanges, { api: 'get_gpio', kind: 'request', outcome: 'ok' })).toBe(1);
+    expect(await sample(exchanges, { api: 'get_status', kind: 'barrier', outcome: 'ok' })).toBe(1);
     expect(await sample('iotcloud_device_barriers_sent_total')).toBe(1);
     expect(await sample('iotcloud_device_replies_dropped_total', { reason: 'late' })).toBe(1);
     expect(await sample('iotcloud_device_queue_wait_seconds_count')).toBe(2);

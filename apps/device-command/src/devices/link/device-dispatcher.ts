@@ -131,27 +131,42 @@ export class DeviceDispatcher {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
-    let failure: unknown;
-    try {
-      const body = await this.exchange(deviceId, state, job.api, job.params, job);
-      const deviceLatencyMs = performance.now() - started;
-      return { reply: decodeDeviceReply(job.api, body) as Record<string, unknown>, deviceLatencyMs };
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      const outcome = deviceCallOutcome(failure);
-      this.metrics.deviceExchangeDuration.observe({ api: job.api, outcome }, secondsSince(started));
-    }
+    const body = await this.timedExchange('request', deviceId, state, job.api, job.params, job, (raw) =>
+      decodeDeviceReply(job.api, raw),
+    );
+    return { reply: body as Record<string, unknown>, deviceLatencyMs: performance.now() - started };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {
     const api = BARRIER_APIS.find((candidate) => !state.orphans.has(candidate));
     if (!api) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
     this.metrics.barriersSent.inc();
-    await this.exchange(deviceId, state, api, {}, job);
+    await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
     // The barrier's reply is in: any late reply was sent before it and has been dropped.
     state.orphans.clear();
+  }
+
+  /** One exchange with the device, observed as the device hop (a barrier's too: it waits on the same path). */
+  private async timedExchange<T>(
+    kind: 'request' | 'barrier',
+    deviceId: string,
+    state: DeviceState,
+    api: DeviceApi,
+    params: object,
+    job: Job,
+    decode: (body: Buffer) => T,
+  ): Promise<T> {
+    const started = performance.now();
+    let failure: unknown;
+    try {
+      return decode(await this.exchange(deviceId, state, api, params, job));
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      const outcome = deviceCallOutcome(failure);
+      this.metrics.deviceExchangeDuration.observe({ api, kind, outcome }, secondsSince(started));
+    }
   }
 
   /** Sends one request and waits for the matching reply's raw body. */
