@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PlatformLogger } from '@app/common';
+import { PlatformLogger } from '@app/common/nest';
 import { ConnectedDevice } from '../apps/device-simulator/src';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { PlatformLogger, exitIfShutdownStalls } from '@app/common';
+import { PlatformLogger, exitIfShutdownStalls } from '@app/common/nest';
 import { startDeviceCommand } from './start-device-command';
 
 async function bootstrap(): Promise<void> {

@@ -1,11 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DeviceCommandPattern,
-  InvokeDeviceRequest,
-  InvokeDeviceResult,
-  deviceCallOutcome,
-  secondsSince,
-} from '@app/common';
+import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { DeviceNotFoundError } from '../devices/domain/device.errors';

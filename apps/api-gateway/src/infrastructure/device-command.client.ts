@@ -8,12 +8,12 @@ import {
   DeviceCommandUnavailableError,
   REQUEST_ID_HEADER,
   RemoteDomainError,
-  connectBroker,
   currentRequest,
   deviceCommandQueue,
   isSerializedDomainError,
   shardOf,
 } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
 
@@ -108,7 +108,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
         this.pending.delete(id);
         reject(new DeviceCommandUnavailableError(`no answer within ${options.timeoutMs} ms`));
       }, options.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve, reject, timer });
     });
     const requestId = currentRequest()?.requestId;
     // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DURATION_BUCKETS, METRICS_REGISTRY } from '@app/common';
+import { DURATION_BUCKETS, METRICS_REGISTRY } from '@app/common/nest';
 
 /**
  * The gateway's own series (docs/operations.md lists them). Labels are bounded

@@ -1,7 +1,10 @@
 import { Body, Controller, Get, INestApplication, Logger, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { PlatformLogger, currentRequest } from '@app/common';
+import { currentRequest } from '@app/common';
+import { PlatformLogger } from '@app/common/nest';
 import { GatewayMetrics } from './gateway.metrics';
 import { observeHttp } from './http-observer';
 
@@ -52,7 +55,7 @@ describe('observeHttp (request ids, metrics, access log)', () => {
         app = await NestFactory.create(SecretsModule, { logger });
         app.use(observeHttp(new GatewayMetrics(registry), new Logger('Access')));
         await app.listen(0, '127.0.0.1');
-        base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+        base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
       });
 
       afterAll(() => app.close());

@@ -34,7 +34,7 @@ export function observeHttp(metrics: GatewayMetrics, logger: LoggerService) {
       const status = res.writableFinished ? res.statusCode : 0;
       metrics.httpRequestDuration.observe({ method: req.method, route, status: String(status) }, seconds);
       const userId = (req as Request & { user?: { userId?: unknown } }).user?.userId;
-      runInRequest(context, () =>
+      runInRequest(context, () => {
         logger.log({
           message: 'request',
           method: req.method,
@@ -42,8 +42,8 @@ export function observeHttp(metrics: GatewayMetrics, logger: LoggerService) {
           status,
           durationMs: Math.round(seconds * 10000) / 10,
           userId: typeof userId === 'string' ? userId : undefined,
-        }),
-      );
+        });
+      });
     };
     res.once('finish', finish);
     res.once('close', finish);

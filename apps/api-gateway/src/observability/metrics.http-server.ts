@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Registry } from 'prom-client';
-import { METRICS_REGISTRY, ObservabilityServer } from '@app/common';
+import { METRICS_REGISTRY, ObservabilityServer } from '@app/common/nest';
 import { GatewayConfig } from '../config/gateway.config';
 
 /**

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { METRICS_REGISTRY, createMetricsRegistry } from '@app/common';
+import { METRICS_REGISTRY, createMetricsRegistry } from '@app/common/nest';
 import { GatewayMetrics } from './gateway.metrics';
 import { MetricsHttpServer } from './metrics.http-server';
 

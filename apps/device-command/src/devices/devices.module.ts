@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
-import { connectBroker } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { DeviceCommandConfig } from '../config/device-command.config';
 import { BROKER_CONNECTION } from './broker-connection.token';
 import { brokerSettings } from '../transport.options';

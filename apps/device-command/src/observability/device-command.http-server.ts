@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
 import { Registry } from 'prom-client';
-import { METRICS_REGISTRY, ObservabilityServer, jsonAnswer } from '@app/common';
+import { METRICS_REGISTRY, ObservabilityServer, jsonAnswer } from '@app/common/nest';
 import { BROKER_CONNECTION } from '../devices/broker-connection.token';
 
 /**

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { METRICS_REGISTRY, createMetricsRegistry } from '@app/common';
+import { METRICS_REGISTRY, createMetricsRegistry } from '@app/common/nest';
 import { DeviceCommandMetrics } from './device-command.metrics';
 
 /** device-command's metrics registry and its series. */

@@ -29,6 +29,6 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@+=-]{1,128}$/;
 
 /** The caller's id when it is sane, else a fresh one. */
 export function requestIdFrom(header: unknown): string {
-  const value = Array.isArray(header) ? header[0] : header;
+  const value: unknown = Array.isArray(header) ? (header as unknown[])[0] : header;
   return typeof value === 'string' && SANE_REQUEST_ID.test(value) ? value : randomUUID();
 }

@@ -8,11 +8,10 @@ import {
   DomainError,
   RequestContext,
   currentRequest,
-  deviceCallOutcome,
   runInRequest,
-  secondsSince,
   shardOf,
 } from '@app/common';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { DeviceApi, decodeDeviceReply, encodePayload } from '@app/device-protocol';
 import { DeviceCommandConfig } from '../../config/device-command.config';
 import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
@@ -38,7 +37,7 @@ interface Job {
 interface Awaiting {
   api: DeviceApi;
   deliver(body: Buffer): void;
-  fail(error: unknown): void;
+  fail(error: Error): void;
 }
 
 interface Orphan {
@@ -134,7 +133,7 @@ export class DeviceDispatcher {
     const body = await this.timedExchange('request', deviceId, state, job.api, job.params, job, (raw) =>
       decodeDeviceReply(job.api, raw),
     );
-    return { reply: body as Record<string, unknown>, deviceLatencyMs: performance.now() - started };
+    return { reply: body, deviceLatencyMs: performance.now() - started };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {

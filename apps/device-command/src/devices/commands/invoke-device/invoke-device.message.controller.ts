@@ -7,16 +7,16 @@ import {
   InvokeDeviceRequest,
   InvokeDeviceResult,
   REQUEST_ID_HEADER,
-  deviceCallOutcome,
   requestIdFrom,
   runInRequest,
-  secondsSince,
   shardOf,
 } from '@app/common';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { isDeviceApi } from '@app/device-protocol';
 import { DeviceCommandConfig } from '../../../config/device-command.config';
 import { DeviceCommandMetrics } from '../../../observability/device-command.metrics';
 import { InvokeDeviceCommand } from './invoke-device.command';
+import { ackMessage } from '../../../transport.options';
 
 @Controller()
 export class InvokeDeviceMessageController {
@@ -53,7 +53,7 @@ export class InvokeDeviceMessageController {
         throw error;
       } finally {
         // Acked once the work is done: if this replica dies first, the shard's next consumer gets it.
-        context.getChannelRef().ack(context.getMessage());
+        ackMessage(context);
         this.metrics.inFlightRequests.dec({ shard });
         const outcome = deviceCallOutcome(failure);
         const seconds = secondsSince(started);
