@@ -1,3 +1,7 @@
+// The implicit conversion of env strings reads the design types TypeScript emits, which need
+// Reflect.metadata at class definition: @app/common is loaded without Nest (e.g. first through
+// @app/pki), so it cannot rely on Nest having loaded the polyfill already.
+import 'reflect-metadata';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
