@@ -71,6 +71,8 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/devices/{name}/subnet',
       '/devices/{name}/uart',
       '/health',
+      '/health/live',
+      '/health/ready',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
     expect(paths['/devices/{name}/gpio/{number}'].get.responses).toEqual(

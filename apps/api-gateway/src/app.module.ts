@@ -11,6 +11,7 @@ import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
+import { ObservabilityModule } from './observability/observability.module';
 
 @Module({
   imports: [
@@ -23,6 +24,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
         serverSelectionTimeoutMS: 5000,
       }),
     }),
+    ObservabilityModule,
     DeviceCommandClientModule,
     AuthModule,
     DevicesModule,

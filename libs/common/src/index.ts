@@ -10,3 +10,4 @@
 export * from './errors/domain-error';
 export * from './errors/http-status';
 export * from './concurrency/semaphore';
+export * from './observability/request-context';

@@ -132,6 +132,16 @@ export class GatewayConfig extends BrokerClientConfig {
   @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
 
+  /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT: number = 9464;
+
+  @IsString()
+  @IsNotEmpty()
+  METRICS_HOST: string = '127.0.0.1';
+
   /** Largest accepted request body (body-parser syntax). */
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i)

@@ -14,6 +14,7 @@ import {
   isSerializedDomainError,
   shardOf,
 } from '@app/common/device-command';
+import { REQUEST_ID_HEADER, currentRequest } from '@app/common';
 import { connectBroker } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
@@ -112,6 +113,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
       // The answer is device-command's, which is typed by the same contract.
       this.pending.set(id, { resolve: (value) => resolve(value as DeviceCommandResult<P>), reject, timer });
     });
+    const requestId = currentRequest()?.requestId;
     // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an
     // overloaded broker) cannot hold a request past its timeout.
     this.channel
@@ -121,6 +123,8 @@ export class DeviceCommandClient implements OnModuleDestroy {
         mandatory: true,
         expiration: String(options.timeoutMs),
         contentType: 'application/json',
+        // device-command logs under the same id, so one call can be followed across both apps.
+        ...(requestId ? { headers: { [REQUEST_ID_HEADER]: requestId } } : {}),
       })
       .then(
         () => {

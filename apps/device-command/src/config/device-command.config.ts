@@ -22,4 +22,14 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   @Min(1)
   @Max(10000)
   DEVICE_COMMAND_PREFETCH: number = 256;
+
+  /** Listener of /metrics and /health/*, loopback by default (0 disables it). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  DEVICE_COMMAND_HTTP_PORT: number = 9465;
+
+  @IsString()
+  @IsNotEmpty()
+  DEVICE_COMMAND_HTTP_HOST: string = '127.0.0.1';
 }
