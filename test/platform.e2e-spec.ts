@@ -33,8 +33,6 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
         {
           host: process.env.AMQP_HOST ?? 'localhost',
           port: Number(process.env.AMQP_PORT ?? 5671),
-          username: process.env.GATEWAY_AMQP_USER as string,
-          password: process.env.GATEWAY_AMQP_PASSWORD as string,
           ...loadServiceTls(CERTS_DIR, 'api-gateway'),
         },
         'e2e ping',
