@@ -24,7 +24,11 @@ export function mayAccessResource(deviceId: string, resource: string, name: stri
   if (resource === 'queue') return ownQueues(deviceId).includes(name);
   if (resource === 'exchange' && name === TOPIC_EXCHANGE) {
     // read: bind its queue to amq.topic; write: publish its replies. Topic checks narrow both.
-    return permission === 'read' || permission === 'write';
+    // configure: libpyiotcloud's AMQP device re-declares amq.topic (non-passively) before
+    // binding. RabbitMQ itself refuses deleting any amq.* exchange and re-declaring one with
+    // other properties, so this grants an equivalent re-declaration and nothing more; every
+    // other exchange stays out of reach, so no exchange can be created.
+    return true;
   }
   return false;
 }
