@@ -217,6 +217,9 @@ describe("libpyiotcloud's Pika AMQP device (e2e: no client certificate, PLAIN, r
       expect(await refused(service, '')).toBe('refused');
       expect(await refused(service, device.brokerpassword)).toBe('refused');
     }
+    // Nor the accounts of old (libpyiotcloud's shared guest/guest) or ones that were never there.
+    expect(await refused('guest', 'guest')).toBe('refused');
+    expect(await refused('nobody', 'whatever-password')).toBe('refused');
     // The administrator's real password does not open an AMQP connection either.
     expect(await refused(process.env.BROKER_ADMIN_USER ?? '', process.env.BROKER_ADMIN_PASSWORD ?? '')).toBe('refused');
   });
