@@ -1,3 +1,7 @@
+// The conversion below needs the design types TypeScript emits only when Reflect.metadata exists
+// at class definition: load it here, as this file may be the first to need it (the simulator and
+// the protocol library load @app/common without Nest, which would otherwise load it).
+import 'reflect-metadata';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
