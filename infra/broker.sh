@@ -104,17 +104,27 @@ reconcile_accounts() {
       ctl add_user "$user" "$pass" >/dev/null
     fi
   }
+  # A service account has no password: it logs in only with SASL EXTERNAL, i.e. with its
+  # client certificate (CN svc.<service>, libs/pki serviceCommonName), since the listeners also
+  # admit certificate-less connections for devices' password logins (docs/security.md).
+  ensure_certificate_only_user() {
+    ctl list_users --silent | cut -f1 | grep -qx "$1" || ctl add_user "$1" "$(openssl rand -hex 32)" >/dev/null
+    ctl clear_password "$1" >/dev/null
+  }
   ensure_user "$BROKER_ADMIN_USER" "$BROKER_ADMIN_PASSWORD"
   ctl set_user_tags "$BROKER_ADMIN_USER" administrator >/dev/null
-  ctl set_permissions -p / "$BROKER_ADMIN_USER" '.*' '.*' '.*' >/dev/null
+  # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
+  ctl clear_permissions -p / "$BROKER_ADMIN_USER" >/dev/null
   # The gateway only talks to device-command through the RPC queue and its reply-to.
-  ensure_user "${GATEWAY_AMQP_USER:?}" "${GATEWAY_AMQP_PASSWORD:?GATEWAY_AMQP_PASSWORD is not set; run: npm run setup}"
-  ctl set_permissions -p / "$GATEWAY_AMQP_USER" '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
+  ensure_certificate_only_user svc.api-gateway
+  ctl set_permissions -p / svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
-  ensure_user "${DEVICE_COMMAND_AMQP_USER:?}" "${DEVICE_COMMAND_AMQP_PASSWORD:?DEVICE_COMMAND_AMQP_PASSWORD is not set; run: npm run setup}"
-  ctl set_permissions -p / "$DEVICE_COMMAND_AMQP_USER" '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null
-  # No guest, anywhere.
-  if ctl list_users --silent | cut -f1 | grep -qx guest; then ctl delete_user guest >/dev/null; fi
+  ensure_certificate_only_user svc.device-command
+  ctl set_permissions -p / svc.device-command '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null
+  # No guest, anywhere; nor the password accounts the services used before they logged in by certificate.
+  for user in guest iotcloud-gateway iotcloud-device-command; do
+    if ctl list_users --silent | cut -f1 | grep -qx "$user"; then ctl delete_user "$user" >/dev/null; fi
+  done
 }
 
 start() {

@@ -48,8 +48,6 @@ describe('gateway RPC client ⇄ Nest RMQ server (e2e contract, real broker)', (
         {
           host: process.env.AMQP_HOST ?? 'localhost',
           port: Number(process.env.AMQP_PORT ?? 5671),
-          username: process.env.GATEWAY_AMQP_USER as string,
-          password: process.env.GATEWAY_AMQP_PASSWORD as string,
           ...loadServiceTls(CERTS_DIR, 'api-gateway'),
         },
         'e2e rpc contract',

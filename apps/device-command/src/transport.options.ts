@@ -11,8 +11,6 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
   return {
     host: config.get('AMQP_HOST', { infer: true }),
     port: config.get('AMQP_PORT', { infer: true }),
-    username: config.get('DEVICE_COMMAND_AMQP_USER', { infer: true }),
-    password: config.get('DEVICE_COMMAND_AMQP_PASSWORD', { infer: true }),
     ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
   };
 }

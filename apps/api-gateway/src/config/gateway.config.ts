@@ -89,14 +89,6 @@ export class GatewayConfig extends BrokerClientConfig {
   @Max(65535)
   MQTT_PORT: number = 8883;
 
-  @IsString()
-  @IsNotEmpty()
-  GATEWAY_AMQP_USER: string = 'iotcloud-gateway';
-
-  @IsString()
-  @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
-  GATEWAY_AMQP_PASSWORD: string;
-
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
   @IsInt()
   @Min(0)
