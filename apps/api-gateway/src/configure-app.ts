@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { HttpErrorFilter, createValidationPipe } from '@app/common';
 import { GatewayConfig } from './config/gateway.config';
+import { rejectDeepBodies } from './infrastructure/body-depth';
 
 export const SWAGGER_PATH = 'api/docs';
 
@@ -18,6 +19,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   const bodyLimit = config.get('BODY_LIMIT', { infer: true });
   app.useBodyParser('json', { limit: bodyLimit });
   app.useBodyParser('urlencoded', { limit: bodyLimit, extended: false });
+  app.use(rejectDeepBodies());
+  // Behind a TLS-terminating proxy, the client address (the login throttle's key) is the
+  // one the trusted proxy puts in X-Forwarded-For, not the proxy's own.
+  app.set('trust proxy', config.get('TRUST_PROXY', { infer: true }));
   app.use(
     helmet({
       // Swagger UI needs its inline script and style.
