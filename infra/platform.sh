@@ -11,7 +11,11 @@ load_env
 
 started_broker=0 started_db=0 pids=()
 cleanup() {
-  trap - INT TERM EXIT
+  # A supervisor signals the whole process group, and npm passes the signal on once more:
+  # ignore repeats (and a closed stderr) so the clean-up always gets to stop the database.
+  trap '' INT TERM PIPE
+  trap - EXIT
+  set +e
   log "stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -27,8 +31,13 @@ if ! bash infra/broker.sh status; then started_broker=1; fi
 bash infra/broker.sh start
 if [ -z "${MONGODB_URI:-}" ] && ! bash infra/database.sh status; then started_db=1; fi
 bash infra/database.sh start
+# The apps' default URI does not know LOCAL_DB_PORT: hand them the database's URI.
+export MONGODB_URI="${MONGODB_URI:-$(bash infra/database.sh uri)}"
 
 log "building the apps"
+wait_ports_free 30 "${PORT:-8443}" || die "port ${PORT:-8443} is in use by another process; set PORT in .env"
+[ "${BROKER_AUTH_PORT:-8089}" = 0 ] || wait_ports_free 30 "${BROKER_AUTH_PORT:-8089}" \
+  || die "port ${BROKER_AUTH_PORT:-8089} is in use by another process; set BROKER_AUTH_PORT in .env"
 for app in device-command api-gateway device-simulator; do node_modules/.bin/nest build "$app" >&2; done
 
 node dist/apps/device-command/apps/device-command/src/main.js & pids+=($!)

@@ -13,6 +13,8 @@ describe('database error mapping', () => {
       localThresholdMS: 15,
     } as never);
     expect(isDatabaseUnavailableError(selection)).toBe(true);
+    const ended = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
+    expect(isDatabaseUnavailableError(ended)).toBe(true);
     expect(isDatabaseUnavailableError(Object.assign(new Error('dup'), { code: 11000 }))).toBe(false);
     expect(isDatabaseUnavailableError(new RangeError('x'))).toBe(false);
     expect(isDatabaseUnavailableError(null)).toBe(false);

@@ -35,10 +35,23 @@ const UNAVAILABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
   'MongoServerClosedError',
 ]);
 
+/** Socket errors the driver lets through unwrapped (e.g. EPIPE: "socket has been ended by the other party"). */
+const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTCONN',
+]);
+
 export function isDatabaseUnavailableError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { name, message } = error as { name?: unknown; message?: unknown };
+  const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
   if (typeof name === 'string' && UNAVAILABLE_ERROR_NAMES.has(name)) return true;
+  if (typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) return true;
   // mongoose's own wait for a connection (bufferCommands), should it ever be on.
   return name === 'MongooseError' && typeof message === 'string' && /buffering timed out/.test(message);
 }

@@ -1,4 +1,5 @@
 import { DeviceRecord } from '../domain/device';
+import { DeviceCacheBroadcast } from './device-cache.broadcast';
 import { DeviceRepository, NewDevice } from './device.repository.port';
 
 interface Entry {
@@ -11,8 +12,9 @@ interface Entry {
  * resolves a name, and the broker asks about a device id on every login and
  * permission check. Lookups (found or not) are cached for `ttlMs`; this
  * process's own writes (register, revoke) drop the affected entries at once,
- * so a revoked device is refused here immediately. Another gateway replica
- * may see a revocation up to `ttlMs` late.
+ * so a revoked device is refused here immediately, and are broadcast to the
+ * other gateway replicas, which drop theirs as soon as they hear (milliseconds).
+ * Should a broadcast be lost, `ttlMs` still bounds how long a stale entry lives.
  */
 export class CachedDeviceRepository implements DeviceRepository {
   private readonly byName = new Map<string, Entry>();
@@ -21,14 +23,19 @@ export class CachedDeviceRepository implements DeviceRepository {
   constructor(
     private readonly inner: DeviceRepository,
     private readonly ttlMs: number,
+    private readonly broadcast?: DeviceCacheBroadcast,
     private readonly maxEntries = 100_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    broadcast?.subscribe(({ ownerId, name, deviceId }) => this.forget(ownerId, name, deviceId));
+  }
 
   async create(device: NewDevice): Promise<DeviceRecord> {
     this.forget(device.ownerId, device.name, device.deviceId);
     const created = await this.inner.create(device);
     this.forget(device.ownerId, device.name, device.deviceId);
+    // Other replicas may have cached "no such device" for the name.
+    this.broadcast?.publish({ ownerId: device.ownerId, name: device.name, deviceId: device.deviceId });
     return created;
   }
 
@@ -49,6 +56,7 @@ export class CachedDeviceRepository implements DeviceRepository {
     if (cached) this.forget(ownerId, name, cached.deviceId);
     const revoked = await this.inner.revokeByName(ownerId, name, at);
     this.forget(ownerId, name, revoked?.deviceId);
+    if (revoked) this.broadcast?.publish({ ownerId, name, deviceId: revoked.deviceId });
     return revoked;
   }
 
