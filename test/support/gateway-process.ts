@@ -30,7 +30,7 @@ export interface GatewayProcess {
  */
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const settings = { BROKER_AUTH_PORT: '0', LOG_LEVEL: 'warn', ...env, PORT: String(port) };
+  const settings: Record<string, string> = { BROKER_AUTH_PORT: '0', LOG_LEVEL: 'warn', ...env, PORT: String(port) };
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api-gateway/src/main.ts'],

@@ -1,4 +1,5 @@
 import { DeviceRecord } from '../domain/device';
+import { DatabaseUnavailableError } from '../../infrastructure/mongo-errors';
 import { DeviceCacheBroadcast, DeviceCacheInvalidation } from './device-cache.broadcast';
 import { CachedDeviceRepository } from './device.cached-repository';
 import { DeviceRepository, NewDevice } from './device.repository.port';
@@ -93,5 +94,14 @@ describe('CachedDeviceRepository', () => {
     expect(await replicaB.findActiveById('c'.repeat(32))).not.toBeNull();
     for (const listener of listeners) listener({ ownerId: 'owner', name: 'fan', deviceId: 'c'.repeat(32) });
     expect(await replicaB.findActiveById('c'.repeat(32))).toBeNull(); // ...until it hears of it
+  });
+
+  it('serves a known device from an expired entry while the database is unavailable', async () => {
+    await repo.findActiveByName('owner', 'lamp');
+    clock = 5000;
+    inner.findActiveByName.mockRejectedValueOnce(new DatabaseUnavailableError('MongoNetworkError'));
+    expect((await repo.findActiveByName('owner', 'lamp'))?.deviceId).toBe('a'.repeat(32));
+    inner.findActiveByName.mockRejectedValueOnce(new DatabaseUnavailableError('MongoNetworkError'));
+    await expect(repo.findActiveByName('owner', 'never-seen')).rejects.toBeInstanceOf(DatabaseUnavailableError);
   });
 });

@@ -1,4 +1,5 @@
 import { DeviceRecord } from '../domain/device';
+import { DatabaseUnavailableError } from '../../infrastructure/mongo-errors';
 import { DeviceCacheBroadcast } from './device-cache.broadcast';
 import { DeviceRepository, NewDevice } from './device.repository.port';
 
@@ -15,6 +16,7 @@ interface Entry {
  * so a revoked device is refused here immediately, and are broadcast to the
  * other gateway replicas, which drop theirs as soon as they hear (milliseconds).
  * Should a broadcast be lost, `ttlMs` still bounds how long a stale entry lives.
+ * While the database is unavailable, an expired entry is served rather than an error.
  */
 export class CachedDeviceRepository implements DeviceRepository {
   private readonly byName = new Map<string, Entry>();
@@ -67,7 +69,15 @@ export class CachedDeviceRepository implements DeviceRepository {
   ): Promise<DeviceRecord | null> {
     const hit = map.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value;
-    const value = await load();
+    let value: DeviceRecord | null;
+    try {
+      value = await load();
+    } catch (error) {
+      // The database is down: known devices keep working from the last answer (nothing can be
+      // unregistered meanwhile, and invalidations from other replicas still arrive).
+      if (hit && error instanceof DatabaseUnavailableError) return hit.value;
+      throw error;
+    }
     if (map.size >= this.maxEntries) map.delete(map.keys().next().value as string); // oldest first
     map.set(key, { value, expiresAt: this.now() + this.ttlMs });
     return value;
