@@ -13,7 +13,7 @@ export function log(line: string): void {
 }
 
 /** Runs a command to completion; resolves with its exit code and stdout. */
-export function run(command: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; stdout: string }> {
+export function run(command: string, args: string[], timeoutMs = 900_000): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -85,6 +85,8 @@ export class AppProcess {
   /** Exits nobody asked for (a crash). */
   unexpectedExits = 0;
   private expectingExit = false;
+  /** Everything it logged (LOG_LEVEL=warn: warnings and errors only). */
+  readonly output: string[] = [];
 
   constructor(
     readonly label: string,
@@ -109,6 +111,11 @@ export class AppProcess {
     });
     prefixLines(child.stdout, `[${this.label}] `);
     prefixLines(child.stderr, `[${this.label}] `);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk: Buffer | string) => {
+        if (this.output.length < 10_000) this.output.push(chunk.toString());
+      });
+    }
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         if (!this.expectingExit) {
