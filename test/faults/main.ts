@@ -12,6 +12,7 @@
  * FAULTS_DB_DOWN_S shorten them (CI does), the assertions stay the same.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
@@ -191,9 +192,12 @@ async function misbehavingDevice(stack: Stack, registration: Registration & { pr
       client.once('error', () => resolve('failed'));
       client.once('close', () => resolve('failed'));
     });
+    let leaving = false;
     if (outcome === 'connected') {
       connects += 1;
-      client.once('close', () => (cutOff += 1));
+      client.once('close', () => {
+        if (!leaving) cutOff += 1;
+      });
       const floodUntil = Date.now() + 500;
       while (Date.now() < floodUntil && client.connected) {
         for (let i = 0; i < 50; i++) {
@@ -208,6 +212,7 @@ async function misbehavingDevice(stack: Stack, registration: Registration & { pr
         published += 1;
       }
     }
+    leaving = true;
     client.end(true);
   }
   const to = Date.now();
@@ -368,6 +373,7 @@ async function main(): Promise<void> {
   const devices: MqttDevice[] = [];
   const clients = gatewayUrls.map((url) => new HttpsClient(url, caPem));
   const stop = new AbortController();
+  setMaxListeners(CLIENTS + 10, stop.signal); // every load loop sleeps on it
   const loops: Promise<void>[] = [];
   try {
     for (const app of [...deviceCommands, ...gateways]) app.start();
