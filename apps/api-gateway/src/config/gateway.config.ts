@@ -5,7 +5,6 @@ import {
   IsBoolean,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -23,6 +22,7 @@ const toBoolean = (fallback: boolean) =>
     const value = obj[key];
     if (value === undefined || value === '') return fallback;
     if (typeof value === 'boolean') return value;
+    if (typeof value !== 'string' && typeof value !== 'number') return value;
     if (/^(true|1|yes)$/i.test(String(value))) return true;
     if (/^(false|0|no)$/i.test(String(value))) return false;
     return value; // left as is, so @IsBoolean names the variable

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, HttpErrorFilter } from '@app/common';
+import { DomainError } from '@app/common';
+import { HttpErrorFilter } from '@app/common/nest';
 
 /** No route takes a body nested deeper than this; the device APIs nest two levels. */
 export const MAX_BODY_DEPTH = 32;
