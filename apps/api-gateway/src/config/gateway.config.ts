@@ -32,7 +32,8 @@ const toBoolean = (fallback: boolean) =>
 export function parseTrustProxy(value: unknown): unknown {
   if (value === undefined || value === '' || typeof value === 'boolean' || typeof value === 'number')
     return value ?? false;
-  const text = String(value).trim();
+  if (typeof value !== 'string') return value; // left as is, so the validator names the variable
+  const text = value.trim();
   if (/^(false|0|no)$/i.test(text)) return false;
   if (/^(true|yes)$/i.test(text)) return true;
   if (/^\d+$/.test(text)) return Number(text);
