@@ -115,9 +115,10 @@ reconcile_accounts() {
   ctl set_user_tags "$BROKER_ADMIN_USER" administrator >/dev/null
   # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
   ctl clear_permissions -p / "$BROKER_ADMIN_USER" >/dev/null
-  # The gateway only talks to device-command through the RPC queue and its reply-to.
+  # The gateway only talks to device-command through the RPC queue and its reply-to, and to the
+  # other gateway replicas through its own iotcloud.* exchanges (device-cache invalidations).
   ensure_certificate_only_user svc.api-gateway
-  ctl set_permissions -p / svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
+  ctl set_permissions -p / svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*|iotcloud\..*)$' '^(amq\.default|amq\.gen-.*|device-command.*|iotcloud\..*)$' '^(amq\.gen-.*|device-command.*|iotcloud\..*)$' >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
   ensure_certificate_only_user svc.device-command
   ctl set_permissions -p / svc.device-command '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null
@@ -130,11 +131,9 @@ reconcile_accounts() {
 start() {
   install_if_missing
   if running; then log "node $NODE is already running"; reconcile_accounts; return 0; fi
-  for port in "$AMQP_PORT" "$MQTT_PORT" "$MANAGEMENT_PORT" "$DIST_PORT"; do
-    if port_open 127.0.0.1 "$port"; then
-      die "port $port is in use by another process; set AMQP_PORT/MQTT_PORT/BROKER_MANAGEMENT_PORT/BROKER_DIST_PORT in .env"
-    fi
-  done
+  if ! wait_ports_free 30 "$AMQP_PORT" "$MQTT_PORT" "$MANAGEMENT_PORT" "$DIST_PORT"; then
+    die "a broker port is in use by another process; set AMQP_PORT/MQTT_PORT/BROKER_MANAGEMENT_PORT/BROKER_DIST_PORT in .env"
+  fi
   render_config
   log "starting node $NODE (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management https://127.0.0.1:$MANAGEMENT_PORT)"
   as_broker setsid "$RMQ_BIN/rabbitmq-server" >> "$BROKER_DIR/log/console.log" 2>&1 < /dev/null &

@@ -21,7 +21,12 @@ import { ObservabilityModule } from './observability/observability.module';
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) => ({
         uri: config.get('MONGODB_URI', { infer: true }),
-        serverSelectionTimeoutMS: 5000,
+        // Fail fast when the database is gone: a call answers 503 DATABASE_UNAVAILABLE within
+        // this bound instead of stalling (the driver's default is 30 s), and no command waits
+        // in mongoose's buffer. Frequent heartbeats notice its return within a second or so.
+        serverSelectionTimeoutMS: config.get('MONGODB_SERVER_SELECTION_TIMEOUT_MS', { infer: true }),
+        heartbeatFrequencyMS: 1000,
+        bufferCommands: false,
       }),
     }),
     ObservabilityModule,

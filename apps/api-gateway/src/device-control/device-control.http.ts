@@ -38,7 +38,10 @@ const DEVICE_ERRORS: [number, string][] = [
   [404, 'DEVICE_NOT_FOUND'],
   [429, 'DEVICE_BUSY: too many requests already wait for this device'],
   [502, 'DEVICE_BAD_REPLY: the device answered with something that breaks the protocol'],
-  [503, 'DEVICE_OFFLINE (the device is not connected) or DEVICE_COMMAND_UNAVAILABLE'],
+  [
+    503,
+    'DEVICE_OFFLINE (the device is not connected), DEVICE_COMMAND_UNAVAILABLE, or DATABASE_UNAVAILABLE (a device not yet cached)',
+  ],
   [504, 'DEVICE_TIMEOUT: the device did not answer within `timeout` ms'],
 ];
 

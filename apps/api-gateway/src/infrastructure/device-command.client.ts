@@ -181,27 +181,33 @@ export class DeviceCommandClient implements OnModuleDestroy {
   }
 }
 
-/** Provides the one DeviceCommandClient of the gateway, built from validated config. */
+/** The gateway's one AMQPS connection (closed by DeviceCommandClient on shutdown). */
+export const GATEWAY_BROKER_CONNECTION = Symbol('GATEWAY_BROKER_CONNECTION');
+
+/** Provides the one DeviceCommandClient of the gateway, built from validated config, and its connection. */
 @Global()
 @Module({
   providers: [
     {
-      provide: DeviceCommandClient,
+      provide: GATEWAY_BROKER_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) =>
-        new DeviceCommandClient(
-          connectBroker(
-            {
-              host: config.get('AMQP_HOST', { infer: true }),
-              port: config.get('AMQP_PORT', { infer: true }),
-              ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
-            },
-            'api-gateway',
-          ),
-          config.get('DEVICE_COMMAND_SHARDS', { infer: true }),
+        connectBroker(
+          {
+            host: config.get('AMQP_HOST', { infer: true }),
+            port: config.get('AMQP_PORT', { infer: true }),
+            ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
+          },
+          'api-gateway',
         ),
     },
+    {
+      provide: DeviceCommandClient,
+      inject: [GATEWAY_BROKER_CONNECTION, ConfigService],
+      useFactory: (connection: AmqpConnectionManager, config: ConfigService<GatewayConfig, true>) =>
+        new DeviceCommandClient(connection, config.get('DEVICE_COMMAND_SHARDS', { infer: true })),
+    },
   ],
-  exports: [DeviceCommandClient],
+  exports: [DeviceCommandClient, GATEWAY_BROKER_CONNECTION],
 })
 export class DeviceCommandClientModule {}

@@ -28,14 +28,14 @@ export class CredentialsVerifier {
 
   /** Throws TooManyLoginAttemptsError when over the limit; otherwise says what it found. */
   async check(username: string, password: string, clientAddress: string): Promise<CredentialsCheck> {
-    this.throttle.check(username, clientAddress);
+    await this.throttle.check(username, clientAddress);
     const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash ?? DUMMY_HASH, password);
     if (user && valid) {
-      this.throttle.recordSuccess(username);
+      await this.throttle.recordSuccess(username);
       return { outcome: 'ok', user };
     }
-    this.throttle.recordFailure(username, clientAddress);
+    await this.throttle.recordFailure(username, clientAddress);
     return { outcome: user ? 'wrong_password' : 'unknown_user' };
   }
 }

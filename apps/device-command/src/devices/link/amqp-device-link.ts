@@ -10,6 +10,7 @@ import {
   requestRoutingKey,
 } from '@app/device-protocol';
 import { DeviceLink, ReplyListener } from './device-link.port';
+import { ReplyRateLimiter } from './reply-rate-limiter';
 
 /**
  * DeviceLink over RabbitMQ's amq.topic, where MQTT and AMQP devices look alike.
@@ -28,6 +29,11 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private readonly listeners: ReplyListener[] = [];
   /** messageIds the broker returned as unroutable, until their publish confirms. */
   private readonly returned = new Set<string>();
+  private readonly replyRate = new ReplyRateLimiter(undefined, (deviceId, limit) =>
+    this.logger.warn(
+      `device ${deviceId} sends more than ${limit} replies a second: dropping the rest of this second's`,
+    ),
+  );
 
   constructor(private readonly connection: AmqpConnectionManager) {
     this.channel = connection.createChannel({
@@ -51,6 +57,7 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private receive(message: ConsumeMessage): void {
     const address = parseReplyRoutingKey(message.fields.routingKey);
     if (!address) return; // not a reply of a known API: nothing to deliver it to
+    if (!this.replyRate.allow(address.deviceId)) return;
     for (const listener of this.listeners) listener(address.deviceId, address.api, message.content);
   }
 

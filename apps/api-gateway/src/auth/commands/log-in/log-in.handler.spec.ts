@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { UserRecord, UserRepository } from '../../domain/user.repository.port';
 import { PasswordHasher } from '../../domain/password-hasher';
 import { CredentialsVerifier } from '../../domain/credentials-verifier';
-import { LoginThrottle } from '../../domain/login-throttle';
+import { InMemoryLoginFailureStore, LoginThrottle } from '../../domain/login-throttle';
 import { InvalidCredentialsError } from '../../domain/user.errors';
 import { LogInCommand } from './log-in.command';
 import { LogInHandler } from './log-in.handler';
@@ -17,7 +17,10 @@ describe('LogInHandler', () => {
   const verify = jest.fn(async (hash: string, password: string) => hash === 'hash-of-right' && password === 'right');
   const hasher: PasswordHasher = { hash: jest.fn(), verify };
   const jwt = new JwtService({ secret: 'x'.repeat(32), signOptions: { expiresIn: 600 } });
-  const throttle = new LoginThrottle({ perUsername: 100, perAddress: 100, windowMs: 60_000 });
+  const throttle = new LoginThrottle(
+    { perUsername: 100, perAddress: 100, windowMs: 60_000 },
+    new InMemoryLoginFailureStore(),
+  );
   const handler = new LogInHandler(new CredentialsVerifier(users, hasher, throttle), jwt);
 
   beforeEach(() => verify.mockClear());

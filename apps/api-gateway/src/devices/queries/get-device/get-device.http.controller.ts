@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -11,6 +12,7 @@ import { GetDeviceQuery } from './get-device.query';
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class GetDeviceHttpController {
   constructor(
