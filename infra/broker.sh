@@ -19,6 +19,8 @@ BROKER_DIR="${BROKER_DATA_DIR:-$LOCAL_DIR/rabbitmq}"
 TLS_DIR="$BROKER_DIR/tls"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"
+# Device presence: connection.created/closed events on amq.rabbitmq.event (shipped with 3.x and 4.x).
+PLUGINS="$PLUGINS rabbitmq_event_exchange"
 AUTH_URL="http://${BROKER_AUTH_HOST:-127.0.0.1}:${BROKER_AUTH_PORT:-8089}/broker-auth"
 AUTH_CACHE_TTL_MS="${BROKER_AUTH_CACHE_TTL_MS:-2000}"
 
@@ -105,7 +107,9 @@ reconcile_accounts() {
   ctl set_permissions -p / "$BROKER_ADMIN_USER" '.*' '.*' '.*' >/dev/null
   # The gateway only talks to device-command through the RPC queue and its reply-to.
   ensure_user "${GATEWAY_AMQP_USER:?}" "${GATEWAY_AMQP_PASSWORD:?GATEWAY_AMQP_PASSWORD is not set; run: npm run setup}"
-  ctl set_permissions -p / "$GATEWAY_AMQP_USER" '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
+  # It also owns the platform's own exchanges and queues (iotcloud.*: events fan-out, presence)
+  # and reads the broker's connection events (amq.rabbitmq.event).
+  ctl set_permissions -p / "$GATEWAY_AMQP_USER" '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*|iotcloud\..*)$' '^(amq\.default|device-command.*|amq\.gen-.*|iotcloud\..*)$' '^(amq\.gen-.*|device-command.*|iotcloud\..*|amq\.rabbitmq\.event)$' >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
   ensure_user "${DEVICE_COMMAND_AMQP_USER:?}" "${DEVICE_COMMAND_AMQP_PASSWORD:?DEVICE_COMMAND_AMQP_PASSWORD is not set; run: npm run setup}"
   ctl set_permissions -p / "$DEVICE_COMMAND_AMQP_USER" '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null

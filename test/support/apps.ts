@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
+import { BrokerAuthHttpServer } from '../../apps/api-gateway/src/broker-auth/broker-auth.http-server';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
 import { startDeviceCommand as start } from '../../apps/device-command/src/start-device-command';
 import { ROOT } from './infrastructure';
@@ -20,6 +22,29 @@ export interface RunningGateway {
 /** Boots the real api-gateway module over HTTPS on a free loopback port, configured as main.ts does. */
 export async function startGateway(): Promise<RunningGateway> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    httpsOptions: {
+      key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
+      cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
+    },
+    logger: ['error', 'warn'],
+  });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
+}
+
+/**
+ * A second gateway replica in this process: the same module, except that it does not
+ * serve the broker's auth questions (as a replica runs with BROKER_AUTH_PORT=0; config
+ * is read once per process, so here the server is left out instead).
+ */
+export async function startGatewayReplica(): Promise<RunningGateway> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(BrokerAuthHttpServer)
+    .useValue({})
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
     httpsOptions: {
       key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
       cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),

@@ -8,6 +8,8 @@ import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
+import { PresenceModule } from './presence/presence.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
@@ -30,6 +32,8 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
     HealthModule,
     BrokerAuthModule,
     LegacyModule,
+    EventsModule,
+    PresenceModule,
   ],
 })
 export class AppModule {}

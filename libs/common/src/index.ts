@@ -17,3 +17,4 @@ export * from './messaging/rmq-options';
 export * from './messaging/broker-connection';
 export * from './lifecycle/shutdown-deadline';
 export * from './concurrency/semaphore';
+export * from './events/platform-events';

@@ -1,7 +1,7 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { InvokeDeviceResult } from '@app/common';
+import { InvokeDeviceResult, sortableId } from '@app/common';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../infrastructure/error-response.dto';
 
@@ -23,6 +23,18 @@ export function DeviceControlRoute(): MethodDecorator & ClassDecorator {
     UseGuards(JwtAuthGuard),
     ...DEVICE_ERRORS.map(([status, description]) => ApiResponse({ status, description, type: ErrorResponseDto })),
   );
+}
+
+export const COMMAND_ID_HEADER = 'X-Command-Id';
+
+/**
+ * A new device command's id, sent at once as X-Command-Id (so errors carry it too).
+ * Time-ordered, so a device's history lists by id.
+ */
+export function startCommand(response: Response): string {
+  const commandId = sortableId();
+  response.setHeader(COMMAND_ID_HEADER, commandId);
+  return commandId;
 }
 
 /** The device's reply is the body; its round trip is told in a Server-Timing header. */

@@ -7,6 +7,7 @@ import { DeviceApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
 import { DeviceReadApi, DeviceWriteApi, isDeviceReadApi } from '../device-control/device-apis';
+import { startCommand } from '../device-control/device-control.http';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
 
@@ -78,6 +79,7 @@ export class LegacyDeviceHttpController {
 
   private async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
     const body = legacyBody(raw);
+    const commandId = startCommand(response);
     try {
       const user = await this.queryBus.execute(
         new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret')),
@@ -86,10 +88,10 @@ export class LegacyDeviceHttpController {
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
         ? await this.queryBus.execute(
-            new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default),
+            new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default, commandId),
           )
         : await this.commandBus.execute(
-            new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default),
+            new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default, commandId),
           );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {

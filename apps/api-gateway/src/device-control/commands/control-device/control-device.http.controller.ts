@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { AuthenticatedUser, CurrentUser } from '../../../auth/jwt-auth.guard';
 import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
 import { DeviceWriteApi } from '../../device-apis';
-import { DeviceControlRoute, deviceReply } from '../../device-control.http';
+import { DeviceControlRoute, deviceReply, startCommand } from '../../device-control.http';
 import {
   DeviceGpioParamsDto,
   DeviceTimeoutQueryDto,
@@ -35,7 +35,7 @@ export class ControlDeviceHttpController {
     response: Response,
   ): Promise<Record<string, unknown>> {
     const result = await this.commandBus.execute(
-      new ControlDeviceCommand(user.userId, name, api, params, query.timeout ?? 5000),
+      new ControlDeviceCommand(user.userId, name, api, params, query.timeout ?? 5000, startCommand(response)),
     );
     return deviceReply(result, response);
   }

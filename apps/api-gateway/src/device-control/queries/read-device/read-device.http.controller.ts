@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { AuthenticatedUser, CurrentUser } from '../../../auth/jwt-auth.guard';
 import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
 import { DeviceReadApi } from '../../device-apis';
-import { DeviceControlRoute, deviceReply } from '../../device-control.http';
+import { DeviceControlRoute, deviceReply, startCommand } from '../../device-control.http';
 import {
   DeviceGpioParamsDto,
   DeviceTimeoutQueryDto,
@@ -29,7 +29,7 @@ export class ReadDeviceHttpController {
     response: Response,
   ): Promise<Record<string, unknown>> {
     const result = await this.queryBus.execute(
-      new ReadDeviceQuery(user.userId, name, api, params, query.timeout ?? 5000),
+      new ReadDeviceQuery(user.userId, name, api, params, query.timeout ?? 5000, startCommand(response)),
     );
     return deviceReply(result, response);
   }

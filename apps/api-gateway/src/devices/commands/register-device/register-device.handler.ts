@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { Semaphore } from '@app/common';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
@@ -9,6 +9,7 @@ import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
+import { DeviceRegisteredEvent } from '../../domain/device-registered.event';
 import { DeviceNameTakenError, InvalidDeviceNameError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
@@ -22,6 +23,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
     config: ConfigService<GatewayConfig, true>,
+    private readonly events: EventBus,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
     this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
@@ -49,6 +51,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
     });
+    this.events.publish(new DeviceRegisteredEvent(deviceId, command.ownerId, command.name));
     return {
       device,
       privateKeyPem: issued.privateKeyPem,
