@@ -9,6 +9,7 @@ import { GatewayConfig } from './config/gateway.config';
 import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
 import { EventsModule } from './events/events.module';
+import { HistoryModule } from './history/history.module';
 import { PresenceModule } from './presence/presence.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
@@ -34,6 +35,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
     LegacyModule,
     EventsModule,
     PresenceModule,
+    HistoryModule,
   ],
 })
 export class AppModule {}

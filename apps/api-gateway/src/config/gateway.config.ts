@@ -131,6 +131,17 @@ export class GatewayConfig extends BrokerClientConfig {
   @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
 
+  /** Record every device command (history of `GET /devices/{name}/commands`); false only to measure its cost. */
+  @toBoolean(true)
+  @IsBoolean()
+  COMMAND_HISTORY: boolean = true;
+
+  /** Days a command stays in the history (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  COMMAND_HISTORY_DAYS: number = 30;
+
   /** Largest accepted request body (body-parser syntax). */
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i)
