@@ -108,6 +108,8 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/auth/signup',
       '/devices',
       '/devices/{name}',
+      '/devices/{name}/commands',
+      '/devices/{name}/commands/{id}',
       '/devices/{name}/gateway',
       '/devices/{name}/gpio/{number}',
       '/devices/{name}/ip',
@@ -116,6 +118,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/devices/{name}/status',
       '/devices/{name}/subnet',
       '/devices/{name}/uart',
+      '/events',
       '/health',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
