@@ -103,6 +103,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     }>(gateway.baseUrl, 'GET', '/api/docs-json');
     const { paths, components } = res.body;
     expect(Object.keys(paths).sort()).toEqual([
+      '/audit',
       '/auth/legacy-secret/rotate',
       '/auth/login',
       '/auth/signup',

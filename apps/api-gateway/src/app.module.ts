@@ -3,6 +3,8 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
 import { validateConfigWith } from '@app/common';
+import { AuditStoreModule } from './audit/audit-store.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -27,6 +29,8 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
       }),
     }),
     DeviceCommandClientModule,
+    AuditStoreModule,
+    AuditModule,
     AuthModule,
     DevicesModule,
     DeviceControlModule,

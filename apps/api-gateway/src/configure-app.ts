@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { HttpErrorFilter, createValidationPipe } from '@app/common';
 import { GatewayConfig } from './config/gateway.config';
+import { requestContextMiddleware } from './infrastructure/request-context';
 
 export const SWAGGER_PATH = 'api/docs';
 
@@ -16,6 +17,8 @@ export const SWAGGER_PATH = 'api/docs';
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const bodyLimit = config.get('BODY_LIMIT', { infer: true });
+  // First, so everything a request runs (the audit trail included) knows where it came from.
+  app.use(requestContextMiddleware);
   app.useBodyParser('json', { limit: bodyLimit });
   app.useBodyParser('urlencoded', { limit: bodyLimit, extended: false });
   app.use(

@@ -3,6 +3,7 @@ import { CommandBus, CqrsModule, EventBus, QueryBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import { X509Certificate } from 'node:crypto';
 import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
+import { AuditTrail } from '../audit/audit-trail';
 import { CERTIFICATE_AUTHORITY } from './certificate-authority.provider';
 import { RegisterDeviceCommand } from './commands/register-device/register-device.command';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
@@ -72,6 +73,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
   let events: DeviceUnregisteredEvent[];
   let repository: InMemoryDeviceRepository;
   let presence: InMemoryPresenceRepository;
+  const audited = jest.fn();
   let ca: CertificateAuthority;
 
   beforeAll(async () => {
@@ -90,6 +92,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         GetDeviceHandler,
         { provide: DEVICE_REPOSITORY, useValue: repository },
         { provide: PRESENCE_REPOSITORY, useValue: presence },
+        { provide: AuditTrail, useValue: { record: audited } },
         { provide: CERTIFICATE_AUTHORITY, useValue: ca },
         {
           provide: ConfigService,
@@ -162,6 +165,13 @@ describe('devices use cases, wired through the real CQRS buses', () => {
     await commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'));
     expect(repository.records[0].revokedAt).toBeInstanceOf(Date);
     expect(events).toEqual([new DeviceUnregisteredEvent(device.deviceId, 'owner-1', 'lamp')]);
+    expect(audited).toHaveBeenCalledWith({
+      userId: 'owner-1',
+      action: 'device.unregistered',
+      outcome: 'OK',
+      deviceId: device.deviceId,
+      deviceName: 'lamp',
+    });
     await expect(commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'))).rejects.toBeInstanceOf(
       DeviceNotFoundError,
     );

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
-import { Semaphore } from '@app/common';
+import { DomainError, Semaphore } from '@app/common';
+import { AuditTrail } from '../../../audit/audit-trail';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
 import { GatewayConfig } from '../../../config/gateway.config';
@@ -24,12 +25,32 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
     config: ConfigService<GatewayConfig, true>,
     private readonly events: EventBus,
+    private readonly audit: AuditTrail,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
     this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
   }
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    try {
+      const registered = await this.register(command);
+      const { deviceId, name } = registered.device;
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: 'OK',
+        deviceId,
+        deviceName: name,
+      });
+      return registered;
+    } catch (error) {
+      const outcome = error instanceof DomainError ? error.code : 'INTERNAL_ERROR';
+      this.audit.record({ userId: command.ownerId, action: 'device.registered', outcome, deviceName: command.name });
+      throw error;
+    }
+  }
+
+  private async register(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
     // Every edge validates too; this holds for all of them (REST, legacy routes).
     if (!DEVICE_NAME_PATTERN.test(command.name)) throw new InvalidDeviceNameError();
     // Fast path only: the unique index still decides when two registrations race.
