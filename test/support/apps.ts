@@ -39,11 +39,17 @@ export async function startGateway(): Promise<RunningGateway> {
  * serve the broker's auth questions (as a replica runs with BROKER_AUTH_PORT=0; config
  * is read once per process, so here the server is left out instead).
  */
-export async function startGatewayReplica(): Promise<RunningGateway> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(BrokerAuthHttpServer)
-    .useValue({})
-    .compile();
+export function startGatewayReplica(): Promise<RunningGateway> {
+  return startGatewayWithout([BrokerAuthHttpServer]);
+}
+
+/** The real gateway module with some providers replaced by inert objects. */
+export async function startGatewayWithout(
+  providers: (abstract new (...args: never[]) => unknown)[],
+): Promise<RunningGateway> {
+  let builder = Test.createTestingModule({ imports: [AppModule] });
+  for (const provider of providers) builder = builder.overrideProvider(provider).useValue({});
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     httpsOptions: {
       key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),

@@ -1,11 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { sortableId } from '@app/common';
 import { BatchedWriter } from '../infrastructure/batched-writer';
+import { Retention } from '../infrastructure/retention';
 import { currentRequest } from '../infrastructure/request-context';
 import { AUDIT_REPOSITORY, AuditRepository } from './database/audit.repository.port';
 import { AuditAction, AuditEntry } from './domain/audit-entry';
 
 const FLUSH_EVERY_MS = 250;
+
+export interface AuditSettings {
+  retentionDays: number;
+}
+
+export const AUDIT_SETTINGS = Symbol('AUDIT_SETTINGS');
 
 export interface AuditFact {
   userId: string;
@@ -26,7 +33,10 @@ export class AuditTrail implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly writer: BatchedWriter<AuditEntry>;
   private timer?: NodeJS.Timeout;
 
-  constructor(@Inject(AUDIT_REPOSITORY) repository: AuditRepository) {
+  private readonly retention: Retention;
+
+  constructor(@Inject(AUDIT_REPOSITORY) repository: AuditRepository, @Inject(AUDIT_SETTINGS) settings: AuditSettings) {
+    this.retention = new Retention('audit trail', repository, settings.retentionDays, this.logger);
     this.writer = new BatchedWriter(
       'audit trail',
       (batch) => repository.insertMany(batch),
@@ -35,9 +45,10 @@ export class AuditTrail implements OnApplicationBootstrap, OnApplicationShutdown
     );
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.timer = setInterval(() => void this.writer.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
+    await this.retention.start();
   }
 
   record(fact: AuditFact): void {
@@ -61,6 +72,7 @@ export class AuditTrail implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.retention.stop();
     await this.writer.flush();
   }
 }

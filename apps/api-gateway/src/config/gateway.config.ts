@@ -142,6 +142,12 @@ export class GatewayConfig extends BrokerClientConfig {
   @Max(3650)
   COMMAND_HISTORY_DAYS: number = 30;
 
+  /** Days an audit entry is kept (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  AUDIT_LOG_DAYS: number = 365;
+
   /** Largest accepted request body (body-parser syntax). */
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i)

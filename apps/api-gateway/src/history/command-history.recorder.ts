@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { BatchSettings, BatchedWriter } from '../infrastructure/batched-writer';
+import { Retention } from '../infrastructure/retention';
 import { COMMAND_HISTORY_REPOSITORY, CommandHistoryRepository } from './database/command-history.repository.port';
 import { CommandRecord } from './domain/command-record';
 
@@ -10,9 +11,6 @@ export interface HistorySettings extends BatchSettings {
 }
 
 export const HISTORY_SETTINGS = Symbol('HISTORY_SETTINGS');
-
-const SWEEP_EVERY_MS = 60 * 60_000;
-const SWEEP_BATCH = 500;
 
 /**
  * Writes the command history off the request path, in batches (every
@@ -25,13 +23,14 @@ export class CommandHistoryRecorder implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger(CommandHistoryRecorder.name);
   private readonly writer: BatchedWriter<CommandRecord>;
   private timer?: NodeJS.Timeout;
-  private sweeper?: NodeJS.Timeout;
+  private readonly retention: Retention;
 
   constructor(
     @Inject(COMMAND_HISTORY_REPOSITORY) private readonly history: CommandHistoryRepository,
     @Inject(HISTORY_SETTINGS) private readonly settings: HistorySettings,
   ) {
     this.writer = new BatchedWriter('command history', (batch) => history.insertMany(batch), settings, this.logger);
+    this.retention = new Retention('command history', history, settings.retentionDays, this.logger);
   }
 
   /** Commands that ran but are missing from the history (database down, or too far behind). */
@@ -47,16 +46,7 @@ export class CommandHistoryRecorder implements OnApplicationBootstrap, OnApplica
     if (!this.settings.enabled) return;
     this.timer = setInterval(() => void this.flush(), this.settings.flushIntervalMs);
     this.timer.unref();
-    const ttl = await this.history.ensureRetentionIndex(this.settings.retentionDays).catch((error: unknown) => {
-      this.logger.warn(`could not create the history retention index: ${String(error)}`);
-      return false;
-    });
-    if (!ttl) {
-      // No TTL index (FerretDB 1.x): the gateway deletes expired records itself.
-      this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-      this.sweeper.unref();
-      void this.sweep();
-    }
+    await this.retention.start();
   }
 
   record(record: CommandRecord): void {
@@ -67,23 +57,9 @@ export class CommandHistoryRecorder implements OnApplicationBootstrap, OnApplica
     return this.writer.flush();
   }
 
-  private async sweep(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.settings.retentionDays * 86_400_000);
-    try {
-      let deleted = 0;
-      for (let n = SWEEP_BATCH; n === SWEEP_BATCH; deleted += n) {
-        n = await this.history.deleteOlderThan(cutoff, SWEEP_BATCH);
-      }
-      if (deleted > 0)
-        this.logger.log(`command history: deleted ${deleted} record(s) older than ${cutoff.toISOString()}`);
-    } catch (error) {
-      this.logger.warn(`command history retention sweep failed: ${String(error)}`);
-    }
-  }
-
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    clearInterval(this.sweeper);
+    this.retention.stop();
     await this.flush();
   }
 }

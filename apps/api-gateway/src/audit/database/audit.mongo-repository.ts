@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { Collection, Connection } from 'mongoose';
+import { Collection, Connection, mongo } from 'mongoose';
+import { deleteExpired, ensureTtlIndex } from '../../infrastructure/retention';
 import { AuditEntry } from '../domain/audit-entry';
 import { AuditRepository } from './audit.repository.port';
 
@@ -35,5 +36,13 @@ export class AuditMongoRepository implements AuditRepository {
       const slash = _id.lastIndexOf('/');
       return { userId: _id.slice(0, slash), id: _id.slice(slash + 1), ...fields };
     });
+  }
+
+  deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
+    return deleteExpired(this.collection as unknown as mongo.Collection<mongo.Document>, 'at', cutoff, batch);
+  }
+
+  ensureRetentionIndex(days: number): Promise<boolean> {
+    return ensureTtlIndex(this.collection as unknown as mongo.Collection<mongo.Document>, 'at', days);
   }
 }

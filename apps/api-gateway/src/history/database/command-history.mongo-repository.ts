@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
-import { Collection, Connection } from 'mongoose';
+import { Collection, Connection, mongo } from 'mongoose';
+import { deleteExpired, ensureTtlIndex } from '../../infrastructure/retention';
 import { CommandHistoryFilter, CommandRecord } from '../domain/command-record';
 import { CommandHistoryRepository } from './command-history.repository.port';
 
 export const COMMAND_HISTORY_COLLECTION = 'command_history';
-const RETENTION_INDEX = 'retention';
-/** MongoDB's NotImplemented: FerretDB 1.x has no TTL indexes. */
-const NOT_IMPLEMENTED = 238;
 
 type CommandDocument = Omit<CommandRecord, 'deviceId' | 'commandId'> & { _id: string };
 
@@ -56,28 +54,11 @@ export class CommandHistoryMongoRepository implements CommandHistoryRepository {
     return doc ? toRecord(doc) : null;
   }
 
-  async deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
-    const expired = await this.collection
-      .find({ requestedAt: { $lt: cutoff } }, { projection: { _id: 1 } })
-      .limit(batch)
-      .toArray();
-    // One at a time: FerretDB can stall on multi-document writes (docs/performance.md).
-    for (const { _id } of expired) await this.collection.deleteOne({ _id });
-    return expired.length;
+  deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
+    return deleteExpired(this.collection as unknown as mongo.Collection<mongo.Document>, 'requestedAt', cutoff, batch);
   }
 
-  async ensureRetentionIndex(days: number): Promise<boolean> {
-    const expireAfterSeconds = days * 86_400;
-    try {
-      const existing = (await this.collection.indexes().catch(() => [])).find((i) => i.name === RETENTION_INDEX);
-      if (existing && existing.expireAfterSeconds !== expireAfterSeconds) {
-        await this.collection.dropIndex(RETENTION_INDEX);
-      }
-      await this.collection.createIndex({ requestedAt: 1 }, { name: RETENTION_INDEX, expireAfterSeconds });
-      return true;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === NOT_IMPLEMENTED) return false;
-      throw error;
-    }
+  ensureRetentionIndex(days: number): Promise<boolean> {
+    return ensureTtlIndex(this.collection as unknown as mongo.Collection<mongo.Document>, 'requestedAt', days);
   }
 }
