@@ -207,8 +207,9 @@ export class HttpClient implements JsonTransport {
           });
           return;
         }
+        const onMessage = (message: StreamMessage) => options.onMessage(message);
         response.on('data', (chunk: string) => {
-          buffer = parseEventStream(buffer + chunk, options.onMessage);
+          buffer = parseEventStream(buffer + chunk, onMessage);
         });
         response.on('error', (error) => reject(this.unreachable(error)));
         response.on('end', () => resolve());

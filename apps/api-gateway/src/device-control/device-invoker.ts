@@ -42,8 +42,8 @@ export class DeviceInvoker {
     const device = await this.devices.findActiveByName(ownerId, name);
     if (!device) throw new DeviceNotFoundError(name);
     const request: InvokeDeviceRequest = { deviceId: device.deviceId, api, params: payload, timeoutMs };
-    const complete = (outcome: string, result: InvokeDeviceResult | null) =>
-      this.events.publish(
+    const complete = (outcome: string, result: InvokeDeviceResult | null): void =>
+      void this.events.publish(
         new DeviceCommandCompletedEvent(
           commandId,
           ownerId,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
 import * as path from 'node:path';
-import { connectBroker } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import { AuthModule } from '../auth/auth.module';
 import { GatewayConfig } from '../config/gateway.config';

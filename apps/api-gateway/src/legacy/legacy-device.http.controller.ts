@@ -6,7 +6,7 @@ import { DomainError, TIMEOUT_MS } from '@app/common';
 import { DeviceApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
-import { DeviceReadApi, DeviceWriteApi, isDeviceReadApi } from '../device-control/device-apis';
+import { isDeviceReadApi } from '../device-control/device-apis';
 import { startCommand } from '../device-control/device-control.http';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
@@ -88,10 +88,10 @@ export class LegacyDeviceHttpController {
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
         ? await this.queryBus.execute(
-            new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default, commandId),
+            new ReadDeviceQuery(user.userId, name, api, params, TIMEOUT_MS.default, commandId),
           )
         : await this.commandBus.execute(
-            new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default, commandId),
+            new ControlDeviceCommand(user.userId, name, api, params, TIMEOUT_MS.default, commandId),
           );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {

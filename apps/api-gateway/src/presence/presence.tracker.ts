@@ -81,7 +81,7 @@ export class PresenceTracker implements OnApplicationShutdown {
   private schedule(delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.enqueue(() => this.reconcile());
+      void this.enqueue(() => this.reconcile());
     }, delayMs);
     this.timers.add(timer);
   }

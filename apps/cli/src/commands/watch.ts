@@ -25,7 +25,8 @@ export function formatEvent(event: StreamedEvent): string {
   switch (event.type) {
     case 'device.connected': {
       const level = typeof data.protocolLevel === 'number' ? MQTT_VERSIONS[data.protocolLevel] : undefined;
-      detail = `${String(data.transport ?? '')}${level ? ` (${level})` : ''}`;
+      const transport = typeof data.transport === 'string' ? data.transport : '';
+      detail = `${transport}${level ? ` (${level})` : ''}`;
       break;
     }
     case 'device.disconnected':

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@app/common';
 import { AuditTrail } from '../../audit/audit-trail';
-import { USER_REPOSITORY, UserRecord, UserRepository } from '../database/user.repository.port';
+import { USER_REPOSITORY, UserRecord, UserRepository } from './user.repository.port';
 import { LoginThrottle } from './login-throttle';
 import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
 

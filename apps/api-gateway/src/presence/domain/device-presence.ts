@@ -38,7 +38,7 @@ export function transportOf(
 ): Pick<BrokerConnection, 'transport' | 'protocolLevel'> {
   const mqtt = /mqtt/i.exec(protocol ?? '');
   if (mqtt) {
-    const version = /"([0-9.\-]+)"/.exec(protocol ?? '')?.[1] ?? '';
+    const version = /"([0-9.-]+)"/.exec(protocol ?? '')?.[1] ?? '';
     return { transport: 'mqtt', protocolLevel: MQTT_LEVELS[version] ?? null };
   }
   if (protocol && /^\{0,9,1\}$|amqp/i.test(protocol)) return { transport: 'amqp', protocolLevel: null };

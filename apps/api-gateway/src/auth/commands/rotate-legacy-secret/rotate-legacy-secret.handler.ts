@@ -1,7 +1,7 @@
 import { AuditTrail } from '../../../audit/audit-trail';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
 import { LegacySecrets } from '../../domain/legacy-secret';
 import { MissingOrInvalidTokenError } from '../../jwt-auth.guard';
 import { RotateLegacySecretCommand } from './rotate-legacy-secret.command';

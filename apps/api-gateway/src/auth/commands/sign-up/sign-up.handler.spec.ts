@@ -1,5 +1,5 @@
 import { AuditTrail } from '../../../audit/audit-trail';
-import { UserRepository } from '../../database/user.repository.port';
+import { UserRepository } from '../../domain/user.repository.port';
 import { Argon2PasswordHasher } from '../../domain/password-hasher';
 import { UsernameTakenError } from '../../domain/user.errors';
 import { SignUpCommand } from './sign-up.command';

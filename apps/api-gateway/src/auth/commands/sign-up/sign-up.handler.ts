@@ -1,7 +1,7 @@
 import { AuditTrail } from '../../../audit/audit-trail';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
 import { PASSWORD_HASHER, PasswordHasher } from '../../domain/password-hasher';
 import {
   InvalidUsernameError,
