@@ -63,7 +63,9 @@ describe('audit trail (e2e: GET /audit)', () => {
     expect(page.items.map((e) => [e.action, e.outcome])).toEqual(expected);
     const [unregistered, registered, , , , , signedUp] = page.items;
     expect(unregistered).toMatchObject({ deviceName: 'lamp', deviceId: reg.deviceId, requestId: 'req-delete' });
-    expect(registered).toMatchObject({ deviceName: 'lamp', deviceId: reg.deviceId, requestId: null });
+    // A request that sent no X-Request-Id gets a fresh one, which the trail records.
+    expect(registered).toMatchObject({ deviceName: 'lamp', deviceId: reg.deviceId, requestId: expect.any(String) });
+    expect(registered.requestId).not.toBe('req-delete');
     expect(signedUp.requestId).toBe('req-signup');
     for (const entry of page.items) {
       expect(entry.sourceAddress).toMatch(/127\.0\.0\.1/);

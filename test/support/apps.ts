@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,7 +7,11 @@ import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
 import { BrokerAuthHttpServer } from '../../apps/api-gateway/src/broker-auth/broker-auth.http-server';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
-import { startDeviceCommand as start } from '../../apps/device-command/src/start-device-command';
+import { MetricsHttpServer } from '../../apps/api-gateway/src/observability/metrics.http-server';
+import {
+  DeviceCommandStartOptions,
+  startDeviceCommand as start,
+} from '../../apps/device-command/src/start-device-command';
 import { ROOT } from './infrastructure';
 
 export const CERTS_DIR = path.join(ROOT, 'certs');
@@ -20,13 +24,13 @@ export interface RunningGateway {
 }
 
 /** Boots the real api-gateway module over HTTPS on a free loopback port, configured as main.ts does. */
-export async function startGateway(): Promise<RunningGateway> {
+export async function startGateway(options: { logger?: LoggerService } = {}): Promise<RunningGateway> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     httpsOptions: {
       key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
       cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
     },
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
   });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
@@ -36,11 +40,12 @@ export async function startGateway(): Promise<RunningGateway> {
 
 /**
  * A second gateway replica in this process: the same module, except that it does not
- * serve the broker's auth questions (as a replica runs with BROKER_AUTH_PORT=0; config
- * is read once per process, so here the server is left out instead).
+ * serve the broker's auth questions nor /metrics (as a replica runs with BROKER_AUTH_PORT=0
+ * and its own METRICS_PORT; config is read once per process, so here those servers are
+ * left out instead).
  */
 export function startGatewayReplica(): Promise<RunningGateway> {
-  return startGatewayWithout([BrokerAuthHttpServer]);
+  return startGatewayWithout([BrokerAuthHttpServer, MetricsHttpServer]);
 }
 
 /** The real gateway module with some providers replaced by inert objects. */
@@ -63,7 +68,10 @@ export async function startGatewayWithout(
   return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
 }
 
-/** Boots the real device-command microservice on the real broker (AMQPS), as main.ts does. */
-export function startDeviceCommand(): Promise<INestApplication> {
-  return start({ logger: ['error', 'warn'] });
+/**
+ * Boots the real device-command microservice on the real broker (AMQPS), as main.ts does.
+ * A second replica running at the same time needs `httpPort: 0` (any free port).
+ */
+export function startDeviceCommand(options: DeviceCommandStartOptions = {}): Promise<INestApplication> {
+  return start({ logger: ['error', 'warn'], ...options });
 }

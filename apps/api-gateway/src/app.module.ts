@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
-import { validateConfigWith } from '@app/common';
+import { validateConfigWith } from '@app/common/nest';
 import { AuditStoreModule } from './audit/audit-store.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -16,6 +16,7 @@ import { PresenceModule } from './presence/presence.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
+import { ObservabilityModule } from './observability/observability.module';
 
 @Module({
   imports: [
@@ -28,6 +29,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
         serverSelectionTimeoutMS: 5000,
       }),
     }),
+    ObservabilityModule,
     DeviceCommandClientModule,
     AuditStoreModule,
     AuditModule,

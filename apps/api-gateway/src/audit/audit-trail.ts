@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { sortableId } from '@app/common';
+import { currentRequest, sortableId } from '@app/common';
 import { BatchedWriter } from '../infrastructure/batched-writer';
 import { Retention } from '../infrastructure/retention';
-import { currentRequest } from '../infrastructure/request-context';
 import { AUDIT_REPOSITORY, AuditRepository } from './database/audit.repository.port';
 import { AuditAction, AuditEntry } from './domain/audit-entry';
 

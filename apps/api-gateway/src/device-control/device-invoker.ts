@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { DeviceCommandPattern, DomainError, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common';
+import { DomainError } from '@app/common';
+import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common/device-command';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { DeviceNotFoundError } from '../devices/domain/device.errors';
 import { DeviceCommandClient } from '../infrastructure/device-command.client';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 import { DeviceCommandCompletedEvent } from './domain/device-command-completed.event';
 
 /** Extra time the gateway waits beyond the device timeout, for the hops to device-command and back. */
@@ -26,6 +29,7 @@ export class DeviceInvoker {
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly deviceCommand: DeviceCommandClient,
     private readonly events: EventBus,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async invoke(
@@ -59,16 +63,21 @@ export class DeviceInvoker {
           result ? result.deviceLatencyMs : null,
         ),
       );
+    const rpcStarted = performance.now();
+    let failure: unknown;
     try {
-      const result = await this.deviceCommand.request<InvokeDeviceResult>(DeviceCommandPattern.invoke, request, {
+      const result = await this.deviceCommand.request(DeviceCommandPattern.invoke, request, {
         timeoutMs: timeoutMs + RPC_MARGIN_MS,
         shardKey: device.deviceId,
       });
       complete('OK', result);
       return result;
     } catch (error) {
+      failure = error;
       complete(error instanceof DomainError ? error.code : UNEXPECTED_OUTCOME, null);
       throw error;
+    } finally {
+      this.metrics.deviceCallDuration.observe({ api, outcome: deviceCallOutcome(failure) }, secondsSince(rpcStarted));
     }
   }
 }

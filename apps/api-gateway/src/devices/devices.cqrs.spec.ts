@@ -19,6 +19,8 @@ import { ListDevicesHandler } from './queries/list-devices/list-devices.handler'
 import { ListDevicesQuery } from './queries/list-devices/list-devices.query';
 import { PRESENCE_REPOSITORY, PresenceRepository } from '../presence/database/presence.repository.port';
 import { DevicePresence } from '../presence/domain/device-presence';
+import { Registry } from 'prom-client';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 
 /** A fake of the repository port, with the same uniqueness rule as the Mongo index. */
 class InMemoryDeviceRepository implements DeviceRepository {
@@ -94,6 +96,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         { provide: PRESENCE_REPOSITORY, useValue: presence },
         { provide: AuditTrail, useValue: { record: audited } },
         { provide: CERTIFICATE_AUTHORITY, useValue: ca },
+        { provide: GatewayMetrics, useValue: new GatewayMetrics(new Registry()) },
         {
           provide: ConfigService,
           useValue: new ConfigService({ DEVICE_CERT_VALIDITY_DAYS: 30, RSA_KEYGEN_CONCURRENCY: 1 }),

@@ -28,8 +28,6 @@ export const EVENTS_CONNECTION = Symbol('EVENTS_CONNECTION');
           {
             host: config.get('AMQP_HOST', { infer: true }),
             port: config.get('AMQP_PORT', { infer: true }),
-            username: config.get('GATEWAY_AMQP_USER', { infer: true }),
-            password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
             ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
           },
           'api-gateway events',

@@ -6,6 +6,7 @@ import { AuditTrail } from '../../../audit/audit-trail';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
 import { GatewayConfig } from '../../../config/gateway.config';
+import { GatewayMetrics } from '../../../observability/gateway.metrics';
 import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
@@ -26,15 +27,18 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     config: ConfigService<GatewayConfig, true>,
     private readonly events: EventBus,
     private readonly audit: AuditTrail,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
     this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
   }
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    const keyType = command.csrPem ? 'csr' : command.keyType;
     try {
       const registered = await this.register(command);
       const { deviceId, name } = registered.device;
+      this.metrics.registrations.inc({ key_type: keyType, outcome: 'ok' });
       this.audit.record({
         userId: command.ownerId,
         action: 'device.registered',
@@ -44,8 +48,15 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       });
       return registered;
     } catch (error) {
-      const outcome = error instanceof DomainError ? error.code : 'INTERNAL_ERROR';
-      this.audit.record({ userId: command.ownerId, action: 'device.registered', outcome, deviceName: command.name });
+      // Error codes are a fixed set, so they make a bounded label.
+      const code = error instanceof DomainError ? error.code : undefined;
+      this.metrics.registrations.inc({ key_type: keyType, outcome: code ?? 'error' });
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: code ?? 'INTERNAL_ERROR',
+        deviceName: command.name,
+      });
       throw error;
     }
   }
