@@ -19,6 +19,8 @@ BROKER_DIR="${BROKER_DATA_DIR:-$LOCAL_DIR/rabbitmq}"
 TLS_DIR="$BROKER_DIR/tls"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"
+# Device presence: connection.created/closed events on amq.rabbitmq.event (shipped with 3.x and 4.x).
+PLUGINS="$PLUGINS rabbitmq_event_exchange"
 # Metrics for Prometheus (issue 13): its own plugin and loopback port.
 PLUGINS="$PLUGINS rabbitmq_prometheus"
 PROMETHEUS_PORT="${BROKER_PROMETHEUS_PORT:-15692}"
@@ -118,7 +120,9 @@ reconcile_accounts() {
   # The gateway only talks to device-command through the RPC queue and its reply-to, and to the
   # other gateway replicas through its own iotcloud.* exchanges (device-cache invalidations).
   ensure_certificate_only_user svc.api-gateway
-  ctl set_permissions -p / svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*|iotcloud\..*)$' '^(amq\.default|amq\.gen-.*|device-command.*|iotcloud\..*)$' '^(amq\.gen-.*|device-command.*|iotcloud\..*)$' >/dev/null
+  # It also owns the platform's own exchanges and queues (iotcloud.*: events fan-out, presence)
+  # and reads the broker's connection events (amq.rabbitmq.event).
+  ctl set_permissions -p / svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*|iotcloud\..*)$' '^(amq\.default|device-command.*|amq\.gen-.*|iotcloud\..*)$' '^(amq\.gen-.*|device-command.*|iotcloud\..*|amq\.rabbitmq\.event)$' >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
   ensure_certificate_only_user svc.device-command
   ctl set_permissions -p / svc.device-command '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null

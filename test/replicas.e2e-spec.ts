@@ -20,7 +20,14 @@ describe('two gateway replicas (e2e, separate processes on the real broker and d
 
   beforeAll(async () => {
     // B keeps device lookups for a minute: only the broadcast can make it forget sooner.
-    [a, b] = await Promise.all([spawnGateway(), spawnGateway({ DEVICE_CACHE_TTL_MS: '60000' })]);
+    const started = await Promise.allSettled([spawnGateway(), spawnGateway({ DEVICE_CACHE_TTL_MS: '60000' })]);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
+      // Stop the one that did start, so that it holds no port for the specs after this one.
+      for (const result of started) if (result.status === 'fulfilled') await result.value.stop();
+      throw failed.reason;
+    }
+    [a, b] = started.map((result) => (result as PromiseFulfilledResult<GatewayProcess>).value);
   }, 180_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

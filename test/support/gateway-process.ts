@@ -25,12 +25,19 @@ export interface GatewayProcess {
 /**
  * Another gateway replica: a separate process of the real main.ts (ts-node), with
  * its own settings on top of this worker's environment, as `node dist/.../main.js`
- * runs it next to a first replica. BROKER_AUTH_PORT is 0 unless given: one replica
- * answers the broker, and the test's own in-process gateways must not collide.
+ * runs it next to a first replica. BROKER_AUTH_PORT and METRICS_PORT are 0 (off) unless
+ * given: one replica answers the broker, and the test's own in-process gateways (and the
+ * other replicas) must not collide on those listeners.
  */
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
-  const settings: Record<string, string> = { BROKER_AUTH_PORT: '0', LOG_LEVEL: 'warn', ...env, PORT: String(port) };
+  const settings: Record<string, string> = {
+    BROKER_AUTH_PORT: '0',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+    PORT: String(port),
+  };
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api-gateway/src/main.ts'],

@@ -3,11 +3,16 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
 import { validateConfigWith } from '@app/common/nest';
+import { AuditStoreModule } from './audit/audit-store.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
+import { HistoryModule } from './history/history.module';
+import { PresenceModule } from './presence/presence.module';
 import { HealthModule } from './health/health.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
@@ -31,12 +36,17 @@ import { ObservabilityModule } from './observability/observability.module';
     }),
     ObservabilityModule,
     DeviceCommandClientModule,
+    AuditStoreModule,
+    AuditModule,
     AuthModule,
     DevicesModule,
     DeviceControlModule,
     HealthModule,
     BrokerAuthModule,
     LegacyModule,
+    EventsModule,
+    PresenceModule,
+    HistoryModule,
   ],
 })
 export class AppModule {}

@@ -183,6 +183,23 @@ export class GatewayConfig extends BrokerClientConfig {
   @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
 
+  /** Record every device command (history of `GET /devices/{name}/commands`); false only to measure its cost. */
+  @toBoolean(true)
+  @IsBoolean()
+  COMMAND_HISTORY: boolean = true;
+
+  /** Days a command stays in the history (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  COMMAND_HISTORY_DAYS: number = 30;
+
+  /** Days an audit entry is kept (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  AUDIT_LOG_DAYS: number = 365;
+
   /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
   @IsInt()
   @Min(0)

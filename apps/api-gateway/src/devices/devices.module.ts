@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuthModule } from '../auth/auth.module';
+import { PresenceStoreModule } from '../presence/presence-store.module';
 import { certificateAuthorityProvider } from './certificate-authority.provider';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
 import { RegisterDeviceHttpController } from './commands/register-device/register-device.http.controller';
@@ -25,6 +26,7 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
 @Module({
   imports: [
     AuthModule,
+    PresenceStoreModule,
     MongooseModule.forFeature([
       { name: Device.name, schema: DeviceSchema },
       { name: DeviceName.name, schema: DeviceNameSchema },

@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
 import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
-import { DeviceResponseDto } from '../../device.response.dto';
+import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
+import { ListDevicesRequestDto } from './list-devices.request.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { ListDevicesQuery } from './list-devices.query';
 
@@ -19,12 +20,17 @@ export class ListDevicesHttpController {
     @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
   ) {}
 
-  /** Your registered devices (never any private key). */
+  /** Your registered devices with their presence (never any private key); `?online=` filters on it. */
   @Get()
-  @ApiOkResponse({ type: [DeviceResponseDto] })
+  @ApiOkResponse({ type: [DeviceWithPresenceResponseDto] })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  async list(@CurrentUser() user: AuthenticatedUser): Promise<DeviceResponseDto[]> {
-    const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId));
-    return devices.map((device) => DeviceResponseDto.from(device, this.endpoints));
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListDevicesRequestDto,
+  ): Promise<DeviceWithPresenceResponseDto[]> {
+    const online = query.online === undefined ? undefined : query.online === 'true';
+    const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId, online));
+    return devices.map((device) => DeviceWithPresenceResponseDto.fromView(device, this.endpoints));
   }
 }
