@@ -25,6 +25,11 @@ trap 'exit 143' TERM
 
 if ! bash infra/broker.sh status; then started_broker=1; fi
 bash infra/broker.sh start
+if [ "${BROKER_CLUSTER_SIZE:-1}" -gt 1 ]; then
+  # Both apps reach every node, and the shard queues are replicated.
+  AMQP_URLS="$(bash infra/broker.sh urls)"; export AMQP_URLS
+  export DEVICE_COMMAND_QUEUE_TYPE=quorum
+fi
 if [ -z "${MONGODB_URI:-}" ] && ! bash infra/database.sh status; then started_db=1; fi
 bash infra/database.sh start
 

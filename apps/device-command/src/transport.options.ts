@@ -2,8 +2,9 @@ import { ConfigService } from '@nestjs/config';
 import { RmqOptions } from '@nestjs/microservices';
 import {
   BrokerConnectionSettings,
-  DEVICE_COMMAND_QUEUE_OPTIONS,
   deviceCommandQueue,
+  deviceCommandQueueOptions,
+  parseAmqpUrls,
   rmqTransportOptions,
 } from '@app/common';
 import { loadServiceTls } from '@app/pki';
@@ -14,6 +15,7 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
   return {
     host: config.get('AMQP_HOST', { infer: true }),
     port: config.get('AMQP_PORT', { infer: true }),
+    endpoints: parseAmqpUrls(config.get('AMQP_URLS', { infer: true })),
     username: config.get('DEVICE_COMMAND_AMQP_USER', { infer: true }),
     password: config.get('DEVICE_COMMAND_AMQP_PASSWORD', { infer: true }),
     ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
@@ -30,7 +32,7 @@ export function shardTransports(config: ConfigService<DeviceCommandConfig, true>
   const shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
   return Array.from({ length: shards }, (_, shard) =>
     rmqTransportOptions(settings, deviceCommandQueue(shard), {
-      queueOptions: { ...DEVICE_COMMAND_QUEUE_OPTIONS },
+      queueOptions: deviceCommandQueueOptions(config.get('DEVICE_COMMAND_QUEUE_TYPE', { infer: true })),
       // Acked by the handlers once the work is done.
       noAck: false,
       prefetchCount: config.get('DEVICE_COMMAND_PREFETCH', { infer: true }),

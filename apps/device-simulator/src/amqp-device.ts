@@ -114,7 +114,8 @@ export class AmqpDevice extends ConnectedDevice {
       link.lastError = error;
     });
     try {
-      await channel.assertQueue(queue, { durable: false, autoDelete: true });
+      // Exclusive: gone with this connection (RabbitMQ 4 deprecates shared non-durable queues).
+      await channel.assertQueue(queue, { exclusive: true });
     } catch (error) {
       // PRECONDITION_FAILED: the queue exists with other arguments (e.g. the
       // MQTT plugin made it). The channel is closed now: use it as it is.

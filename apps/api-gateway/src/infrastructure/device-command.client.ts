@@ -10,6 +10,7 @@ import {
   connectBroker,
   deviceCommandQueue,
   isSerializedDomainError,
+  parseAmqpUrls,
   shardOf,
 } from '@app/common';
 import { loadServiceTls } from '@app/pki';
@@ -186,6 +187,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
             {
               host: config.get('AMQP_HOST', { infer: true }),
               port: config.get('AMQP_PORT', { infer: true }),
+              endpoints: parseAmqpUrls(config.get('AMQP_URLS', { infer: true })),
               username: config.get('GATEWAY_AMQP_USER', { infer: true }),
               password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
               ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),

@@ -1,5 +1,5 @@
-import { BrokerClientConfig } from '@app/common';
-import { IsInt, IsNotEmpty, IsString, Max, Min, MinLength } from 'class-validator';
+import { BrokerClientConfig, DeviceCommandQueueType } from '@app/common';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */
 export class DeviceCommandConfig extends BrokerClientConfig {
@@ -16,6 +16,10 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   @Min(1)
   @Max(10000)
   DEVICE_QUEUE_LIMIT: number = 32;
+
+  /** classic on one node; quorum on a cluster, so the shard queues survive the loss of a node. */
+  @IsIn(['classic', 'quorum'])
+  DEVICE_COMMAND_QUEUE_TYPE: DeviceCommandQueueType = 'classic';
 
   /** How many RPC messages one replica works on at once, per shard. */
   @IsInt()

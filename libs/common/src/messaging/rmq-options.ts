@@ -3,6 +3,8 @@ import { RmqOptions, Transport } from '@nestjs/microservices';
 export interface BrokerConnectionSettings {
   host: string;
   port: number;
+  /** The nodes of a cluster, tried in turn on every (re)connect; when set, host/port are unused. */
+  endpoints?: { host: string; port: number }[];
   username: string;
   password: string;
   /** PEM of the CA that signed the broker's certificate. */
@@ -25,10 +27,19 @@ export function tlsSocketOptions(settings: BrokerConnectionSettings) {
 }
 
 /** `amqps://` URL for amqp-connection-manager; credentials URL-encoded. */
-export function amqpsUrl(settings: BrokerConnectionSettings): string {
+export function amqpsUrl(
+  settings: BrokerConnectionSettings,
+  endpoint = { host: settings.host, port: settings.port },
+): string {
   const user = encodeURIComponent(settings.username);
   const pass = encodeURIComponent(settings.password);
-  return `amqps://${user}:${pass}@${settings.host}:${settings.port}`;
+  return `amqps://${user}:${pass}@${endpoint.host}:${endpoint.port}`;
+}
+
+/** One URL per node; amqp-connection-manager moves to the next one when a connection is lost. */
+export function amqpsUrls(settings: BrokerConnectionSettings): string[] {
+  const endpoints = settings.endpoints?.length ? settings.endpoints : [{ host: settings.host, port: settings.port }];
+  return endpoints.map((endpoint) => amqpsUrl(settings, endpoint));
 }
 
 /**
@@ -43,7 +54,7 @@ export function rmqTransportOptions(
   return {
     transport: Transport.RMQ,
     options: {
-      urls: [amqpsUrl(settings)],
+      urls: amqpsUrls(settings),
       queue,
       queueOptions: { durable: false },
       socketOptions: {
