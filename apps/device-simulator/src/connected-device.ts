@@ -41,6 +41,8 @@ export interface RequestEvent {
   api: DeviceApi;
   /** The raw body as received. */
   body: Buffer;
+  /** MQTT 5 only: the request's Response Topic and Correlation Data. */
+  replyContext?: ReplyContext;
 }
 
 export interface ReplyEvent {
@@ -89,9 +91,16 @@ export interface DeviceEventMap {
 
 type State = 'stopped' | 'connecting' | 'connected' | 'restarting' | 'reconnecting';
 
+/** Where a request asked its reply to go (MQTT 5 Response Topic and Correlation Data). */
+export interface ReplyContext {
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
 interface Pending {
   api: DeviceApi;
   body: Buffer;
+  replyContext?: ReplyContext;
   generation: number;
   receivedAt: number;
   settle?: () => void;
@@ -176,7 +185,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
   /** Closes the current connection (or the one being opened) on purpose. Must not throw. */
   protected abstract closeTransport(): Promise<void>;
   /** Publishes one reply; resolves when it is out (acknowledged, for MQTT QoS 1). */
-  protected abstract sendReply(api: DeviceApi, body: Buffer): Promise<void>;
+  protected abstract sendReply(api: DeviceApi, body: Buffer, replyContext?: ReplyContext): Promise<void>;
 
   get label(): string {
     return this.device.label;
@@ -251,9 +260,16 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
    * Queues a request that arrived on the current connection. `settle` runs
    * once the request has been handled (replied to or dropped): AMQP acks there.
    */
-  protected receive(api: DeviceApi, body: Buffer, settle?: () => void): void {
-    const pending: Pending = { api, body, generation: this.generation, receivedAt: performance.now(), settle };
-    this.emit('request', { api, body });
+  protected receive(api: DeviceApi, body: Buffer, settle?: () => void, replyContext?: ReplyContext): void {
+    const pending: Pending = {
+      api,
+      body,
+      replyContext,
+      generation: this.generation,
+      receivedAt: performance.now(),
+      settle,
+    };
+    this.emit('request', { api, body, replyContext });
     this.chain = this.chain.then(() => this.process(pending));
   }
 
@@ -316,7 +332,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
       return false;
     }
     try {
-      await this.sendReply(api, response.body);
+      await this.sendReply(api, response.body, pending.replyContext);
     } catch (error) {
       this.dropped({ api, request: response.request, reason: 'publish-failed', detail: messageOf(error) }, pending);
       return response.restart;

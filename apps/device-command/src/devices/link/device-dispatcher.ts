@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import {
   DeviceBusyError,
@@ -27,6 +28,8 @@ interface Job {
 
 interface Awaiting {
   api: DeviceApi;
+  /** Sent as MQTT 5 Correlation Data; a device that echoes it is matched by it. */
+  requestId: string;
   deliver(body: Buffer): void;
   fail(error: unknown): void;
 }
@@ -54,6 +57,11 @@ const BARRIER_APIS: readonly DeviceApi[] = ['get_status', 'get_rtc', 'get_mac', 
  *   is in, every late reply has arrived (and was dropped). A late reply is never
  *   handed to a later request.
  * - A reply with no request waiting for it is dropped.
+ *
+ * Every request also carries a request id (MQTT 5 Correlation Data). A device
+ * that echoes it (MQTT 5) is matched by it instead: a reply whose id is not the
+ * request in flight is dropped and logged, and its timeouts need no barrier.
+ * MQTT 3.x devices never see the id and keep the barrier.
  */
 @Injectable()
 export class DeviceDispatcher {
@@ -61,13 +69,17 @@ export class DeviceDispatcher {
   private readonly devices = new Map<string, DeviceState>();
   private readonly maxWaiting: number;
   private droppedReplies = 0;
+  /** Devices whose last reply echoed its request id: their late replies cannot be mistaken. */
+  private readonly echoingIds = new Set<string>();
+  private nextRequestId = 0;
+  private readonly instance = randomBytes(4).toString('hex');
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
     config: ConfigService<DeviceCommandConfig, true>,
   ) {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
-    link.onReply((deviceId, api, body) => this.onReply(deviceId, api, body));
+    link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
   }
 
   /** Replies dropped because no request was waiting for them (late or unsolicited). */
@@ -127,11 +139,12 @@ export class DeviceDispatcher {
       const timer = setTimeout(() => {
         if (state.awaiting !== awaiting) return;
         state.awaiting = undefined;
-        state.orphans.set(api, performance.now());
+        if (!this.echoingIds.has(deviceId)) state.orphans.set(api, performance.now());
         reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
       }, remaining);
       const awaiting: Awaiting = {
         api,
+        requestId: `${this.instance}-${(this.nextRequestId++).toString(36)}`,
         deliver: (body) => {
           clearTimeout(timer);
           state.awaiting = undefined;
@@ -144,7 +157,7 @@ export class DeviceDispatcher {
         },
       };
       state.awaiting = awaiting;
-      this.link.send(deviceId, api, encodePayload(params), remaining).then(
+      this.link.send(deviceId, api, encodePayload(params), remaining, awaiting.requestId).then(
         (routed) => {
           if (!routed && state.awaiting === awaiting) awaiting.fail(new DeviceOfflineError(deviceId));
         },
@@ -160,9 +173,22 @@ export class DeviceDispatcher {
     });
   }
 
-  private onReply(deviceId: string, api: DeviceApi, body: Buffer): void {
+  private onReply(deviceId: string, api: DeviceApi, body: Buffer, requestId?: string): void {
     const state = this.devices.get(deviceId);
     const awaiting = state?.awaiting;
+    if (requestId !== undefined) {
+      this.echoingIds.add(deviceId);
+      if (awaiting && awaiting.api === api && awaiting.requestId === requestId) {
+        awaiting.deliver(body);
+        return;
+      }
+      this.droppedReplies += 1;
+      this.logger.warn(
+        `dropped a reply whose request id matches no request in flight: ${deviceId} ${api} (id ${JSON.stringify(requestId.slice(0, 64))})`,
+      );
+      return;
+    }
+    this.echoingIds.delete(deviceId);
     if (awaiting && awaiting.api === api) {
       awaiting.deliver(body);
       return;
