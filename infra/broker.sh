@@ -3,6 +3,7 @@
 # ports under .local/rabbitmq, so it never clashes with a system broker.
 #   infra/broker.sh start [--cluster N]   install if missing (root), start, wait, reconcile accounts
 #   infra/broker.sh stop                  stop this checkout's nodes (standalone and cluster), only those
+#   infra/broker.sh stop --cluster N --node I   stop node I of the cluster only (e.g. to test a lost node)
 #   infra/broker.sh status [--cluster N]  exit 0 when running
 #   infra/broker.sh urls [--cluster N]    the AMQPS addresses of the node(s), comma-separated (AMQP_URLS)
 #
@@ -21,11 +22,13 @@ source "$(dirname "$0")/lib.sh"
 load_env
 
 CLUSTER_SIZE="${BROKER_CLUSTER_SIZE:-1}"
+ONLY_NODE=""
 COMMAND="${1:-}"
 [ $# -gt 0 ] && shift
 while [ $# -gt 0 ]; do
   case "$1" in
     --cluster) CLUSTER_SIZE="${2:-}"; shift 2 || die "--cluster needs a number" ;;
+    --node) ONLY_NODE="${2:-}"; shift 2 || die "--node needs a number" ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -352,8 +355,9 @@ start() {
 
 # Every node of this checkout that runs: the standalone one and those of a cluster.
 stop() {
-  local dir any=0
-  for dir in "$BASE_DIR" "$BASE_DIR"-cluster/node*; do
+  local dir any=0 dirs=("$BASE_DIR" "$BASE_DIR"-cluster/node*)
+  if [ -n "$ONLY_NODE" ]; then select_node "$ONLY_NODE"; dirs=("$BROKER_DIR"); fi
+  for dir in "${dirs[@]}"; do
     [ -d "$dir" ] || continue
     node_of_dir "$dir"
     if ! running; then unmount_from_root; continue; fi

@@ -17,6 +17,11 @@ export interface ConnectionOptions {
   host: string;
   port: number;
   /**
+   * More brokers (the other nodes of a cluster): after a lost connection or a failed
+   * reconnect the device moves on to the next one, round robin, starting from host/port.
+   */
+  failover?: { host: string; port: number }[];
+  /**
    * Legacy login with a username/password. By default none is sent: the
    * broker logs the device in by its certificate's CN.
    */
@@ -177,8 +182,21 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
     }
   }
 
-  /** `mqtts://host:port` or `amqps://host:port`, for messages. */
-  abstract readonly url: string;
+  /** `mqtts://host:port` or `amqps://host:port` of the current broker, for messages. */
+  abstract get url(): string;
+
+  private endpointIndex = 0;
+
+  /** The broker this device connects to now: host/port, or one of `failover` after a loss. */
+  protected endpoint(): { host: string; port: number } {
+    const endpoints = [{ host: this.options.host, port: this.options.port }, ...(this.options.failover ?? [])];
+    return endpoints[this.endpointIndex % endpoints.length];
+  }
+
+  /** Moves to the next broker, when there are several. */
+  private nextEndpoint(): void {
+    if (this.options.failover?.length) this.endpointIndex += 1;
+  }
 
   /** Connects and subscribes. Must throw a DeviceConnectError; must not retry. */
   protected abstract openTransport(): Promise<void>;
@@ -278,6 +296,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
     if (this.state !== 'connected') return;
     this.state = 'reconnecting';
     this.generation += 1;
+    this.nextEndpoint();
     const reason = error ? messageOf(error) : 'closed by the broker';
     this.logger.warn(`[sim ${this.label}] connection lost (${reason}); reconnecting`);
     this.emit('disconnect', { restarting: false, error: error ?? new Error(reason) });
@@ -394,6 +413,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
         await this.openTransport();
       } catch (error) {
         if (this.stopped()) return;
+        this.nextEndpoint();
         delay = this.jittered(Math.min(this.reconnectMaxDelayMs, this.reconnectMinDelayMs * 2 ** (attempt - 1)));
         this.logger.warn(
           `[sim ${this.label}] reconnect failed: ${messageOf(error)}; retrying in ${Math.round(delay)} ms`,

@@ -56,7 +56,6 @@ interface Link {
  * ```
  */
 export class MqttDevice extends ConnectedDevice {
-  readonly url: string;
   private readonly mqttVersion: MqttVersion;
   private readonly keepaliveSeconds: number;
   private link?: Link;
@@ -70,12 +69,17 @@ export class MqttDevice extends ConnectedDevice {
       );
     }
     this.keepaliveSeconds = options.keepaliveSeconds ?? 60;
-    this.url = `mqtts://${options.host}:${options.port}`;
+  }
+
+  get url(): string {
+    const { host, port } = this.endpoint();
+    return `mqtts://${host}:${port}`;
   }
 
   /** The options handed to mqtt.js (exposed for tests). */
   clientOptions(): IClientOptions {
-    const { host, port, certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
+    const { host, port } = this.endpoint();
+    const { certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
     const options: IClientOptions = {
       protocol: 'mqtts',
       host,
