@@ -368,6 +368,11 @@ stop() {
     log "stopped $NODE"
   done
   [ "$any" = 1 ] || log "no node of this checkout is running"
+  # No node left in the root (no bind mount under it): its /proc goes too.
+  if [ "$RUNTIME" = debian13 ] && mountpoint -q "$ROOTFS/proc" \
+    && ! awk -v root="$ROOTFS/" '$2 != root "proc" && index($2, root) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    umount "$ROOTFS/proc" 2>/dev/null || umount -l "$ROOTFS/proc" || true
+  fi
 }
 # Selects the node whose data lives in $1.
 node_of_dir() {
