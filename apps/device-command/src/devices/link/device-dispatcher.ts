@@ -31,7 +31,7 @@ interface Awaiting {
   /** Sent as MQTT 5 Correlation Data; a device that echoes it is matched by it. */
   requestId: string;
   deliver(body: Buffer): void;
-  fail(error: unknown): void;
+  fail(error: Error): void;
 }
 
 interface DeviceState {
@@ -120,7 +120,7 @@ export class DeviceDispatcher {
     const started = performance.now();
     const body = await this.exchange(deviceId, state, job.api, job.params, job);
     const deviceLatencyMs = performance.now() - started;
-    return { reply: decodeDeviceReply(job.api, body) as Record<string, unknown>, deviceLatencyMs };
+    return { reply: decodeDeviceReply(job.api, body), deviceLatencyMs };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {
