@@ -1,3 +1,7 @@
+// validateConfigWith() converts env strings by the design types TypeScript emits for these
+// fields, which need the metadata polyfill loaded before the class is defined; without Nest
+// loaded first (a test importing the simulator before the apps), nothing else loads it.
+import 'reflect-metadata';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
