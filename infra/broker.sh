@@ -39,6 +39,7 @@ BASE_AMQP_PORT="${AMQP_PORT:-5671}"
 BASE_MQTT_PORT="${MQTT_PORT:-8883}"
 BASE_MANAGEMENT_PORT="${BROKER_MANAGEMENT_PORT:-15671}"
 BASE_DIST_PORT="${BROKER_DIST_PORT:-25671}"
+BASE_PROMETHEUS_PORT="${BROKER_PROMETHEUS_PORT:-15692}"
 CERTS_DIR="$ROOT/${CERTS_DIR:-certs}"
 # A second, independent node (e.g. for benchmarks) only needs its own BROKER_DATA_DIR, name and ports.
 BASE_DIR="${BROKER_DATA_DIR:-$LOCAL_DIR/rabbitmq}"
@@ -50,11 +51,14 @@ select_node() {
   if [ "$i" = 1 ]; then NODE="$BASE_NODE"; else NODE="${BASE_NODE%@*}-$i@${BASE_NODE#*@}"; fi
   AMQP_PORT=$((BASE_AMQP_PORT + step)) MQTT_PORT=$((BASE_MQTT_PORT + step))
   MANAGEMENT_PORT=$((BASE_MANAGEMENT_PORT + step)) DIST_PORT=$((BASE_DIST_PORT + step))
+  PROMETHEUS_PORT=$((BASE_PROMETHEUS_PORT + step))
   TLS_DIR="$BROKER_DIR/tls"
 }
 select_node 1
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"
+# Metrics for Prometheus (issue 13): its own plugin and loopback port.
+PLUGINS="$PLUGINS rabbitmq_prometheus"
 AUTH_URL="http://${BROKER_AUTH_HOST:-127.0.0.1}:${BROKER_AUTH_PORT:-8089}/broker-auth"
 AUTH_CACHE_TTL_MS="${BROKER_AUTH_CACHE_TTL_MS:-2000}"
 RUNTIME="${BROKER_RUNTIME:-auto}"
@@ -206,6 +210,7 @@ render_config() {
   sed -e "s|@AMQP_PORT@|$AMQP_PORT|; s|@MQTT_PORT@|$MQTT_PORT|; s|@MANAGEMENT_PORT@|$MANAGEMENT_PORT|" \
       -e "s|@AUTH_URL@|$AUTH_URL|g; s|@AUTH_CACHE_TTL_MS@|$AUTH_CACHE_TTL_MS|; s|@CACHED_BACKEND@|$cached_backend|" \
       -e "s|@TLS_DIR@|$TLS_DIR|g; s|@ADMIN_USER@|$BROKER_ADMIN_USER|; s|@ADMIN_PASSWORD@|$BROKER_ADMIN_PASSWORD|" \
+      -e "s|@PROMETHEUS_PORT@|$PROMETHEUS_PORT|" \
       "$ROOT/infra/rabbitmq/rabbitmq.conf.template" > "$BROKER_DIR/rabbitmq.conf"
   chmod 600 "$BROKER_DIR/rabbitmq.conf"
   sed -e "s|@TLS_DIR@|$TLS_DIR|g" "$ROOT/infra/rabbitmq/advanced.config.template" > "$BROKER_DIR/advanced.config"
@@ -276,25 +281,34 @@ json_string() { local v="${1//\\/\\\\}"; printf '"%s"' "${v//\"/\\\"}"; }
 reconcile_accounts() {
   local gw_perms=('^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$')
   local dc_perms=('^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$')
-  : "${GATEWAY_AMQP_PASSWORD:?GATEWAY_AMQP_PASSWORD is not set; run: npm run setup}"
-  : "${DEVICE_COMMAND_AMQP_PASSWORD:?DEVICE_COMMAND_AMQP_PASSWORD is not set; run: npm run setup}"
   if [ "$(mgmt GET /whoami)" = 200 ]; then
-    local user pass tags perms code
+    local user code
     put_user() {
-      user="$1" pass="$2" tags="$3"; shift 3
-      code="$(mgmt PUT "/users/$user" "{\"password\":$(json_string "$pass"),\"tags\":\"$tags\"}")"
-      [[ "$code" =~ ^20[14]$ ]] || die "management API: PUT /users/$user answered $code"
+      code="$(mgmt PUT "/users/$1" "$2")"
+      [[ "$code" =~ ^20[14]$ ]] || die "management API: PUT /users/$1 answered $code"
+    }
+    put_permissions() {
+      user="$1"; shift
       code="$(mgmt PUT "/permissions/%2F/$user" "{\"configure\":$(json_string "$1"),\"write\":$(json_string "$2"),\"read\":$(json_string "$3")}")"
       [[ "$code" =~ ^20[14]$ ]] || die "management API: PUT /permissions/%2F/$user answered $code"
     }
-    put_user "$BROKER_ADMIN_USER" "$BROKER_ADMIN_PASSWORD" administrator '.*' '.*' '.*'
+    put_user "$BROKER_ADMIN_USER" "{\"password\":$(json_string "$BROKER_ADMIN_PASSWORD"),\"tags\":\"administrator\"}"
+    # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
+    code="$(mgmt DELETE "/permissions/%2F/$BROKER_ADMIN_USER")"
+    [[ "$code" =~ ^(204|404)$ ]] || die "management API: DELETE /permissions/%2F/$BROKER_ADMIN_USER answered $code"
+    # Service accounts have no password (an empty password_hash): they log in only with SASL
+    # EXTERNAL, i.e. with their client certificate (CN svc.<service>, libs/pki serviceCommonName).
     # The gateway only talks to device-command through the RPC queue and its reply-to.
-    put_user "${GATEWAY_AMQP_USER:?}" "$GATEWAY_AMQP_PASSWORD" "" "${gw_perms[@]}"
+    put_user svc.api-gateway '{"password_hash":"","tags":""}'
+    put_permissions svc.api-gateway "${gw_perms[@]}"
     # device-command relays to devices on amq.topic and owns its queues.
-    put_user "${DEVICE_COMMAND_AMQP_USER:?}" "$DEVICE_COMMAND_AMQP_PASSWORD" "" "${dc_perms[@]}"
-    # No guest, anywhere.
-    code="$(mgmt DELETE /users/guest)"
-    [[ "$code" =~ ^(204|404)$ ]] || die "management API: DELETE /users/guest answered $code"
+    put_user svc.device-command '{"password_hash":"","tags":""}'
+    put_permissions svc.device-command "${dc_perms[@]}"
+    # No guest, anywhere; nor the password accounts the services used before they logged in by certificate.
+    for user in guest iotcloud-gateway iotcloud-device-command; do
+      code="$(mgmt DELETE "/users/$user")"
+      [[ "$code" =~ ^(204|404)$ ]] || die "management API: DELETE /users/$user answered $code"
+    done
     return 0
   fi
   log "the management API refused $BROKER_ADMIN_USER; reconciling the accounts with rabbitmqctl"
@@ -307,21 +321,34 @@ reconcile_accounts() {
       ctl add_user "$user" "$pass" >/dev/null
     fi
   }
+  # A service account has no password: it logs in only with SASL EXTERNAL, i.e. with its
+  # client certificate (CN svc.<service>, libs/pki serviceCommonName), since the listeners also
+  # admit certificate-less connections for devices' password logins (docs/security.md).
+  ensure_certificate_only_user() {
+    ctl list_users --silent | cut -f1 | grep -qx "$1" || ctl add_user "$1" "$(openssl rand -hex 32)" >/dev/null
+    ctl clear_password "$1" >/dev/null
+  }
   ensure_user "$BROKER_ADMIN_USER" "$BROKER_ADMIN_PASSWORD"
   ctl set_user_tags "$BROKER_ADMIN_USER" administrator >/dev/null
-  ctl set_permissions -p / "$BROKER_ADMIN_USER" '.*' '.*' '.*' >/dev/null
-  ensure_user "$GATEWAY_AMQP_USER" "$GATEWAY_AMQP_PASSWORD"
-  ctl set_permissions -p / "$GATEWAY_AMQP_USER" "${gw_perms[@]}" >/dev/null
-  ensure_user "$DEVICE_COMMAND_AMQP_USER" "$DEVICE_COMMAND_AMQP_PASSWORD"
-  ctl set_permissions -p / "$DEVICE_COMMAND_AMQP_USER" "${dc_perms[@]}" >/dev/null
-  if ctl list_users --silent | cut -f1 | grep -qx guest; then ctl delete_user guest >/dev/null; fi
+  # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
+  ctl clear_permissions -p / "$BROKER_ADMIN_USER" >/dev/null
+  # The gateway only talks to device-command through the RPC queue and its reply-to.
+  ensure_certificate_only_user svc.api-gateway
+  ctl set_permissions -p / svc.api-gateway "${gw_perms[@]}" >/dev/null
+  # device-command relays to devices on amq.topic and owns its queues.
+  ensure_certificate_only_user svc.device-command
+  ctl set_permissions -p / svc.device-command "${dc_perms[@]}" >/dev/null
+  # No guest, anywhere; nor the password accounts the services used before they logged in by certificate.
+  for user in guest iotcloud-gateway iotcloud-device-command; do
+    if ctl list_users --silent | cut -f1 | grep -qx "$user"; then ctl delete_user "$user" >/dev/null; fi
+  done
 }
 
 # Launches the selected node in the background (config rendered first).
 launch() {
-  for port in "$AMQP_PORT" "$MQTT_PORT" "$MANAGEMENT_PORT" "$DIST_PORT"; do
+  for port in "$AMQP_PORT" "$MQTT_PORT" "$MANAGEMENT_PORT" "$DIST_PORT" "$PROMETHEUS_PORT"; do
     if port_open 127.0.0.1 "$port"; then
-      die "port $port is in use by another process (another node of this checkout? see: infra/broker.sh stop); set AMQP_PORT/MQTT_PORT/BROKER_MANAGEMENT_PORT/BROKER_DIST_PORT in .env"
+      die "port $port is in use by another process (another node of this checkout? see: infra/broker.sh stop); set AMQP_PORT/MQTT_PORT/BROKER_MANAGEMENT_PORT/BROKER_DIST_PORT/BROKER_PROMETHEUS_PORT in .env"
     fi
   done
   render_config

@@ -12,8 +12,7 @@ import * as amqplib from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseAmqpUrls } from '@app/common';
-import { BrokerConnectionSettings, amqpsUrls, tlsSocketOptions } from '@app/common/nest';
+import { BrokerConnectionSettings, amqpsUrls, parseAmqpUrls, tlsSocketOptions } from '@app/common/nest';
 import { DEVICE_EXCHANGE, parseReplyRoutingKey, requestRoutingKey } from '@app/device-protocol';
 import { loadServiceTls } from '@app/pki';
 import { summarize } from '../http';
@@ -25,19 +24,10 @@ const BODY = Buffer.from(JSON.stringify({ number: 3 }));
 const CALL_TIMEOUT_MS = 10_000;
 
 function settings(service: 'api-gateway' | 'device-command'): BrokerConnectionSettings {
-  const [username, password] =
-    service === 'api-gateway'
-      ? [process.env.GATEWAY_AMQP_USER ?? 'iotcloud-gateway', process.env.GATEWAY_AMQP_PASSWORD ?? '']
-      : [
-          process.env.DEVICE_COMMAND_AMQP_USER ?? 'iotcloud-device-command',
-          process.env.DEVICE_COMMAND_AMQP_PASSWORD ?? '',
-        ];
   return {
     host: process.env.AMQP_HOST ?? 'localhost',
     port: Number(process.env.AMQP_PORT ?? 5671),
     endpoints: parseAmqpUrls(process.env.AMQP_URLS),
-    username,
-    password,
     ...loadServiceTls(path.join(ROOT, process.env.CERTS_DIR ?? 'certs'), service),
   };
 }

@@ -1,8 +1,8 @@
 import { ConfigService } from '@nestjs/config';
 import { RmqContext, RmqOptions } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
-import { deviceCommandQueue, deviceCommandQueueOptions, parseAmqpUrls } from '@app/common';
-import { BrokerConnectionSettings, rmqTransportOptions } from '@app/common/nest';
+import { deviceCommandQueue, deviceCommandQueueOptions } from '@app/common/device-command';
+import { BrokerConnectionSettings, parseAmqpUrls, rmqTransportOptions } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import * as path from 'node:path';
 import { DeviceCommandConfig } from './config/device-command.config';
@@ -12,8 +12,6 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
     host: config.get('AMQP_HOST', { infer: true }),
     port: config.get('AMQP_PORT', { infer: true }),
     endpoints: parseAmqpUrls(config.get('AMQP_URLS', { infer: true })),
-    username: config.get('DEVICE_COMMAND_AMQP_USER', { infer: true }),
-    password: config.get('DEVICE_COMMAND_AMQP_PASSWORD', { infer: true }),
     ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
   };
 }
@@ -37,10 +35,15 @@ export function shardTransports(config: ConfigService<DeviceCommandConfig, true>
 }
 
 /**
- * Acks a handler's message once its work is done (the transports run with
- * `noAck: false`). Nest types the channel and message as `any`; they are amqplib's.
+ * Runs a message handler's work and acks its message once the work is done,
+ * whatever the outcome (the transports run with `noAck: false`): if this replica
+ * dies first, the shard's next consumer gets the message.
  */
-export function ackMessage(context: RmqContext): void {
-  const channel = context.getChannelRef() as Channel;
-  channel.ack(context.getMessage() as Message);
+export async function ackWhenDone<T>(context: RmqContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    // Nest types the channel and message as `any`; they are amqplib's.
+    (context.getChannelRef() as Channel).ack(context.getMessage() as Message);
+  }
 }

@@ -1,8 +1,9 @@
-// validateConfigWith() converts env strings by the design types TypeScript emits for these
-// fields, which need the metadata polyfill loaded before the class is defined; without Nest
-// loaded first (a test importing the simulator before the apps), nothing else loads it.
+// The implicit conversion of env strings reads the design types TypeScript emits, which need
+// Reflect.metadata at class definition: @app/common is loaded without Nest (e.g. first through
+// @app/pki, or a test importing the simulator before the apps), so it cannot rely on Nest
+// having loaded the polyfill already.
 import 'reflect-metadata';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
 /**
@@ -53,4 +54,9 @@ export class BrokerClientConfig {
   @IsOptional()
   @IsString()
   LOG_LEVEL?: string;
+
+  /** `text` (default) or `json`: one JSON object per line. */
+  @IsOptional()
+  @IsIn(['text', 'json'])
+  LOG_FORMAT?: string;
 }

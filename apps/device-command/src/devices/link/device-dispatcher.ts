@@ -1,15 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
+import { DomainError } from '@app/common';
 import {
   DeviceBusyError,
   DeviceCommandUnavailableError,
   DeviceOfflineError,
   DeviceTimeoutError,
-  DomainError,
-} from '@app/common';
-import { DeviceApi, decodeDeviceReply, encodePayload } from '@app/device-protocol';
+  shardOf,
+} from '@app/common/device-command';
+import { RequestContext, currentRequest, runInRequest } from '@app/common';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
+import {
+  DEVICE_APIS,
+  DeviceApi,
+  decodeDeviceReply,
+  deviceApiDefinition,
+  encodePayload,
+  isDeviceReadApi,
+} from '@app/device-protocol';
 import { DeviceCommandConfig } from '../../config/device-command.config';
+import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
 import { DEVICE_LINK, DeviceLink } from './device-link.port';
 
 export interface DispatchResult {
@@ -22,6 +33,9 @@ interface Job {
   params: object;
   deadline: number;
   timeoutMs: number;
+  enqueuedAt: number;
+  /** The request it serves, so what is logged while it runs carries its id. */
+  request?: RequestContext;
   resolve(result: DispatchResult): void;
   reject(error: unknown): void;
 }
@@ -34,16 +48,28 @@ interface Awaiting {
   fail(error: Error): void;
 }
 
+interface Orphan {
+  timedOutAt: number;
+  request?: RequestContext;
+}
+
+/** Timed-out request ids of id-echoing devices kept to recognise their late replies. */
+const TIMED_OUT_IDS_KEPT = 4096;
+
 interface DeviceState {
+  /** The device's shard, as a metrics label. */
+  shard: string;
   waiting: Job[];
   running: boolean;
-  /** APIs whose request timed out (and when): the device may still answer them, late. */
-  orphans: Map<DeviceApi, number>;
+  /** APIs whose request timed out (when, for which request): the device may still answer them, late. */
+  orphans: Map<DeviceApi, Orphan>;
   awaiting?: Awaiting;
 }
 
-/** Read-only APIs, usable as a barrier after a timeout. */
-const BARRIER_APIS: readonly DeviceApi[] = ['get_status', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway'];
+/** Read-only APIs that take no request fields: any of them can be a barrier after a timeout. */
+export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
+  (api) => isDeviceReadApi(api) && Object.keys(deviceApiDefinition(api).request).length === 0,
+);
 
 /**
  * Talks to devices one request at a time. The protocol carries no request id,
@@ -68,17 +94,25 @@ export class DeviceDispatcher {
   private readonly logger = new Logger(DeviceDispatcher.name);
   private readonly devices = new Map<string, DeviceState>();
   private readonly maxWaiting: number;
+  private readonly shards: number;
   private droppedReplies = 0;
   /** Devices whose last reply echoed its request id: their late replies cannot be mistaken. */
   private readonly echoingIds = new Set<string>();
   private nextRequestId = 0;
+  /**
+   * Request ids that timed out on devices that echo ids (no barrier for them), so that their
+   * late replies are still told from unsolicited ones; the most recent TIMED_OUT_IDS_KEPT only.
+   */
+  private readonly timedOutIds = new Map<string, Orphan & { deviceId: string }>();
   private readonly instance = randomBytes(4).toString('hex');
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
     config: ConfigService<DeviceCommandConfig, true>,
+    private readonly metrics: DeviceCommandMetrics,
   ) {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
+    this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
     link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
   }
 
@@ -90,13 +124,15 @@ export class DeviceDispatcher {
   dispatch(deviceId: string, api: DeviceApi, params: object, timeoutMs: number): Promise<DispatchResult> {
     let state = this.devices.get(deviceId);
     if (!state) {
-      state = { waiting: [], running: false, orphans: new Map() };
+      state = { shard: String(shardOf(deviceId, this.shards)), waiting: [], running: false, orphans: new Map() };
       this.devices.set(deviceId, state);
     }
     if (state.waiting.length >= this.maxWaiting) return Promise.reject(new DeviceBusyError(deviceId, this.maxWaiting));
     const deadline = Date.now() + timeoutMs;
+    const request = currentRequest();
     return new Promise<DispatchResult>((resolve, reject) => {
-      state.waiting.push({ api, params, deadline, timeoutMs, resolve, reject });
+      state.waiting.push({ api, params, deadline, timeoutMs, enqueuedAt: performance.now(), request, resolve, reject });
+      this.metrics.waitingRequests.inc({ shard: state.shard });
       if (!state.running) void this.drain(deviceId, state);
     });
   }
@@ -104,8 +140,11 @@ export class DeviceDispatcher {
   private async drain(deviceId: string, state: DeviceState): Promise<void> {
     state.running = true;
     for (let job = state.waiting.shift(); job; job = state.waiting.shift()) {
+      this.metrics.waitingRequests.dec({ shard: state.shard });
+      this.metrics.queueWait.observe(secondsSince(job.enqueuedAt));
+      const current = job;
       try {
-        job.resolve(await this.run(deviceId, state, job));
+        job.resolve(await runInRequest(job.request, () => this.run(deviceId, state, current)));
       } catch (error) {
         job.reject(error);
       }
@@ -118,17 +157,42 @@ export class DeviceDispatcher {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
-    const body = await this.exchange(deviceId, state, job.api, job.params, job);
-    const deviceLatencyMs = performance.now() - started;
-    return { reply: decodeDeviceReply(job.api, body), deviceLatencyMs };
+    const body = await this.timedExchange('request', deviceId, state, job.api, job.params, job, (raw) =>
+      decodeDeviceReply(job.api, raw),
+    );
+    return { reply: body, deviceLatencyMs: performance.now() - started };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {
     const api = BARRIER_APIS.find((candidate) => !state.orphans.has(candidate));
     if (!api) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    await this.exchange(deviceId, state, api, {}, job);
+    this.metrics.barriersSent.inc();
+    await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
     // The barrier's reply is in: any late reply was sent before it and has been dropped.
     state.orphans.clear();
+  }
+
+  /** One exchange with the device, observed as the device hop (a barrier's too: it waits on the same path). */
+  private async timedExchange<T>(
+    kind: 'request' | 'barrier',
+    deviceId: string,
+    state: DeviceState,
+    api: DeviceApi,
+    params: object,
+    job: Job,
+    decode: (body: Buffer) => T,
+  ): Promise<T> {
+    const started = performance.now();
+    let failure: unknown;
+    try {
+      return decode(await this.exchange(deviceId, state, api, params, job));
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      const outcome = deviceCallOutcome(failure);
+      this.metrics.deviceExchangeDuration.observe({ api, kind, outcome }, secondsSince(started));
+    }
   }
 
   /** Sends one request and waits for the matching reply's raw body. */
@@ -139,7 +203,9 @@ export class DeviceDispatcher {
       const timer = setTimeout(() => {
         if (state.awaiting !== awaiting) return;
         state.awaiting = undefined;
-        if (!this.echoingIds.has(deviceId)) state.orphans.set(api, performance.now());
+        const orphan: Orphan = { timedOutAt: performance.now(), request: job.request };
+        if (this.echoingIds.has(deviceId)) this.rememberTimedOut(awaiting.requestId, deviceId, orphan);
+        else state.orphans.set(api, orphan);
         reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
       }, remaining);
       const awaiting: Awaiting = {
@@ -182,10 +248,9 @@ export class DeviceDispatcher {
         awaiting.deliver(body);
         return;
       }
-      this.droppedReplies += 1;
-      this.logger.warn(
-        `dropped a reply whose request id matches no request in flight: ${deviceId} ${api} (id ${JSON.stringify(requestId.slice(0, 64))})`,
-      );
+      const timedOut = this.timedOutIds.get(requestId);
+      if (timedOut?.deviceId === deviceId) this.timedOutIds.delete(requestId);
+      this.dropReply(deviceId, api, timedOut?.deviceId === deviceId ? timedOut : undefined, requestId);
       return;
     }
     this.echoingIds.delete(deviceId);
@@ -193,12 +258,32 @@ export class DeviceDispatcher {
       awaiting.deliver(body);
       return;
     }
+    this.dropReply(deviceId, api, state?.orphans.get(api));
+  }
+
+  private rememberTimedOut(requestId: string, deviceId: string, orphan: Orphan): void {
+    this.timedOutIds.set(requestId, { ...orphan, deviceId });
+    if (this.timedOutIds.size > TIMED_OUT_IDS_KEPT) {
+      this.timedOutIds.delete(this.timedOutIds.keys().next().value as string);
+    }
+  }
+
+  /** Counts and logs a reply no request in flight waits for: late (its request timed out) or unsolicited. */
+  private dropReply(deviceId: string, api: DeviceApi, orphan: Orphan | undefined, requestId?: string): void {
     this.droppedReplies += 1;
-    const timedOutAt = state?.orphans.get(api);
-    if (timedOutAt !== undefined) {
+    this.metrics.droppedReplies.inc({ reason: orphan ? 'late' : 'unsolicited' });
+    const id = requestId === undefined ? '' : ` (id ${JSON.stringify(requestId.slice(0, 64))})`;
+    if (orphan) {
       // Worth an operator's attention: a device (or the path to it) slower than the callers' timeout.
-      const late = Math.round(performance.now() - timedOutAt);
-      this.logger.warn(`dropped a late reply: ${deviceId} ${api} answered ${late} ms after its request timed out`);
+      // Logged under the id of the request that timed out, so it sits next to that request's lines.
+      const late = Math.round(performance.now() - orphan.timedOutAt);
+      runInRequest(orphan.request, () =>
+        this.logger.warn(
+          `dropped a late reply: ${deviceId} ${api}${id} answered ${late} ms after its request timed out`,
+        ),
+      );
+    } else if (requestId !== undefined) {
+      this.logger.warn(`dropped a reply whose request id matches no request in flight: ${deviceId} ${api}${id}`);
     } else {
       this.logger.debug(`dropped a reply nobody waits for: ${deviceId} ${api}`);
     }
