@@ -39,6 +39,11 @@ trap 'exit 143' TERM
 
 if ! bash infra/broker.sh status 9>&-; then started_broker=1; fi
 bash infra/broker.sh start 9>&-
+if [ "${BROKER_CLUSTER_SIZE:-1}" -gt 1 ]; then
+  # Both apps reach every node, and the shard queues are replicated.
+  AMQP_URLS="$(bash infra/broker.sh urls 9>&-)"; export AMQP_URLS
+  export DEVICE_COMMAND_QUEUE_TYPE=quorum
+fi
 if [ -z "${MONGODB_URI:-}" ] && ! bash infra/database.sh status 9>&-; then started_db=1; fi
 bash infra/database.sh start 9>&-
 # The apps' default URI does not know LOCAL_DB_PORT: hand them the database's URI.

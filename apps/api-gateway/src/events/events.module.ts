@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
-import * as path from 'node:path';
 import { connectBroker } from '@app/common/nest';
-import { loadServiceTls } from '@app/pki';
 import { AuthModule } from '../auth/auth.module';
 import { GatewayConfig } from '../config/gateway.config';
+import { gatewayBrokerSettings } from '../infrastructure/gateway-broker-settings';
 import { DomainEventsForwarder } from './domain-events.forwarder';
 import { EventStream } from './event-stream';
 import { PlatformEventBus } from './platform-event.bus';
@@ -24,14 +23,7 @@ export const EVENTS_CONNECTION = Symbol('EVENTS_CONNECTION');
       provide: EVENTS_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>): AmqpConnectionManager =>
-        connectBroker(
-          {
-            host: config.get('AMQP_HOST', { infer: true }),
-            port: config.get('AMQP_PORT', { infer: true }),
-            ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
-          },
-          'api-gateway events',
-        ),
+        connectBroker(gatewayBrokerSettings(config), 'api-gateway events'),
     },
     {
       provide: PlatformEventBus,

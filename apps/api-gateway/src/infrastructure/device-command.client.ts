@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomInt, randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import {
   DeviceCommandMessagePattern,
   DeviceCommandRequest,
@@ -16,8 +15,8 @@ import {
 } from '@app/common/device-command';
 import { REQUEST_ID_HEADER, currentRequest } from '@app/common';
 import { connectBroker } from '@app/common/nest';
-import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
+import { gatewayBrokerSettings } from './gateway-broker-settings';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 
@@ -192,14 +191,7 @@ export const GATEWAY_BROKER_CONNECTION = Symbol('GATEWAY_BROKER_CONNECTION');
       provide: GATEWAY_BROKER_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) =>
-        connectBroker(
-          {
-            host: config.get('AMQP_HOST', { infer: true }),
-            port: config.get('AMQP_PORT', { infer: true }),
-            ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
-          },
-          'api-gateway',
-        ),
+        connectBroker(gatewayBrokerSettings(config), 'api-gateway'),
     },
     {
       provide: DeviceCommandClient,

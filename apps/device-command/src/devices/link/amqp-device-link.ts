@@ -7,6 +7,7 @@ import {
   DeviceApi,
   parseReplyRoutingKey,
   REPLY_BINDING_KEY,
+  replyRoutingKey,
   requestRoutingKey,
 } from '@app/device-protocol';
 import { DeviceLink, ReplyListener } from './device-link.port';
@@ -58,14 +59,15 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
     const address = parseReplyRoutingKey(message.fields.routingKey);
     if (!address) return; // not a reply of a known API: nothing to deliver it to
     if (!this.replyRate.allow(address.deviceId)) return;
-    for (const listener of this.listeners) listener(address.deviceId, address.api, message.content);
+    const requestId = message.properties.correlationId as string | undefined;
+    for (const listener of this.listeners) listener(address.deviceId, address.api, message.content, requestId);
   }
 
   onReply(listener: ReplyListener): void {
     this.listeners.push(listener);
   }
 
-  async send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number): Promise<boolean> {
+  async send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number, requestId: string): Promise<boolean> {
     if (!this.connection.isConnected()) throw new Error('not connected to the broker');
     const messageId = randomUUID();
     await this.channel.publish(DEVICE_EXCHANGE, requestRoutingKey(deviceId, api), payload, {
@@ -73,6 +75,10 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       messageId,
       expiration: String(Math.max(1, Math.ceil(ttlMs))),
       contentType: 'application/json',
+      // RabbitMQ's native MQTT (3.13+) hands these to MQTT 5 devices as Correlation Data and
+      // Response Topic (the header holds the routing key; the broker turns it into the topic).
+      correlationId: requestId,
+      headers: { 'x-reply-to-topic': replyRoutingKey(deviceId, api) },
     });
     // basic.return precedes the publisher confirm on the same channel.
     return !this.returned.delete(messageId);
