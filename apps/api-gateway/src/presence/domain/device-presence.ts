@@ -38,11 +38,28 @@ export function transportOf(
 ): Pick<BrokerConnection, 'transport' | 'protocolLevel'> {
   const mqtt = /mqtt/i.exec(protocol ?? '');
   if (mqtt) {
-    const version = /"([0-9.-]+)"/.exec(protocol ?? '')?.[1] ?? '';
+    const version = /mqtt[^0-9]*([0-9][0-9.-]*)/i.exec(protocol ?? '')?.[1] ?? '';
     return { transport: 'mqtt', protocolLevel: MQTT_LEVELS[version] ?? null };
   }
   if (protocol && /^\{0,9,1\}$|amqp/i.test(protocol)) return { transport: 'amqp', protocolLevel: null };
   return port === mqttPort ? { transport: 'mqtt', protocolLevel: null } : { transport: 'amqp', protocolLevel: null };
+}
+
+/**
+ * An event header as text. The broker writes Erlang terms into the headers: a binary as a
+ * string, a tuple such as `{'MQTT',"3.1.1"}` as its printed form (3.10) or as an array whose
+ * items may be strings, byte buffers or character lists; all come out as `MQTT,3.1.1`-like text.
+ */
+export function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (Array.isArray(value)) {
+    if (value.length > 0 && value.every((item) => typeof item === 'number')) {
+      return String.fromCharCode(...(value));
+    }
+    return value.map((item) => headerText(item) ?? '').join(',');
+  }
+  return undefined;
 }
 
 /** The destination port of a connection name (`127.0.0.1:50466 -> 127.0.0.1:6171`). */
