@@ -18,7 +18,10 @@ describe('transportOf (the broker event headers of RabbitMQ 3.10 and 4.0)', () =
 
 describe('headerText (how the event exchange may encode an Erlang tuple such as {\'MQTT\',"3.1.1"})', () => {
   it.each([
-    ['a printed term', `{'MQTT',"3.1.1"}`, 4],
+    ['a printed term (3.10)', `{'MQTT',"3.1.1"}`, 4],
+    ['a printed term with a version tuple (4.0)', `{'MQTT',{3,1,1}}`, 4],
+    ['a 4.0 MQTT 5 term', `{'MQTT',{5,0}}`, 5],
+    ['a 4.0 MQTT 3.1 term', `{'MQTT',{3,1,0}}`, 3],
     ['an array of strings', ['MQTT', '3.1.1'], 4],
     ['an array with a byte buffer', ['MQTT', Buffer.from('5.0')], 5],
     ['an array with a character list', ['MQTT', [51, 46, 49, 46, 48]], 3],

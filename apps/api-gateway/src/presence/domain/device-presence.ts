@@ -28,7 +28,7 @@ const MQTT_LEVELS: Record<string, number> = { '3.1.0': 3, '3.1': 3, '3.1.1': 4, 
 
 /**
  * The transport of a connection from the broker's `protocol` text: `{0,9,1}` is AMQP;
- * `{'MQTT',"3.1.1"}` is MQTT at that version. RabbitMQ 3.10 and 4.0 write it alike;
+ * `{'MQTT',"3.1.1"}` (RabbitMQ 3.10) or `{'MQTT',{3,1,1}}` (4.0) is MQTT at that version;
  * `port` decides when the text says nothing we know.
  */
 export function transportOf(
@@ -38,7 +38,8 @@ export function transportOf(
 ): Pick<BrokerConnection, 'transport' | 'protocolLevel'> {
   const mqtt = /mqtt/i.exec(protocol ?? '');
   if (mqtt) {
-    const version = /mqtt[^0-9]*([0-9][0-9.-]*)/i.exec(protocol ?? '')?.[1] ?? '';
+    // 3.10 prints the version as a string ("3.1.1"), 4.0 as a tuple ({3,1,1}).
+    const version = (/mqtt[^0-9]*([0-9][0-9.,-]*[0-9]|[0-9])/i.exec(protocol ?? '')?.[1] ?? '').replace(/,/g, '.');
     return { transport: 'mqtt', protocolLevel: MQTT_LEVELS[version] ?? null };
   }
   if (protocol && /^\{0,9,1\}$|amqp/i.test(protocol)) return { transport: 'amqp', protocolLevel: null };
@@ -55,7 +56,7 @@ export function headerText(value: unknown): string | undefined {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (Array.isArray(value)) {
     if (value.length > 0 && value.every((item) => typeof item === 'number')) {
-      return String.fromCharCode(...(value));
+      return String.fromCharCode(...value);
     }
     return value.map((item) => headerText(item) ?? '').join(',');
   }
