@@ -1,27 +1,35 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Type, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { InvokeDeviceResult } from '@app/common';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, ErrorCodes } from '../infrastructure/api-errors';
 
-const DEVICE_ERRORS: [number, string][] = [
-  [400, 'VALIDATION_FAILED, INVALID_DEVICE_REQUEST'],
-  [401, 'UNAUTHORIZED'],
-  [404, 'DEVICE_NOT_FOUND'],
-  [429, 'DEVICE_BUSY: too many requests already wait for this device'],
-  [502, 'DEVICE_BAD_REPLY: the device answered with something that breaks the protocol'],
-  [503, 'DEVICE_OFFLINE (the device is not connected) or DEVICE_COMMAND_UNAVAILABLE'],
-  [504, 'DEVICE_TIMEOUT: the device did not answer within `timeout` ms'],
-];
+/** What any call to a device can answer besides its reply. */
+const DEVICE_ERRORS: ErrorCodes = {
+  400: ['VALIDATION_FAILED', 'INVALID_DEVICE_REQUEST'],
+  404: ['DEVICE_NOT_FOUND'],
+  429: ['DEVICE_BUSY'],
+  502: ['DEVICE_BAD_REPLY'],
+  503: ['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE'],
+  504: ['DEVICE_TIMEOUT'],
+};
 
-/** Auth, tag and the error responses every device-control route shares. */
-export function DeviceControlRoute(): MethodDecorator & ClassDecorator {
+/** Auth and tag every device-control controller shares. */
+export function DeviceControlRoute(): ClassDecorator {
+  return applyDecorators(ApiTags('device control'), ApiBearerAuth(), UseGuards(JwtAuthGuard));
+}
+
+/** One device-control route: the device's reply on 200, and every error it can answer with. */
+export function DeviceCall(reply: Type<unknown>, options: { body?: boolean } = {}): MethodDecorator {
   return applyDecorators(
-    ApiTags('device control'),
-    ApiBearerAuth(),
-    UseGuards(JwtAuthGuard),
-    ...DEVICE_ERRORS.map(([status, description]) => ApiResponse({ status, description, type: ErrorResponseDto })),
+    ApiOkResponse({
+      type: reply,
+      headers: {
+        'Server-Timing': { description: "The device's round trip: `device;dur=<ms>`", schema: { type: 'string' } },
+      },
+    }),
+    ApiErrors(AUTH_ERRORS, DEVICE_ERRORS, options.body ? BODY_ERRORS : {}),
   );
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError, TIMEOUT_MS } from '@app/common';
 import { DeviceApi } from '@app/device-protocol';
@@ -9,6 +9,7 @@ import { ControlDeviceCommand } from '../device-control/commands/control-device/
 import { DeviceReadApi, DeviceWriteApi, isDeviceReadApi } from '../device-control/device-apis';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
+import { LegacyDeviceRoute } from './legacy.openapi';
 
 /** The short text answers of libpyiotcloud's device routes, by our error code. */
 const ERROR_TEXT: Record<string, [number, string]> = {
@@ -31,7 +32,7 @@ const ADDRESSING = new Set(['username', 'secret', 'devicename']);
  * and the device's JSON reply is the answer. Same queries and commands as
  * `/devices/:name/...`.
  */
-@ApiExcludeController()
+@ApiTags('legacy')
 @Controller()
 export class LegacyDeviceHttpController {
   constructor(
@@ -39,40 +40,64 @@ export class LegacyDeviceHttpController {
     private readonly queryBus: QueryBus,
   ) {}
 
-  @Get('get_status') getStatus(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_status')
+  @Get('get_status')
+  getStatus(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_status', b, r);
   }
-  @Post('set_status') setStatus(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('set_status', { status: { type: 'string', enum: ['restart'] } })
+  @Post('set_status')
+  setStatus(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('set_status', b, r);
   }
-  @Get('get_gpio') getGpio(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_gpio', { number: { type: 'integer' } })
+  @Get('get_gpio')
+  getGpio(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_gpio', b, r);
   }
-  @Post('set_gpio') setGpio(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('set_gpio', { number: { type: 'integer' }, value: { type: 'integer', enum: [0, 1] } })
+  @Post('set_gpio')
+  setGpio(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('set_gpio', b, r);
   }
-  @Get('get_rtc') getRtc(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_rtc')
+  @Get('get_rtc')
+  getRtc(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_rtc', b, r);
   }
-  @Post('set_rtc') setRtc(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('set_rtc', { value: { type: 'integer' } })
+  @Post('set_rtc')
+  setRtc(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('set_rtc', b, r);
   }
-  @Get('get_mac') getMac(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_mac')
+  @Get('get_mac')
+  getMac(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_mac', b, r);
   }
-  @Post('set_mac') setMac(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('set_mac', { value: { type: 'string' } })
+  @Post('set_mac')
+  setMac(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('set_mac', b, r);
   }
-  @Get('get_ip') getIp(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_ip')
+  @Get('get_ip')
+  getIp(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_ip', b, r);
   }
-  @Get('get_subnet') getSubnet(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_subnet')
+  @Get('get_subnet')
+  getSubnet(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_subnet', b, r);
   }
-  @Get('get_gateway') getGateway(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('get_gateway')
+  @Get('get_gateway')
+  getGateway(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('get_gateway', b, r);
   }
-  @Post('write_uart') writeUart(@Body() b: unknown, @Res() r: Response) {
+  @LegacyDeviceRoute('write_uart', { data: { type: 'string' } })
+  @Post('write_uart')
+  writeUart(@Body() b: unknown, @Res() r: Response) {
     return this.invoke('write_uart', b, r);
   }
 

@@ -1,11 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthenticatedUser, CurrentUser } from '../../../auth/jwt-auth.guard';
 import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
 import { DeviceWriteApi } from '../../device-apis';
-import { DeviceControlRoute, deviceReply } from '../../device-control.http';
+import { DeviceCall, DeviceControlRoute, deviceReply } from '../../device-control.http';
 import {
   DeviceGpioParamsDto,
   DeviceTimeoutQueryDto,
@@ -16,7 +15,8 @@ import {
   SetStatusRequestDto,
   StatusReplyDto,
   UartReplyDto,
-  ValueReplyDto,
+  RtcReplyDto,
+  AddressReplyDto,
   WriteUartRequestDto,
 } from '../../device-control.dto';
 import { ControlDeviceCommand } from './control-device.command';
@@ -42,7 +42,7 @@ export class ControlDeviceHttpController {
 
   /** Restart the device (`set_status`); it answers `restarting`, then reconnects. */
   @Put('status')
-  @ApiOkResponse({ type: StatusReplyDto })
+  @DeviceCall(StatusReplyDto, { body: true })
   setStatus(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -55,7 +55,7 @@ export class ControlDeviceHttpController {
 
   /** Drive one GPIO pin low (0) or high (1) (`set_gpio`). */
   @Put('gpio/:number')
-  @ApiOkResponse({ type: GpioReplyDto })
+  @DeviceCall(GpioReplyDto, { body: true })
   setGpio(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceGpioParamsDto,
@@ -68,7 +68,7 @@ export class ControlDeviceHttpController {
 
   /** Set the device clock, in epoch seconds (`set_rtc`). */
   @Put('rtc')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(RtcReplyDto, { body: true })
   setRtc(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -81,7 +81,7 @@ export class ControlDeviceHttpController {
 
   /** Set the MAC address (`set_mac`). */
   @Put('mac')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(AddressReplyDto, { body: true })
   setMac(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -95,7 +95,7 @@ export class ControlDeviceHttpController {
   /** Write text to the device's UART (`write_uart`); the device echoes it. */
   @Post('uart')
   @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: UartReplyDto })
+  @DeviceCall(UartReplyDto, { body: true })
   writeUart(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,

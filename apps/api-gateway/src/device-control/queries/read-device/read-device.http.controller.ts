@@ -1,17 +1,17 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthenticatedUser, CurrentUser } from '../../../auth/jwt-auth.guard';
 import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
 import { DeviceReadApi } from '../../device-apis';
-import { DeviceControlRoute, deviceReply } from '../../device-control.http';
+import { DeviceCall, DeviceControlRoute, deviceReply } from '../../device-control.http';
 import {
   DeviceGpioParamsDto,
   DeviceTimeoutQueryDto,
   GpioReplyDto,
   StatusReplyDto,
-  ValueReplyDto,
+  RtcReplyDto,
+  AddressReplyDto,
 } from '../../device-control.dto';
 import { ReadDeviceQuery } from './read-device.query';
 
@@ -36,7 +36,7 @@ export class ReadDeviceHttpController {
 
   /** Whether the device runs (`get_status`). */
   @Get('status')
-  @ApiOkResponse({ type: StatusReplyDto })
+  @DeviceCall(StatusReplyDto)
   status(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -48,7 +48,7 @@ export class ReadDeviceHttpController {
 
   /** The level of one GPIO pin (`get_gpio`). */
   @Get('gpio/:number')
-  @ApiOkResponse({ type: GpioReplyDto })
+  @DeviceCall(GpioReplyDto)
   gpio(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceGpioParamsDto,
@@ -60,7 +60,7 @@ export class ReadDeviceHttpController {
 
   /** The device clock, in epoch seconds (`get_rtc`). */
   @Get('rtc')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(RtcReplyDto)
   rtc(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -72,7 +72,7 @@ export class ReadDeviceHttpController {
 
   /** The MAC address (`get_mac`). */
   @Get('mac')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(AddressReplyDto)
   mac(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -84,7 +84,7 @@ export class ReadDeviceHttpController {
 
   /** The IPv4 address (`get_ip`). */
   @Get('ip')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(AddressReplyDto)
   ip(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -96,7 +96,7 @@ export class ReadDeviceHttpController {
 
   /** The subnet mask (`get_subnet`). */
   @Get('subnet')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(AddressReplyDto)
   subnet(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,
@@ -108,7 +108,7 @@ export class ReadDeviceHttpController {
 
   /** The default gateway (`get_gateway`). */
   @Get('gateway')
-  @ApiOkResponse({ type: ValueReplyDto })
+  @DeviceCall(AddressReplyDto)
   gateway(
     @CurrentUser() u: AuthenticatedUser,
     @Param() p: DeviceNameParamDto,

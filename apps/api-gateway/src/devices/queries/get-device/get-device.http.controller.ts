@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -21,8 +21,7 @@ export class GetDeviceHttpController {
   /** One of your devices, by name. */
   @Get(':name')
   @ApiOkResponse({ type: DeviceResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
   async get(@CurrentUser() user: AuthenticatedUser, @Param() params: DeviceNameParamDto): Promise<DeviceResponseDto> {
     const device = await this.queryBus.execute(new GetDeviceQuery(user.userId, params.name));
     return DeviceResponseDto.from(device, this.endpoints);

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors } from '../../../infrastructure/api-errors';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { ListDevicesQuery } from './list-devices.query';
@@ -20,7 +20,7 @@ export class ListDevicesHttpController {
   /** Your registered devices (never any private key). */
   @Get()
   @ApiOkResponse({ type: [DeviceResponseDto] })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS)
   async list(@CurrentUser() user: AuthenticatedUser): Promise<DeviceResponseDto[]> {
     const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId));
     return devices.map((device) => DeviceResponseDto.from(device, this.endpoints));
