@@ -4,7 +4,6 @@ import type {
   LinkObject,
   OperationObject,
   ReferenceObject,
-  RequestBodyObject,
   ResponseObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { errorSchema } from './api-errors';
@@ -30,7 +29,7 @@ function closeRequestBodies(document: OpenAPIObject): void {
   for (const { operation } of operations(document)) {
     const body = operation.requestBody;
     if (!body || isReference(body)) continue;
-    const schema = (body as RequestBodyObject).content['application/json']?.schema;
+    const schema = body.content['application/json']?.schema;
     if (!schema || !isReference(schema)) continue; // inline bodies (legacy routes) take any field
     const target = schemas[schema.$ref.replace('#/components/schemas/', '')];
     if (target && !isReference(target)) target.additionalProperties = false;
