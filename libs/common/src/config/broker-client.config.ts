@@ -1,3 +1,6 @@
+// The conversion below reads the design types TypeScript emits only when Reflect.metadata
+// exists when this module loads: it may load before anything of Nest (e.g. from the simulator).
+import 'reflect-metadata';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
