@@ -14,9 +14,10 @@ export function serviceCertificateFiles(service: string): { cert: string; key: s
 }
 
 /**
- * The subject CN of a service's client certificate. It can never be a device id
- * (32 hex) nor a broker account name, so the certificate alone logs in as
- * nobody: services still authenticate with their own username and password.
+ * The subject CN of a service's client certificate, and the name of its broker
+ * account (infra/broker.sh creates `svc.api-gateway` and `svc.device-command`).
+ * It can never be a device id (32 hex). The account has no password: the service
+ * logs in with SASL EXTERNAL, so its certificate is its only credential.
  */
 export function serviceCommonName(service: string): string {
   return `svc.${service}`;
@@ -34,8 +35,8 @@ async function usable(certPath: string, ca: CertificateAuthority): Promise<boole
 
 /**
  * Gives each of our services (api-gateway, device-command) a TLS client
- * certificate from the platform CA, because the broker's TLS listeners require
- * one from every client. Idempotent: a valid certificate from this CA is kept.
+ * certificate from the platform CA: the only way their broker accounts log in.
+ * Idempotent: a valid certificate from this CA is kept.
  */
 export async function ensureServiceCertificates(options: {
   dir: string;

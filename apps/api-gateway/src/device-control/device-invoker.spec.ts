@@ -1,9 +1,11 @@
-import { DeviceCommandPattern, InvokeDeviceResult } from '@app/common';
+import { Registry } from 'prom-client';
+import { DeviceCommandPattern, InvokeDeviceResult } from '@app/common/device-command';
 import { InvalidDeviceRequestError } from '@app/device-protocol';
 import { DeviceRepository } from '../devices/database/device.repository.port';
 import { DeviceRecord } from '../devices/domain/device';
 import { DeviceNotFoundError } from '../devices/domain/device.errors';
 import { DeviceCommandClient } from '../infrastructure/device-command.client';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 import { DeviceInvoker, RPC_MARGIN_MS } from './device-invoker';
 
 const DEVICE_ID = '0123456789abcdef0123456789abcdef';
@@ -17,6 +19,7 @@ function setUp(found: Partial<DeviceRecord> | null) {
   const invoker = new DeviceInvoker(
     devices as unknown as DeviceRepository,
     deviceCommand as unknown as DeviceCommandClient,
+    new GatewayMetrics(new Registry()),
   );
   return { invoker, devices, deviceCommand, result };
 }

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { DEVICE_NAME_PATTERN } from './domain/device';
+import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE } from './domain/device';
 
-export const DEVICE_NAME_MESSAGE = 'name must be 1-64 characters of letters, digits, _ and -';
+export const DEVICE_NAME_MESSAGE = `name must be ${DEVICE_NAME_RULE}`;
 
 export class DeviceNameParamDto {
   /** The device's name: 1-64 characters of letters, digits, `_` and `-`. */

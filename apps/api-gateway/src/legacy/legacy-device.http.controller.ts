@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Post, Res, applyDecorators } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
-import { DomainError, TIMEOUT_MS } from '@app/common';
-import { DeviceApi } from '@app/device-protocol';
+import { DomainError } from '@app/common';
+import { DEVICE_APIS, DeviceApi, defaultTimeoutMs, deviceApiDefinition, isDeviceReadApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
-import { isDeviceReadApi } from '../device-control/device-apis';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
 import { LegacyDeviceRoute } from './legacy.openapi';
@@ -30,7 +30,7 @@ const ADDRESSING = new Set(['username', 'secret', 'devicename']);
  * libpyiotcloud's device routes (`GET /get_gpio`, `POST /set_gpio`, …): the
  * body carries username, secret and devicename, the rest goes to the device,
  * and the device's JSON reply is the answer. Same queries and commands as
- * `/devices/:name/...`.
+ * `/devices/:name/...`. One route per api with a legacy route in the device API table.
  */
 @ApiTags('legacy')
 @Controller()
@@ -40,68 +40,7 @@ export class LegacyDeviceHttpController {
     private readonly queryBus: QueryBus,
   ) {}
 
-  @LegacyDeviceRoute('get_status')
-  @Get('get_status')
-  getStatus(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_status', b, r);
-  }
-  @LegacyDeviceRoute('set_status', { status: { type: 'string', enum: ['restart'] } })
-  @Post('set_status')
-  setStatus(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_status', b, r);
-  }
-  @LegacyDeviceRoute('get_gpio', { number: { type: 'integer' } })
-  @Get('get_gpio')
-  getGpio(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_gpio', b, r);
-  }
-  @LegacyDeviceRoute('set_gpio', { number: { type: 'integer' }, value: { type: 'integer', enum: [0, 1] } })
-  @Post('set_gpio')
-  setGpio(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_gpio', b, r);
-  }
-  @LegacyDeviceRoute('get_rtc')
-  @Get('get_rtc')
-  getRtc(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_rtc', b, r);
-  }
-  @LegacyDeviceRoute('set_rtc', { value: { type: 'integer' } })
-  @Post('set_rtc')
-  setRtc(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_rtc', b, r);
-  }
-  @LegacyDeviceRoute('get_mac')
-  @Get('get_mac')
-  getMac(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_mac', b, r);
-  }
-  @LegacyDeviceRoute('set_mac', { value: { type: 'string' } })
-  @Post('set_mac')
-  setMac(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_mac', b, r);
-  }
-  @LegacyDeviceRoute('get_ip')
-  @Get('get_ip')
-  getIp(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_ip', b, r);
-  }
-  @LegacyDeviceRoute('get_subnet')
-  @Get('get_subnet')
-  getSubnet(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_subnet', b, r);
-  }
-  @LegacyDeviceRoute('get_gateway')
-  @Get('get_gateway')
-  getGateway(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_gateway', b, r);
-  }
-  @LegacyDeviceRoute('write_uart', { data: { type: 'string' } })
-  @Post('write_uart')
-  writeUart(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('write_uart', b, r);
-  }
-
-  private async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
+  async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
     const body = legacyBody(raw);
     try {
       const user = await this.queryBus.execute(
@@ -110,8 +49,10 @@ export class LegacyDeviceHttpController {
       const name = text(body, 'devicename');
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
-        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, TIMEOUT_MS.default))
-        : await this.commandBus.execute(new ControlDeviceCommand(user.userId, name, api, params, TIMEOUT_MS.default));
+        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, defaultTimeoutMs(api)))
+        : await this.commandBus.execute(
+            new ControlDeviceCommand(user.userId, name, api, params, defaultTimeoutMs(api)),
+          );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {
       const answer = error instanceof DomainError ? ERROR_TEXT[error.code] : undefined;
@@ -123,4 +64,36 @@ export class LegacyDeviceHttpController {
 
 function deviceParams(body: LegacyBody): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([key]) => !ADDRESSING.has(key)));
+}
+
+const VERB = { GET: Get, POST: Post } as const;
+
+for (const api of DEVICE_APIS) {
+  const legacy = deviceApiDefinition(api).legacy;
+  if (!legacy) continue;
+  const prototype = LegacyDeviceHttpController.prototype;
+  const route = function (this: LegacyDeviceHttpController, body: unknown, response: Response) {
+    return this.invoke(api, body, response);
+  };
+  // Named after the api: Swagger makes the operationId from it, and operationIds must be distinct.
+  Object.defineProperty(route, 'name', { value: api });
+  Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
+  Body()(prototype, api, 0);
+  Res()(prototype, api, 1);
+  Reflect.defineMetadata('design:paramtypes', [Object, Object], prototype, api);
+  applyDecorators(VERB[legacy.method](legacy.path), LegacyDeviceRoute(api, legacyParams(api)))(
+    prototype,
+    api,
+    Object.getOwnPropertyDescriptor(prototype, api) as PropertyDescriptor,
+  );
+}
+
+/** The api's own body fields as the legacy routes document them: type and allowed values only. */
+function legacyParams(api: DeviceApi): Record<string, SchemaObject> {
+  return Object.fromEntries(
+    Object.entries(deviceApiDefinition(api).request).map(([field, { schema }]) => [
+      field,
+      { type: schema.type, ...(schema.enum ? { enum: [...schema.enum] } : {}) },
+    ]),
+  );
 }

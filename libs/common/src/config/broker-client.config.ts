@@ -1,7 +1,8 @@
-// The conversion below reads the design types TypeScript emits only when Reflect.metadata
-// exists when this module loads: it may load before anything of Nest (e.g. from the simulator).
+// The implicit conversion of env strings reads the design types TypeScript emits, which need
+// Reflect.metadata at class definition: @app/common is loaded without Nest (e.g. first through
+// @app/pki), so it cannot rely on Nest having loaded the polyfill already.
 import 'reflect-metadata';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
 /**
@@ -33,4 +34,9 @@ export class BrokerClientConfig {
   @IsOptional()
   @IsString()
   LOG_LEVEL?: string;
+
+  /** `text` (default) or `json`: one JSON object per line. */
+  @IsOptional()
+  @IsIn(['text', 'json'])
+  LOG_FORMAT?: string;
 }

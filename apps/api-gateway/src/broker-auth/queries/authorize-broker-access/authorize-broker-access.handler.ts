@@ -8,7 +8,8 @@ import { AuthorizeBrokerAccessQuery } from './authorize-broker-access.query';
 /**
  * Answers RabbitMQ for devices: a device may connect only while registered and
  * not revoked, logging in by its certificate (the broker has verified it against
- * our CA and takes the identity from its CN), and reach only its own topics.
+ * our CA and takes the identity from its CN) or by its broker password (with or
+ * without a certificate), and reach only its own topics, however it logged in.
  */
 @QueryHandler(AuthorizeBrokerAccessQuery)
 export class AuthorizeBrokerAccessHandler implements IQueryHandler<AuthorizeBrokerAccessQuery> {

@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Semaphore } from '@app/common';
+import { DomainError, Semaphore } from '@app/common';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
 import { GatewayConfig } from '../../../config/gateway.config';
+import { GatewayMetrics } from '../../../observability/gateway.metrics';
 import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
@@ -22,12 +23,29 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
     config: ConfigService<GatewayConfig, true>,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
     this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
   }
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    const keyType = command.csrPem ? 'csr' : command.keyType;
+    try {
+      const registered = await this.register(command);
+      this.metrics.registrations.inc({ key_type: keyType, outcome: 'ok' });
+      return registered;
+    } catch (error) {
+      // Error codes are a fixed set, so they make a bounded label.
+      this.metrics.registrations.inc({
+        key_type: keyType,
+        outcome: error instanceof DomainError ? error.code : 'error',
+      });
+      throw error;
+    }
+  }
+
+  private async register(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
     // Every edge validates too; this holds for all of them (REST, legacy routes).
     if (!DEVICE_NAME_PATTERN.test(command.name)) throw new InvalidDeviceNameError();
     // Fast path only: the unique index still decides when two registrations race.
