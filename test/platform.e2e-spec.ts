@@ -76,11 +76,14 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     const { paths, components } = res.body;
     const modern = Object.keys(paths).filter((p) => !Object.values(paths[p]).every((op) => op.deprecated));
     expect(modern.sort()).toEqual([
+      '/audit',
       '/auth/legacy-secret/rotate',
       '/auth/login',
       '/auth/signup',
       '/devices',
       '/devices/{name}',
+      '/devices/{name}/commands',
+      '/devices/{name}/commands/{id}',
       '/devices/{name}/gateway',
       '/devices/{name}/gpio/{number}',
       '/devices/{name}/ip',
@@ -89,19 +92,25 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/devices/{name}/status',
       '/devices/{name}/subnet',
       '/devices/{name}/uart',
+      '/events',
       '/health',
       '/health/live',
       '/health/ready',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
     const setGpio = paths['/devices/{name}/gpio/{number}'].put;
-    expect(errorCodes(setGpio, 400)).toEqual(['VALIDATION_FAILED', 'INVALID_DEVICE_REQUEST', 'MALFORMED_JSON']);
+    expect(errorCodes(setGpio, 400)).toEqual([
+      'VALIDATION_FAILED',
+      'INVALID_DEVICE_REQUEST',
+      'MALFORMED_JSON',
+      'BODY_TOO_DEEP',
+    ]);
     expect(errorCodes(setGpio, 401)).toEqual(['UNAUTHORIZED']);
     expect(errorCodes(setGpio, 404)).toEqual(['DEVICE_NOT_FOUND']);
     expect(errorCodes(setGpio, 413)).toEqual(['PAYLOAD_TOO_LARGE']);
     expect(errorCodes(setGpio, 429)).toEqual(['DEVICE_BUSY']);
     expect(errorCodes(setGpio, 502)).toEqual(['DEVICE_BAD_REPLY']);
-    expect(errorCodes(setGpio, 503)).toEqual(['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE']);
+    expect(errorCodes(setGpio, 503)).toEqual(['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
     expect(errorCodes(setGpio, 504)).toEqual(['DEVICE_TIMEOUT']);
     // The constraints the validation pipe enforces, stated for clients.
     const params = Object.fromEntries((setGpio.parameters ?? []).map((p) => [p.name, p.schema]));
@@ -121,6 +130,11 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     expect(errorCodes(paths['/auth/login'].post, 429)).toEqual(['TOO_MANY_LOGIN_ATTEMPTS']);
     expect(errorCodes(paths['/devices'].post, 409)).toEqual(['DEVICE_NAME_TAKEN']);
     expect(errorCodes(paths['/devices/{name}'].delete, 404)).toEqual(['DEVICE_NOT_FOUND']);
+    expect(errorCodes(paths['/devices'].get, 503)).toEqual(['DATABASE_UNAVAILABLE']);
+    expect(errorCodes(paths['/devices/{name}/commands/{id}'].get, 404)).toEqual([
+      'DEVICE_NOT_FOUND',
+      'COMMAND_NOT_FOUND',
+    ]);
     expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
     // Registration and listing lead to every route that takes the device's name.
     const byName = Object.entries(paths)

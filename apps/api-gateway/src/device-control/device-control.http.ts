@@ -15,6 +15,7 @@ import {
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
+import { sortableId } from '@app/common';
 import { InvokeDeviceResult } from '@app/common/device-command';
 import { validationFailed } from '@app/common/nest';
 import {
@@ -39,13 +40,26 @@ const DEVICE_ERRORS: ErrorCodes = {
   404: ['DEVICE_NOT_FOUND'],
   429: ['DEVICE_BUSY'],
   502: ['DEVICE_BAD_REPLY'],
-  503: ['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE'],
+  // DATABASE_UNAVAILABLE: the device is not yet cached and the database is out of reach.
+  503: ['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE', 'DATABASE_UNAVAILABLE'],
   504: ['DEVICE_TIMEOUT'],
 };
 
 /** Auth and tag every device-control controller shares. */
 export function DeviceControlRoute(): ClassDecorator {
   return applyDecorators(ApiTags('device control'), ApiBearerAuth(), UseGuards(JwtAuthGuard));
+}
+
+export const COMMAND_ID_HEADER = 'X-Command-Id';
+
+/**
+ * A new device command's id, sent at once as X-Command-Id (so errors carry it too).
+ * Time-ordered, so a device's history lists by id.
+ */
+export function startCommand(response: Response): string {
+  const commandId = sortableId();
+  response.setHeader(COMMAND_ID_HEADER, commandId);
+  return commandId;
 }
 
 /** One call of a device api, read from a REST request and validated against the api's schema. */
@@ -56,6 +70,8 @@ export interface DeviceApiCall<A extends DeviceApi = DeviceApi> {
   /** The device request: the api's fields from the path and the JSON body. */
   params: Record<string, unknown>;
   timeoutMs: number;
+  /** This command's id (X-Command-Id), under which the history records it. */
+  commandId: string;
 }
 
 /** A controller whose routes are generated from the device API table: it only dispatches. */
@@ -78,12 +94,13 @@ export function addDeviceApiRoutes<A extends DeviceApi>(
     const route = async function (
       this: DeviceApiController<A>,
       user: AuthenticatedUser,
-      request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs'>,
+      request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs' | 'commandId'>,
       query: DeviceTimeoutQueryDto,
       response: Response,
     ): Promise<Record<string, unknown>> {
       const timeoutMs = query.timeout ?? defaultTimeoutMs(api);
-      const result = await this.dispatch(user, { api, ...request, timeoutMs });
+      const commandId = startCommand(response);
+      const result = await this.dispatch(user, { api, ...request, timeoutMs, commandId });
       return deviceReply(result, response);
     };
     // Named after the api: Swagger makes the operationId from it, and OpenAPI links need them distinct.
@@ -176,7 +193,7 @@ function openApiSchema(schema: FieldSchema): SchemaObject {
  * refused, as the global ValidationPipe refuses them for every DTO.
  */
 const DeviceApiRequest = createParamDecorator(
-  (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs'> => {
+  (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs' | 'commandId'> => {
     const http = context.switchToHttp().getRequest<Request<Record<string, string>>>();
     const path = http.params;
     if (!DEVICE_NAME_PATTERN.test(path.name ?? '')) {

@@ -6,9 +6,14 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 export type ErrorCodes = Readonly<Partial<Record<number, readonly string[]>>>;
 
 /** What any route with a JSON body can answer before its handler runs (validation pipe, body parser). */
-export const BODY_ERRORS: ErrorCodes = { 400: ['VALIDATION_FAILED', 'MALFORMED_JSON'], 413: ['PAYLOAD_TOO_LARGE'] };
+export const BODY_ERRORS: ErrorCodes = {
+  400: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BODY_TOO_DEEP'],
+  413: ['PAYLOAD_TOO_LARGE'],
+};
 /** Routes behind JwtAuthGuard. */
 export const AUTH_ERRORS: ErrorCodes = { 401: ['UNAUTHORIZED'] };
+/** Routes that need the database: it may be out of reach (retry shortly). */
+export const DATABASE_ERRORS: ErrorCodes = { 503: ['DATABASE_UNAVAILABLE'] };
 /** Routes with a `{name}` (or other) path parameter or a query, checked by the validation pipe. */
 export const PARAM_ERRORS: ErrorCodes = { 400: ['VALIDATION_FAILED'] };
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
+import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { DeviceRecord } from '../domain/device';
 import { DeviceNameTakenError } from '../domain/device.errors';
 import { DeviceRepository, NewDevice } from './device.repository.port';
@@ -38,6 +38,7 @@ function toRecord(doc: Device): DeviceRecord {
  * points at a revoked or missing record, which the next registration of it reclaims.
  */
 @Injectable()
+@MapsDatabaseErrors()
 export class DeviceMongoRepository implements DeviceRepository {
   constructor(
     @InjectModel(Device.name) private readonly devices: Model<Device>,

@@ -21,7 +21,7 @@ export class Device {
   @Prop({ required: true })
   name: string;
 
-  @Prop({ required: true, enum: ['rsa', 'ec', 'csr'] })
+  @Prop({ type: String, required: true, enum: ['rsa', 'ec', 'csr'] })
   keyOrigin: DeviceKeyOrigin;
 
   @Prop({ required: true })

@@ -67,13 +67,13 @@ describe('AmqpDeviceLink', () => {
     const broker = fakeBroker();
     const link = new AmqpDeviceLink(broker.connection);
     const payload = Buffer.from('{"number":3}');
-    await expect(link.send(DEVICE_ID, 'get_gpio', payload, 1234.2)).resolves.toBe(true);
+    await expect(link.send(DEVICE_ID, 'get_gpio', payload, 1234.2, 'req-1')).resolves.toBe(true);
     expect(broker.published).toHaveLength(1);
     expect(broker.published[0]).toMatchObject({
       exchange: 'amq.topic',
       routingKey: `${DEVICE_ID}.get_gpio`,
       payload,
-      options: { mandatory: true, expiration: '1235', contentType: 'application/json' },
+      options: { mandatory: true, expiration: '1235', contentType: 'application/json', correlationId: 'req-1' },
     });
   });
 
@@ -82,14 +82,14 @@ describe('AmqpDeviceLink', () => {
     const link = new AmqpDeviceLink(broker.connection);
     await broker.runSetup();
     broker.state.unroutable = true;
-    await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100)).resolves.toBe(false);
+    await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1')).resolves.toBe(false);
   });
 
   it('refuses to send without a broker connection', async () => {
     const broker = fakeBroker();
     broker.state.connected = false;
     await expect(
-      new AmqpDeviceLink(broker.connection).send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100),
+      new AmqpDeviceLink(broker.connection).send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1'),
     ).rejects.toThrow(/not connected/);
     expect(broker.published).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, BODY_ERRORS, errorSchema } from '../../../infrastructure/api-errors';
+import { ApiErrors, BODY_ERRORS, errorSchema, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { LogInCommand } from './log-in.command';
 import { LogInRequestDto } from './log-in.request.dto';
 import { LogInResponseDto } from './log-in.response.dto';
@@ -15,7 +15,7 @@ export class LogInHttpController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LogInResponseDto })
-  @ApiErrors(BODY_ERRORS, { 401: ['INVALID_CREDENTIALS'] })
+  @ApiErrors(DATABASE_ERRORS, BODY_ERRORS, { 401: ['INVALID_CREDENTIALS'] })
   @ApiResponse({
     status: 429,
     description: 'Too many failed logins for this username or address: `TOO_MANY_LOGIN_ATTEMPTS`',

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { AUTH_ERRORS, ApiErrors } from '../../../infrastructure/api-errors';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../jwt-auth.guard';
 import { RotateLegacySecretCommand } from './rotate-legacy-secret.command';
 
@@ -23,7 +23,7 @@ export class RotateLegacySecretHttpController {
   @Post('legacy-secret/rotate')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: LegacySecretResponseDto })
-  @ApiErrors(AUTH_ERRORS)
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS)
   rotate(@CurrentUser() user: AuthenticatedUser): Promise<LegacySecretResponseDto> {
     return this.commandBus.execute(new RotateLegacySecretCommand(user.userId));
   }

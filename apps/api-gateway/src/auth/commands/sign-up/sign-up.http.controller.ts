@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, BODY_ERRORS } from '../../../infrastructure/api-errors';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { SignUpCommand } from './sign-up.command';
 import { SignUpRequestDto } from './sign-up.request.dto';
 
@@ -14,7 +14,7 @@ export class SignUpHttpController {
   @Post('signup')
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ description: 'Account created' })
-  @ApiErrors(BODY_ERRORS, { 400: ['INVALID_USERNAME', 'WEAK_PASSWORD'], 409: ['USERNAME_TAKEN'] })
+  @ApiErrors(DATABASE_ERRORS, BODY_ERRORS, { 400: ['INVALID_USERNAME', 'WEAK_PASSWORD'], 409: ['USERNAME_TAKEN'] })
   async signUp(@Body() body: SignUpRequestDto): Promise<void> {
     await this.commandBus.execute(new SignUpCommand(body.username, body.password));
   }

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, Semaphore } from '@app/common';
+import { AuditTrail } from '../../../audit/audit-trail';
 import { generateDeviceId } from '@app/device-protocol';
 import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
 import { GatewayConfig } from '../../../config/gateway.config';
@@ -10,6 +11,7 @@ import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
+import { DeviceRegisteredEvent } from '../../domain/device-registered.event';
 import { DeviceNameTakenError, InvalidDeviceNameError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
@@ -23,6 +25,8 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
     config: ConfigService<GatewayConfig, true>,
+    private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly metrics: GatewayMetrics,
   ) {
     this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
@@ -33,13 +37,25 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     const keyType = command.csrPem ? 'csr' : command.keyType;
     try {
       const registered = await this.register(command);
+      const { deviceId, name } = registered.device;
       this.metrics.registrations.inc({ key_type: keyType, outcome: 'ok' });
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: 'OK',
+        deviceId,
+        deviceName: name,
+      });
       return registered;
     } catch (error) {
       // Error codes are a fixed set, so they make a bounded label.
-      this.metrics.registrations.inc({
-        key_type: keyType,
-        outcome: error instanceof DomainError ? error.code : 'error',
+      const code = error instanceof DomainError ? error.code : undefined;
+      this.metrics.registrations.inc({ key_type: keyType, outcome: code ?? 'error' });
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: code ?? 'INTERNAL_ERROR',
+        deviceName: command.name,
       });
       throw error;
     }
@@ -67,6 +83,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
     });
+    this.events.publish(new DeviceRegisteredEvent(deviceId, command.ownerId, command.name));
     return {
       device,
       privateKeyPem: issued.privateKeyPem,

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Inject, Post, UseGuards } from 
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { AUTH_ERRORS, ApiErrors, BODY_ERRORS } from '../../../infrastructure/api-errors';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { RegisterDeviceCommand } from './register-device.command';
@@ -23,7 +23,10 @@ export class RegisterDeviceHttpController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RegisterDeviceResponseDto })
-  @ApiErrors(AUTH_ERRORS, BODY_ERRORS, { 400: ['INVALID_CSR', 'WEAK_KEY'], 409: ['DEVICE_NAME_TAKEN'] })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, BODY_ERRORS, {
+    400: ['INVALID_CSR', 'WEAK_KEY'],
+    409: ['DEVICE_NAME_TAKEN'],
+  })
   async register(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: RegisterDeviceRequestDto,

@@ -2,7 +2,7 @@ import { Controller, Delete, HttpCode, HttpStatus, Param, UseGuards } from '@nes
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { AUTH_ERRORS, ApiErrors, PARAM_ERRORS } from '../../../infrastructure/api-errors';
+import { AUTH_ERRORS, ApiErrors, PARAM_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { UnregisterDeviceCommand } from './unregister-device.command';
 
@@ -17,7 +17,7 @@ export class UnregisterDeviceHttpController {
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Device revoked' })
-  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, PARAM_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
   async unregister(@CurrentUser() user: AuthenticatedUser, @Param() params: DeviceNameParamDto): Promise<void> {
     await this.commandBus.execute(new UnregisterDeviceCommand(user.userId, params.name));
   }

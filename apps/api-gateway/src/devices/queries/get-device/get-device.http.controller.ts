@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { AUTH_ERRORS, ApiErrors, PARAM_ERRORS } from '../../../infrastructure/api-errors';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
-import { DeviceResponseDto } from '../../device.response.dto';
+import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { GetDeviceQuery } from './get-device.query';
 
@@ -18,12 +18,15 @@ export class GetDeviceHttpController {
     @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
   ) {}
 
-  /** One of your devices, by name. */
+  /** One of your devices, by name, with its presence. */
   @Get(':name')
-  @ApiOkResponse({ type: DeviceResponseDto })
-  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
-  async get(@CurrentUser() user: AuthenticatedUser, @Param() params: DeviceNameParamDto): Promise<DeviceResponseDto> {
+  @ApiOkResponse({ type: DeviceWithPresenceResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
+  async get(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param() params: DeviceNameParamDto,
+  ): Promise<DeviceWithPresenceResponseDto> {
     const device = await this.queryBus.execute(new GetDeviceQuery(user.userId, params.name));
-    return DeviceResponseDto.from(device, this.endpoints);
+    return DeviceWithPresenceResponseDto.fromView(device, this.endpoints);
   }
 }

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { AUTH_ERRORS, ApiErrors } from '../../../infrastructure/api-errors';
-import { DeviceResponseDto } from '../../device.response.dto';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
+import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
+import { ListDevicesRequestDto } from './list-devices.request.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { ListDevicesQuery } from './list-devices.query';
 
@@ -17,12 +18,16 @@ export class ListDevicesHttpController {
     @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
   ) {}
 
-  /** Your registered devices (never any private key). */
+  /** Your registered devices with their presence (never any private key); `?online=` filters on it. */
   @Get()
-  @ApiOkResponse({ type: [DeviceResponseDto] })
-  @ApiErrors(AUTH_ERRORS)
-  async list(@CurrentUser() user: AuthenticatedUser): Promise<DeviceResponseDto[]> {
-    const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId));
-    return devices.map((device) => DeviceResponseDto.from(device, this.endpoints));
+  @ApiOkResponse({ type: [DeviceWithPresenceResponseDto] })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS)
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListDevicesRequestDto,
+  ): Promise<DeviceWithPresenceResponseDto[]> {
+    const online = query.online === undefined ? undefined : query.online === 'true';
+    const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId, online));
+    return devices.map((device) => DeviceWithPresenceResponseDto.fromView(device, this.endpoints));
   }
 }

@@ -1,9 +1,12 @@
 import { Query } from '@nestjs/cqrs';
-import { DeviceRecord } from '../../domain/device';
+import { DeviceView } from '../../domain/device-view';
 
-/** The caller's active devices, by name. */
-export class ListDevicesQuery extends Query<DeviceRecord[]> {
-  constructor(readonly ownerId: string) {
+/** The caller's active devices, by name, with their presence; `online` keeps only those connected (or not). */
+export class ListDevicesQuery extends Query<DeviceView[]> {
+  constructor(
+    readonly ownerId: string,
+    readonly online?: boolean,
+  ) {
     super();
   }
 }
