@@ -277,8 +277,8 @@ describe('MqttDevice: answering', () => {
     await request('get_gpio/extra', '{"number":1}');
     await request('get_gpio', '{"number":"one"}');
     await request('get_status', '{}');
+    // Requests are handled one at a time, in order: the last one's reply means the others were handled.
     await broker.waitFor(() => broker.published.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(payloads()).toEqual(['get_status {"status":"running"}']);
     expect(drops).toEqual([
       expect.objectContaining({ api: 'get_gpio', reason: 'invalid-request', request: { number: 'one' } }),
@@ -344,15 +344,15 @@ describe('MqttDevice: answering', () => {
   });
 
   it('stop() during a reply delay sends nothing more and returns promptly', async () => {
-    const device = makeDevice({ replyDelayMs: 10_000 });
+    // An hour's delay: a stop() that waited for it would fail this test by its timeout.
+    const device = makeDevice({ replyDelayMs: 3_600_000 });
     const replies = jest.fn();
     device.on('reply', replies);
     await device.start();
+    const received = once(device, 'request');
     await request('get_status', '{}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    await received;
     await device.stop();
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(broker.published).toEqual([]);
     expect(replies).not.toHaveBeenCalled();
   });

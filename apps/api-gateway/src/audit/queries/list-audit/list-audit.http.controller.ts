@@ -1,17 +1,10 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiProperty,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { AUDIT_ACTIONS } from '../../domain/audit-entry';
 import { ListAuditQuery } from './list-audit.query';
 
@@ -62,8 +55,7 @@ export class ListAuditHttpController {
   /** Your account's audit trail: sign-up, logins (also failed ones), legacy-secret rotation, device registration and unregistration. */
   @Get()
   @ApiOkResponse({ type: AuditPageResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS)
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListAuditRequestDto,
