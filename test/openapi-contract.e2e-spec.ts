@@ -70,6 +70,12 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
         // The legacy routes reproduce libpyiotcloud (bodies on GET, errors as 200 "NG, …" or 400 text):
         // documented and deprecated, checked by test/legacy-api.e2e-spec.ts, not held to REST's rules.
         '--exclude-deprecated',
+        // GET /events is an endless text/event-stream: every accepted request would hold a stream open
+        // until the request timeout (schemathesis reads a body to its end), so the run would never finish.
+        // It stays documented (its 200 as text/event-stream, its 401 as JSON, both asserted by
+        // test/platform.e2e-spec.ts) and test/events.e2e-spec.ts checks what it streams and its 401.
+        '--exclude-path',
+        '/events',
         '--phases',
         'examples,coverage,fuzzing,stateful',
         '--header',
@@ -96,5 +102,7 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
       },
     );
     expect(code).toBe(0);
-  }, 600_000);
+    // About 2,800 requests; its CPU time is under two minutes, but on a shared, overloaded machine the wall
+    // time stretches (docs/testing.md), so the limit only catches a run that hangs.
+  }, 900_000);
 });

@@ -131,6 +131,15 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     expect(errorCodes(paths['/devices'].post, 409)).toEqual(['DEVICE_NAME_TAKEN']);
     expect(errorCodes(paths['/devices/{name}'].delete, 404)).toEqual(['DEVICE_NOT_FOUND']);
     expect(errorCodes(paths['/devices'].get, 503)).toEqual(['DATABASE_UNAVAILABLE']);
+    // Page sizes are integers, as @IsInt enforces (the Swagger plugin alone would say `number`).
+    for (const list of [paths['/audit'].get, paths['/devices/{name}/commands'].get]) {
+      const limit = (list.parameters ?? []).find((p) => p.name === 'limit');
+      expect(limit?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    }
+    // The event stream is text/event-stream, but its errors are JSON like everywhere else.
+    expect(Object.keys(paths['/events'].get.responses['200'].content ?? {})).toEqual(['text/event-stream']);
+    expect(Object.keys(paths['/events'].get.responses['401'].content ?? {})).toEqual(['application/json']);
+    expect(errorCodes(paths['/events'].get, 401)).toEqual(['UNAUTHORIZED']);
     expect(errorCodes(paths['/devices/{name}/commands/{id}'].get, 404)).toEqual([
       'DEVICE_NOT_FOUND',
       'COMMAND_NOT_FOUND',

@@ -56,7 +56,12 @@ export function mergeErrorCodes(...sets: ErrorCodes[]): Record<number, string[]>
   return merged;
 }
 
-/** Documents every error a route can answer with: one response per status, with its codes. */
+/**
+ * Documents every error a route can answer with: one response per status, with its codes.
+ * Errors are always `application/json`, also on a route that `@ApiProduces` something else
+ * (`GET /events` streams `text/event-stream`, but its 401 is JSON): the content is given
+ * explicitly, so the route's produces list does not apply to it.
+ */
 export function ApiErrors(...sets: ErrorCodes[]): MethodDecorator & ClassDecorator {
   const merged = mergeErrorCodes(...sets);
   return applyDecorators(
@@ -64,7 +69,7 @@ export function ApiErrors(...sets: ErrorCodes[]): MethodDecorator & ClassDecorat
       ApiResponse({
         status: Number(status),
         description: `${MEANING[Number(status)] ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}`,
-        schema: errorSchema(Number(status), codes),
+        content: { 'application/json': { schema: errorSchema(Number(status), codes) } },
       }),
     ),
   );
