@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
+import { holdTimers } from '../test/held-timers';
 import { TestDevice, createTestDevice } from '../test/test-pki';
 import { AmqpConnect, AmqpDevice, AmqpDeviceOptions } from './amqp-device';
 import { DeviceConnectError } from './connect-errors';
@@ -329,12 +330,21 @@ describe('AmqpDevice: answering', () => {
 
   it('set_status restart: reply, ack, close, wait, reconnect', async () => {
     const broker = new FakeBroker();
-    const device = makeDevice(broker, { restartDelayMs: 200 });
+    const device = makeDevice(broker, { restartDelayMs: 4321 });
     await device.start();
-    const start = Date.now();
-    broker.model.deliver(`${id()}.set_status`, '{"status":"restart"}', 1);
+    const restartDelay = holdTimers(4321);
+    try {
+      const restarting = once(device, 'disconnect');
+      broker.model.deliver(`${id()}.set_status`, '{"status":"restart"}', 1);
+      await restarting;
+      // Closed, and not back until the restart delay has run, however slow the machine is.
+      expect(restartDelay.held()).toBe(1);
+      expect(broker.connectCalls).toHaveLength(1);
+      restartDelay.release();
+    } finally {
+      restartDelay.restore();
+    }
     await until(() => broker.connectCalls.length === 2 && device.connected);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(180);
     const tail = broker.log.slice(broker.log.indexOf(`consume ${queue()} {"noAck":false}`) + 1);
     expect(tail).toEqual([
       `publish amq.topic server.${id()}.set_status {"status":"restarting"}`,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createCertificateAuthority } from '@app/pki';
 import { FakeMqttBroker } from '../test/fake-mqtt-broker';
+import { holdTimers } from '../test/held-timers';
 import { TestDevice, TestPki, createTestDevice, createTestPki } from '../test/test-pki';
 import { DeviceConnectError } from './connect-errors';
 import { DropEvent, ReplyEvent } from './connected-device';
@@ -321,13 +322,24 @@ describe('MqttDevice: answering', () => {
   });
 
   it('waits restartDelayMs before coming back', async () => {
-    const device = makeDevice({ restartDelayMs: 400 });
-    await device.start();
-    await request('set_status', '{"status":"restart"}');
-    await broker.waitFor(() => repliesTo('set_status').length === 1);
-    const repliedAt = Date.now();
-    await once(device, 'connect');
-    expect(Date.now() - repliedAt).toBeGreaterThanOrEqual(350);
+    const restartDelay = holdTimers(4321);
+    try {
+      const device = makeDevice({ restartDelayMs: 4321 });
+      await device.start();
+      const restarting = once(device, 'disconnect');
+      await request('set_status', '{"status":"restart"}');
+      expect(await restarting).toEqual([{ restarting: true }]);
+      // Offline for as long as the restart delay runs, however slow the machine is.
+      expect(restartDelay.held()).toBe(1);
+      expect(device.connected).toBe(false);
+      expect(broker.connects).toHaveLength(1);
+      const back = once(device, 'connect');
+      restartDelay.release();
+      await back;
+      expect(broker.connects).toHaveLength(2);
+    } finally {
+      restartDelay.restore();
+    }
   });
 
   it('drops requests that were queued behind a restart', async () => {
