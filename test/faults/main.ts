@@ -4,12 +4,13 @@
  * longest call, seconds until calls succeed again) and exits 1 when an
  * assertion fails. See docs/reliability.md.
  *
- * A fault is one row of FAULTS below: a name, what it does to the stack, and what
- * it asserts. The 3-node cluster row (SIGKILL one broker node) is one more row,
- * to add once `infra/broker.sh` can run a cluster.
+ * A fault is one function below returning a row: what it does to the stack and what it
+ * asserts. The single-node rows run first; then the same apps, devices and load move onto
+ * a 3-node broker cluster (`infra/broker.sh start --cluster 3`) for its SIGKILL row; last,
+ * `npm start` itself is restarted and stopped by SIGTERM.
  *
- * Down windows default to the issue's values; FAULTS_BROKER_DOWN_S and
- * FAULTS_DB_DOWN_S shorten them (CI does), the assertions stay the same.
+ * Windows default to the issue's values; `--ci` shortens them (see the constants below),
+ * and FAULTS_BROKER_DOWN_S and FAULTS_DB_DOWN_S override both. The assertions stay the same.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
