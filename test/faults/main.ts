@@ -211,7 +211,7 @@ async function misbehavingDevice(stack: Stack, registration: Registration & { pr
       key: registration.privateKey,
       ca: stack.caPem,
       reconnectPeriod: 0,
-      connectTimeout: 3000,
+      connectTimeout: 10_000, // a TLS handshake can take seconds on a loaded machine
     });
     const outcome = await new Promise<'connected' | 'failed'>((resolve) => {
       client.once('connect', () => resolve('connected'));
