@@ -1,19 +1,20 @@
 import { AmqpConnectionManager } from 'amqp-connection-manager';
+import { EventEmitter } from 'node:events';
 import { DeviceCommandPattern } from '@app/common/device-command';
 import { DeviceCommandClient } from './device-command.client';
 
 /** A connection whose broker never confirms a publish: an overloaded broker. */
-function stalledConnection(connected = true): AmqpConnectionManager {
+function stalledConnection(connected = true): AmqpConnectionManager & EventEmitter {
   const channel = {
     sendToQueue: jest.fn(() => new Promise<boolean>(() => undefined)),
     waitForConnect: jest.fn(() => Promise.resolve()),
     close: jest.fn(() => Promise.resolve()),
   };
-  return {
+  return Object.assign(new EventEmitter(), {
     createChannel: jest.fn(() => channel),
     isConnected: () => connected,
     close: jest.fn(() => Promise.resolve()),
-  } as unknown as AmqpConnectionManager;
+  }) as unknown as AmqpConnectionManager & EventEmitter;
 }
 
 describe('DeviceCommandClient', () => {
@@ -45,5 +46,17 @@ describe('DeviceCommandClient', () => {
       jest.useRealTimers();
       process.off('unhandledRejection', unhandled);
     }
+  });
+
+  it('fails waiting requests at once when the broker connection drops, not at their timeout', async () => {
+    const connection = stalledConnection();
+    const client = new DeviceCommandClient(connection, 8);
+    const answer = client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 60_000 });
+    connection.emit('disconnect', { err: new Error('connection closed') });
+    await expect(answer).rejects.toMatchObject({
+      code: 'DEVICE_COMMAND_UNAVAILABLE',
+      message: expect.stringContaining('connection lost') as unknown,
+    });
+    await client.onModuleDestroy();
   });
 });
