@@ -159,7 +159,7 @@ export const DEVICES_PER_PROCESS = 15_000;
 
 /**
  * How `count` devices are shared among simulator processes: at most `perProcess` each, and
- * from the second process on each connects from its own loopback address (127.0.0.2, 127.0.0.3,
+ * when there are several, each connects from its own loopback address (127.0.0.2, 127.0.0.3,
  * ...): one source address to one broker port runs out of ephemeral ports near 28,000.
  */
 export function planFleet(
