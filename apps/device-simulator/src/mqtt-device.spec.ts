@@ -102,6 +102,7 @@ describe('MqttDevice: connecting', () => {
         username: undefined,
         password: undefined,
         certificateCn: id(),
+        remoteAddress: '127.0.0.1', // the system's choice: no localAddress given
       },
     ]);
     expect(broker.subscriptions).toEqual([{ clientId: id(), topic: `${id()}/#`, qos: 1 }]);
