@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig } from '@app/common/nest';
+import { BrokerClientConfig, IsPortSetting } from '@app/common/nest';
 import {
   IsBoolean,
   IsInt,
@@ -64,9 +64,7 @@ class IsTrustProxy implements ValidatorConstraintInterface {
  * validated at start-up. Defaults match the local stack of `npm start`.
  */
 export class GatewayConfig extends BrokerClientConfig {
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPortSetting()
   PORT: number = 8443;
 
   /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
@@ -143,15 +141,11 @@ export class GatewayConfig extends BrokerClientConfig {
   @Max(60000)
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: number = 500;
 
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPortSetting()
   MQTT_PORT: number = 8883;
 
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   BROKER_AUTH_PORT: number = 8089;
 
   @IsString()
@@ -201,9 +195,7 @@ export class GatewayConfig extends BrokerClientConfig {
   AUDIT_LOG_DAYS: number = 365;
 
   /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   METRICS_PORT: number = 9464;
 
   @IsString()

@@ -1,5 +1,5 @@
 import type { DeviceCommandQueueType } from '@app/common/device-command';
-import { BrokerClientConfig } from '@app/common/nest';
+import { BrokerClientConfig, IsPortSetting } from '@app/common/nest';
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */
@@ -21,9 +21,7 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   DEVICE_COMMAND_PREFETCH: number = 256;
 
   /** Listener of /metrics and /health/*, loopback by default (0 disables it). */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   DEVICE_COMMAND_HTTP_PORT: number = 9465;
 
   @IsString()
