@@ -20,9 +20,19 @@ import { replyTopic } from '@app/device-protocol';
 import { MqttDevice, silentLogger } from '../../apps/device-simulator/src';
 import { HttpsClient, percentile, sleep } from '../../bench/http';
 import { Registration, isRegistration } from '../../bench/session';
-import { loadDotEnv } from '../../bench/stack';
 import { Call, DEVICE_TIMEOUT_MS, Recorder, Trickle, runDeviceLoad, runLister, runTrickle } from './load';
-import { AppProcess, NpmStart, ROOT, buildApps, freePort, infra, log, portOpen, run, waitHealthy } from './processes';
+import {
+  AppProcess,
+  Infrastructure,
+  NpmStart,
+  ROOT,
+  buildApps,
+  freePort,
+  infra,
+  log,
+  portOpen,
+  waitHealthy,
+} from './processes';
 
 const BROKER_DOWN_S = Number(process.env.FAULTS_BROKER_DOWN_S ?? 20);
 const DB_DOWN_S = Number(process.env.FAULTS_DB_DOWN_S ?? 30);
@@ -153,7 +163,7 @@ async function gatewayKill(stack: Stack): Promise<Row> {
   await sleep(8_000);
   const to = Date.now();
   victim.start();
-  const healthy = await waitHealthy(stack.gatewayUrls[1], stack.caPem, 60_000);
+  const healthy = (await waitHealthy(stack.gatewayUrls[1], stack.caPem, 60_000)).state === 'ok';
   const calls = stack.recorder.between(from, to);
   const survivor = calls.filter((c) => c.gateway === 0);
   return {
@@ -241,7 +251,7 @@ async function misbehavingDevice(stack: Stack, registration: Registration & { pr
       check(alive, 'nothing crashes'),
       check(
         stack.deviceCommands.some((p) =>
-          p.output.some((text) => text.includes(`device ${registration.deviceId} sends more than`)),
+          p.lastLines.some((text) => text.includes(`device ${registration.deviceId} sends more than`)),
         ),
         'the bad device is throttled, and this is logged',
       ),
@@ -320,12 +330,13 @@ async function restartThenStop(
   port: number,
   onSecond: (npm: NpmStart) => void,
 ): Promise<Row[]> {
-  if (!(await waitHealthy(baseUrl, caPem, 900_000))) throw new Error('npm start did not come up within 15 minutes');
+  if ((await waitHealthy(baseUrl, caPem, 900_000)).state !== 'ok')
+    throw new Error('npm start did not come up within 15 minutes');
   first.signalGroup('SIGINT');
   const restartAt = Date.now();
   const second = new NpmStart('npm start #2');
   onSecond(second);
-  const cameUp = await waitHealthy(baseUrl, caPem, 900_000);
+  const cameUp = (await waitHealthy(baseUrl, caPem, 900_000)).state === 'ok';
   const upAfterS = Math.round((Date.now() - restartAt) / 100) / 10;
   const restartRow: Row = {
     fault: 'restart: npm start right after Ctrl-C',
@@ -342,7 +353,7 @@ async function restartThenStop(
   while (Date.now() - stopAt < 60_000) {
     const ports = [port, Number(process.env.BROKER_AUTH_PORT ?? 8089), Number(process.env.AMQP_PORT ?? 5671)];
     ports.push(Number(process.env.LOCAL_DB_PORT ?? 27018));
-    const open = await Promise.all(ports.map(portOpen));
+    const open = await Promise.all(ports.map((port) => portOpen(port)));
     const broker = await infra('broker.sh', 'status');
     const db = await infra('database.sh', 'status');
     if (!open.some(Boolean) && !broker && !db && !second.groupAlive()) {
@@ -369,24 +380,25 @@ async function restartThenStop(
 
 async function main(): Promise<void> {
   const started = Date.now();
-  loadDotEnv();
-  if (!(await infra('setup.sh'))) throw new Error('infra/setup.sh failed');
-  loadDotEnv();
-  await buildApps();
+  const infrastructure = new Infrastructure(log);
+  await infrastructure.up();
+  await buildApps(['device-command', 'api-gateway', 'device-simulator'], 'stale', log);
   const caPem = readFileSync(path.join(ROOT, process.env.CERTS_DIR ?? 'certs', 'rootca.pem'), 'utf8');
-  const brokerWasUp = await infra('broker.sh', 'status');
-  const dbWasUp = await infra('database.sh', 'status');
-  if (!brokerWasUp && !(await infra('broker.sh', 'start'))) throw new Error('could not start the broker');
-  if (!dbWasUp && !(await infra('database.sh', 'start'))) throw new Error('could not start the database');
-  const uri = new URL(process.env.MONGODB_URI || (await run('bash', ['infra/database.sh', 'uri'])).stdout.trim());
+  const uri = new URL(infrastructure.appEnv.MONGODB_URI);
   uri.pathname = '/iotcloud_faults'; // its own database: the suite never touches real data
   const port = Number(process.env.PORT ?? 8443);
   const secondPort = await freePort();
-  const common = { MONGODB_URI: uri.toString() };
-  const deviceCommands = [0, 1].map((i) => new AppProcess(`device-command-${i}`, 'device-command', common));
+  const app = (label: string, name: 'api-gateway' | 'device-command', env: Record<string, string> = {}) =>
+    // LOG_LEVEL=warn: it keeps warnings and errors only, all of them (a check looks for one).
+    new AppProcess(label, name, {
+      env: { ...infrastructure.appEnv, MONGODB_URI: uri.toString(), LOG_LEVEL: 'warn', ...env },
+      keepLines: 10_000,
+      log,
+    });
+  const deviceCommands = [0, 1].map((i) => app(`device-command-${i}`, 'device-command'));
   const gateways = [
-    new AppProcess('gateway-0', 'gateway', { ...common, PORT: String(port) }),
-    new AppProcess('gateway-1', 'gateway', { ...common, PORT: String(secondPort), BROKER_AUTH_PORT: '0' }),
+    app('gateway-0', 'api-gateway', { PORT: String(port) }),
+    app('gateway-1', 'api-gateway', { PORT: String(secondPort), BROKER_AUTH_PORT: '0' }),
   ];
   const gatewayUrls = [port, secondPort].map((p) => `https://localhost:${p}`);
   const rows: Row[] = [];
@@ -398,7 +410,8 @@ async function main(): Promise<void> {
   try {
     for (const app of [...deviceCommands, ...gateways]) app.start();
     for (const url of gatewayUrls) {
-      if (!(await waitHealthy(url, caPem, 120_000))) throw new Error(`the gateway at ${url} did not become healthy`);
+      if ((await waitHealthy(url, caPem, 120_000)).state !== 'ok')
+        throw new Error(`the gateway at ${url} did not become healthy`);
     }
     const username = `faults-${randomBytes(5).toString('hex')}`;
     const password = randomBytes(18).toString('base64url');
@@ -508,8 +521,9 @@ async function main(): Promise<void> {
       checks: [check(false, String(error))],
     });
   }
-  if (brokerWasUp) await infra('broker.sh', 'start');
-  if (dbWasUp) await infra('database.sh', 'start');
+  // What ran before the suite runs again; what it started stays stopped.
+  if (!infrastructure.startedBroker) await infra('broker.sh', 'start');
+  if (!infrastructure.startedDatabase && !process.env.MONGODB_URI) await infra('database.sh', 'start');
 
   printTable(rows, Math.round((Date.now() - started) / 1000));
   if (rows.some((r) => r.checks.some((c) => !c.ok))) process.exitCode = 1;
