@@ -15,6 +15,7 @@ let stopping: Promise<void> | undefined;
 function shutdown(code: number): Promise<void> {
   stopping ??= (async () => {
     log('stopping');
+    for (const app of [...platform.apps, ...(demo ? [demo] : [])]) app.expectExit();
     await demo?.stop();
     await platform.stop();
     log('stopped everything this command started');

@@ -320,6 +320,11 @@ export class AppProcess {
     return this;
   }
 
+  /** From now on an exit is no crash (a stop is under way: a group's signal may reach it before our SIGTERM). */
+  expectExit(): void {
+    this.expectingExit = true;
+  }
+
   /** Sends `signal` and waits for the exit. */
   async kill(signal: NodeJS.Signals): Promise<void> {
     if (!this.running) return;
@@ -529,6 +534,7 @@ export class Platform {
     this.stopping ??= (async () => {
       // A start on its way gives up after its current step; then everything it started is stopped.
       this.infrastructure.cancel();
+      for (const app of this.apps) app.expectExit();
       await this.starting?.catch(() => undefined);
       for (const app of [this.gateway, this.deviceCommand]) {
         if (app.running) this.log(`stopping ${app.label} (pid ${String(app.pid)})`);
