@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig, IsPortSetting } from '@app/common/nest';
+import { BrokerClientConfig, IsHostSetting, IsPortSetting } from '@app/common/nest';
 import {
   IsBoolean,
   IsInt,
@@ -82,8 +82,7 @@ export class GatewayConfig extends BrokerClientConfig {
   TRUST_PROXY: boolean | number | string = false;
 
   /** Host name devices use to reach the broker; returned by POST /devices. */
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   PUBLIC_HOST: string = 'localhost';
 
   @IsInt()
@@ -148,8 +147,7 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsPortSetting({ zeroDisables: true })
   BROKER_AUTH_PORT: number = 8089;
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   BROKER_AUTH_HOST: string = '127.0.0.1';
 
   /** How long device lookups stay cached in memory (revocations by this process apply at once). */
@@ -198,8 +196,7 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsPortSetting({ zeroDisables: true })
   METRICS_PORT: number = 9464;
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   METRICS_HOST: string = '127.0.0.1';
 
   /** Largest accepted request body (body-parser syntax). */
