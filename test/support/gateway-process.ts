@@ -1,4 +1,3 @@
-import * as http from 'node:http';
 import * as net from 'node:net';
 import { AppProcess, freePort, gatewayUrl, waitHealthy } from '../../tools/stack/stack';
 import { CA_PEM } from './apps';
@@ -44,40 +43,6 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
     throw error;
   }
   return { baseUrl, process: gateway, stop: () => gateway.stop() };
-}
-
-/** Plain HTTP, as a TLS-terminating proxy speaks to a gateway with HTTPS=false. */
-export function plainRequest<T = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: T }> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      new URL(path, baseUrl),
-      {
-        method,
-        agent: false,
-        headers: {
-          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
 }
 
 /**
