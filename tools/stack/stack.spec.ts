@@ -12,6 +12,7 @@ import {
   gatewayUrl,
   prefixLines,
   probeHealth,
+  waitHealthy,
   waitPortsFree,
 } from './stack';
 
@@ -88,6 +89,14 @@ describe('probeHealth', () => {
     expect(await probeHealth(base, '')).toEqual({ state: 'unhealthy', status: 503, body: '{"status":"down"}' });
     const closed = await freePort();
     expect(await probeHealth(`http://127.0.0.1:${closed}`, '')).toEqual({ state: 'down', reason: 'ECONNREFUSED' });
+  });
+
+  it('waitHealthy takes a 503 for an answer only when asked to (a gateway started without device-command)', async () => {
+    status = 503;
+    expect(await waitHealthy(base, '', 60_000, { anyAnswer: true })).toMatchObject({ state: 'unhealthy', status: 503 });
+    expect(await waitHealthy(base, '', 1_000)).toMatchObject({ state: 'unhealthy' }); // polled until the deadline
+    status = 200;
+    expect(await waitHealthy(base, '', 60_000)).toEqual({ state: 'ok' });
   });
 });
 
