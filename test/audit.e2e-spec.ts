@@ -1,4 +1,4 @@
-import type { AuditEntryResponseDto } from '../apps/api-gateway/src/audit/queries/list-audit/list-audit.http.controller';
+import type { AuditEntryResponseDto } from '../apps/api-gateway/src/audit/queries/list-audit/list-audit.dto';
 import { RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, uniqueName } from './support/https-client';
 import { registerDevice } from './support/simulated-devices';
