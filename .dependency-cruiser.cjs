@@ -40,6 +40,23 @@ module.exports = {
       to: { path: '/(database|infrastructure)/' },
     },
     {
+      name: 'orchestrator-stands-alone',
+      comment:
+        'tools/stack is the one orchestrator of the stack (npm start, the bench, the e2e set-up, the fault suite): ' +
+        'it knows the apps only as processes and needs nothing but Node, so it imports no app, library, test or bench code ' +
+        'and no package.',
+      severity: 'error',
+      from: { path: '^tools/' },
+      to: { path: '^(apps|libs|test|bench|scripts|node_modules)/' },
+    },
+    {
+      name: 'product-never-imports-tooling',
+      comment: 'The apps and libraries ship; the orchestrator, tests and benchmarks do not.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^(tools|test|bench)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes load order matter and hides which module owns what.',
       severity: 'error',

@@ -1,10 +1,10 @@
-// Unit tests: specs sit next to the code they test (apps/**, libs/**, bench/**), and
+// Unit tests: specs sit next to the code they test (apps/**, libs/**, bench/**, tools/**), and
 // resolve the same path aliases as TypeScript.
 /** @type {import('jest').Config} */
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench', '<rootDir>/tools'],
   testRegex: '.*\\.spec\\.ts$',
   // Type errors are `npm run typecheck`'s job; tests only transpile.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },

@@ -1,18 +1,10 @@
+import type { AuditEntryResponseDto } from '../apps/api-gateway/src/audit/queries/list-audit/list-audit.dto';
 import { RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, uniqueName } from './support/https-client';
 import { registerDevice } from './support/simulated-devices';
 
-interface Entry {
-  id: string;
-  userId: string;
-  action: string;
-  outcome: string;
-  at: string;
-  sourceAddress: string | null;
-  requestId: string | null;
-  deviceName?: string;
-  deviceId?: string;
-}
+// An entry as the API sends it: the response DTO states the shape.
+type Entry = AuditEntryResponseDto;
 
 describe('audit trail (e2e: GET /audit)', () => {
   let gateway: RunningGateway;

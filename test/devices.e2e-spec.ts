@@ -6,20 +6,11 @@ import * as path from 'node:path';
 import mongoose from 'mongoose';
 import { CA_PEM, CERTS_DIR, RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
+import type { RegisterDeviceResponseDto } from '../apps/api-gateway/src/devices/commands/register-device/register-device.response.dto';
 import { DEVICE_RECORDS_COLLECTION } from '../apps/api-gateway/src/devices/database/device.collections';
 
-interface RegisteredDevice {
-  deviceId: string;
-  name: string;
-  keyOrigin: string;
-  certificate: string;
-  certificateSerial: string;
-  certificateFingerprint: string;
-  privateKey?: string;
-  caCertificate: string;
-  mqtt: { host: string; port: number };
-  amqp: { host: string; port: number };
-}
+// A registration as the API sends it (the list items are the same device fields): the response DTO states the shape.
+type RegisteredDevice = RegisterDeviceResponseDto;
 
 describe('device registry (e2e, HTTPS + real database + PKI)', () => {
   let gateway: RunningGateway;

@@ -1,28 +1,16 @@
 import { INestApplication } from '@nestjs/common';
+import type {
+  CommandPageResponseDto,
+  CommandRecordResponseDto,
+} from '../apps/api-gateway/src/history/command-record.response.dto';
 import { ConnectedDevice } from '../apps/device-simulator/src';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { connectDevice, registerDevice } from './support/simulated-devices';
 
-interface CommandBody {
-  commandId: string;
-  deviceId: string;
-  deviceName: string;
-  userId: string;
-  api: string;
-  params: Record<string, unknown>;
-  outcome: string;
-  reply: Record<string, unknown> | null;
-  requestedAt: string;
-  answeredAt: string;
-  totalMs: number;
-  deviceMs: number | null;
-}
-
-interface Page {
-  items: CommandBody[];
-  nextBefore: string | null;
-}
+// The record and the page as the API sends them: the response DTOs are the one statement of their shape.
+type CommandBody = CommandRecordResponseDto;
+type Page = CommandPageResponseDto;
 
 describe('command history (e2e: REST and legacy commands recorded off the request path)', () => {
   let deviceCommand: INestApplication;

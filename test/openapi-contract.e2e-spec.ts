@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import mongoose from 'mongoose';
 import * as path from 'node:path';
@@ -7,18 +7,9 @@ import { LOGIN_FAILURES_COLLECTION } from '../apps/api-gateway/src/auth/database
 import { ConnectedDevice } from '../apps/device-simulator/src';
 import { CERTS_DIR, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
-import { ROOT } from './support/infrastructure';
+import { ROOT, run } from '../tools/stack/stack';
 import { connectDevice, registerDevice } from './support/simulated-devices';
 import { generateEcCsr } from '../bench/csr';
-
-/** Runs a command to its end, streaming its output; resolves with its exit code. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code));
-  });
-}
 
 /** schemathesis' --seed for CONTRACT_SEED: unset → the pinned default, `random` → none (a new one each run). */
 function contractSeed(setting: string | undefined): string[] {
@@ -71,7 +62,7 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
 
   it('finds no difference between the document and the running API', async () => {
     const csr = generateEcCsr('contract-csr').csrPem;
-    const code = await run(
+    const { code } = await run(
       st,
       [
         '--config-file',
@@ -114,10 +105,13 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
         'true',
       ],
       {
-        ...process.env,
-        SCHEMATHESIS_HOOKS: path.join(ROOT, 'test/contract/hooks.py'),
-        CONTRACT_DEVICE_NAME: deviceName,
-        CONTRACT_CSR: csr,
+        env: {
+          ...process.env,
+          SCHEMATHESIS_HOOKS: path.join(ROOT, 'test/contract/hooks.py'),
+          CONTRACT_DEVICE_NAME: deviceName,
+          CONTRACT_CSR: csr,
+        },
+        timeoutMs: 880_000,
       },
     );
     expect(code).toBe(0);

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { LOGIN_FAILURES_COLLECTION } from '../apps/api-gateway/src/auth/database/login-failure.mongo-store';
-import { CuttableRelay, GatewayProcess, freePort, plainRequest, spawnGateway } from './support/gateway-process';
+import { CuttableRelay, GatewayProcess, freePort, spawnGateway } from './support/gateway-process';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { registerDevice } from './support/simulated-devices';
 
@@ -142,7 +142,7 @@ describe('a gateway behind a TLS-terminating proxy (HTTPS=false, TRUST_PROXY=loo
       await db.collection(LOGIN_FAILURES_COLLECTION).deleteMany({ _id: 'addr:127.0.0.1' } as never);
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await plainRequest(gateway.baseUrl, 'POST', '/auth/login', {
+        const res = await request(gateway.baseUrl, 'POST', '/auth/login', {
           body: { username: uniqueName('spray'), password: 'x'.repeat(10) },
           headers: as(attacker),
         });
@@ -150,7 +150,7 @@ describe('a gateway behind a TLS-terminating proxy (HTTPS=false, TRUST_PROXY=loo
       }
       expect(statuses).toEqual([401, 401, 401, 429]);
       // Everyone else, behind the same proxy, still gets to try.
-      const bystander = await plainRequest<{ code: string }>(gateway.baseUrl, 'POST', '/auth/login', {
+      const bystander = await request<{ code: string }>(gateway.baseUrl, 'POST', '/auth/login', {
         body: { username: uniqueName('honest'), password: 'x'.repeat(10) },
         headers: as('198.51.100.23'),
       });

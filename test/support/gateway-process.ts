@@ -1,24 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as http from 'node:http';
 import * as net from 'node:net';
-import { ROOT } from './infrastructure';
-import { request } from './https-client';
+import { AppProcess, freePort, gatewayUrl, waitHealthy } from '../../tools/stack/stack';
+import { CA_PEM } from './apps';
 
-/** A free loopback port, as the OS hands them out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../tools/stack/stack';
 
 export interface GatewayProcess {
   baseUrl: string;
-  child: ChildProcess;
+  process: AppProcess;
   stop(): Promise<void>;
 }
 
@@ -38,69 +26,24 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
     ...env,
     PORT: String(port),
   };
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api-gateway/src/main.ts'],
-    { cwd: ROOT, env: { ...process.env, ...settings }, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const scheme = /^(false|0|no)$/i.test(settings.HTTPS ?? '') ? 'http' : 'https';
-  const baseUrl = `${scheme}://localhost:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the gateway on :${port} exited with ${child.exitCode}`);
-    const up = await (scheme === 'https' ? request(baseUrl, 'GET', '/health') : plainRequest(baseUrl, 'GET', '/health'))
-      .then(() => true)
-      .catch(() => false);
-    if (up) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the gateway on :${port} did not listen within 90 s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    baseUrl,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** Plain HTTP, as a TLS-terminating proxy speaks to a gateway with HTTPS=false. */
-export function plainRequest<T = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: T }> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      new URL(path, baseUrl),
-      {
-        method,
-        agent: false,
-        headers: {
-          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
+  const gateway = new AppProcess(`gateway :${port}`, 'api-gateway', {
+    from: 'source',
+    env: settings,
+    output: 'inherit',
   });
+  gateway.start();
+  const baseUrl = gatewayUrl(settings);
+  try {
+    // Listening is enough: some tests run it without device-command, which /health reports with 503.
+    const health = await waitHealthy(baseUrl, CA_PEM, 90_000, { watch: [gateway], anyAnswer: true });
+    if (health.state === 'down') {
+      throw new Error(`the gateway on :${port} did not listen within 90 s (${health.reason})`);
+    }
+  } catch (error) {
+    await gateway.kill('SIGKILL');
+    throw error;
+  }
+  return { baseUrl, process: gateway, stop: () => gateway.stop() };
 }
 
 /**

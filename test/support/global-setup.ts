@@ -1,32 +1,28 @@
 import mongoose from 'mongoose';
-import { assertE2eDatabase, e2eMongoUri, infra } from './infrastructure';
+import { Infrastructure, logTo } from '../../tools/stack/stack';
+import { assertE2eDatabase, e2eMongoUri } from './infrastructure';
 
 declare global {
   // Shared with global-teardown (same process): what this run started and must stop.
-  var __E2E_STARTED__: { broker: boolean; database: boolean } | undefined;
+  var __E2E_INFRASTRUCTURE__: Infrastructure | undefined;
 }
 
+/** The real broker and database, brought up by the orchestrator (tools/stack) as `npm start` does; the tests boot the apps. */
 export default async function globalSetup(): Promise<void> {
-  if (!infra('setup.sh')) throw new Error('infra/setup.sh failed (dependencies, .env or certificates)');
-  process.loadEnvFile?.('.env');
-
-  const started = { broker: false, database: false };
-  if (!infra('broker.sh', 'status')) {
-    if (!infra('broker.sh', 'start')) throw new Error('could not start the broker: see the output above');
-    started.broker = true;
-  } else if (!infra('broker.sh', 'start')) {
-    throw new Error('the running broker could not be reconciled: see the output above');
+  const infrastructure = new Infrastructure(logTo('e2e'));
+  globalThis.__E2E_INFRASTRUCTURE__ = infrastructure;
+  try {
+    await infrastructure.up();
+  } catch (error) {
+    await infrastructure.stop(); // jest runs no teardown after a failed set-up
+    throw error;
   }
-  const externalDb = Boolean(process.env.MONGODB_URI);
-  if (!externalDb && !infra('database.sh', 'status')) {
-    if (!infra('database.sh', 'start')) throw new Error('could not start the database: see the output above');
-    started.database = true;
-  }
-  globalThis.__E2E_STARTED__ = started;
 
-  const uri = e2eMongoUri();
+  // Inherited by the test workers: the apps they boot reach the same broker, on its own database.
+  Object.assign(process.env, infrastructure.appEnv);
+  const uri = e2eMongoUri(infrastructure.appEnv.MONGODB_URI);
   assertE2eDatabase(uri);
-  process.env.MONGODB_URI = uri; // inherited by the test workers
+  process.env.MONGODB_URI = uri;
   const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10000 }).asPromise();
   await connection.dropDatabase();
   await connection.close();

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as https from 'node:https';
 import { CA_PEM } from './apps';
 
@@ -12,7 +13,8 @@ const agent = new https.Agent({ ca: CA_PEM, keepAlive: true });
 
 /**
  * A small HTTPS JSON client that verifies the server certificate against our CA,
- * as real clients do. `body` is parsed JSON when the response is JSON.
+ * as real clients do. `body` is parsed JSON when the response is JSON. An `http:`
+ * base URL speaks plain HTTP, as a TLS-terminating proxy does to a gateway with HTTPS=false.
  */
 export function request<T = unknown>(
   baseUrl: string,
@@ -22,12 +24,13 @@ export function request<T = unknown>(
 ): Promise<HttpResult<T>> {
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const url = new URL(path, baseUrl);
+  const plain = url.protocol === 'http:';
   return new Promise((resolve, reject) => {
-    const req = https.request(
+    const req = (plain ? http.request : https.request)(
       url,
       {
         method,
-        agent,
+        agent: plain ? false : agent,
         headers: {
           ...(payload !== undefined
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }

@@ -1,20 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
-
-export const ROOT = path.resolve(__dirname, '../..');
-
-/** Runs one of the project's infra scripts, streaming its progress to stderr. */
-export function infra(script: 'broker.sh' | 'database.sh' | 'setup.sh', ...args: string[]): boolean {
-  try {
-    execFileSync('bash', [path.join(ROOT, 'infra', script), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { ROOT } from '../../tools/stack/stack';
 
 /**
  * The e2e database: MONGODB_URI's server with the database name suffixed

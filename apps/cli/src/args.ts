@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
-import { CLI_NAME, COMMANDS, commandHelp, usageOf } from './help';
+import { CLI_NAME, COMMANDS, OPTIONS, OptionName, commandHelp, commandsTaking, usageOf } from './help';
 import {
   DEVICE_TIMEOUT_MS,
   MAC_ADDRESS_PATTERN,
@@ -64,54 +64,11 @@ export interface Invocation {
 export const DEFAULT_OUT_DIR = './devices';
 export const DEFAULT_DEMO_PIN = 0;
 
-const OPTIONS = {
-  url: { type: 'string' },
-  ca: { type: 'string' },
-  insecure: { type: 'boolean' },
-  json: { type: 'boolean' },
-  timeout: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
-  password: { type: 'string' },
-  'key-type': { type: 'string' },
-  csr: { type: 'string' },
-  out: { type: 'string' },
-  pin: { type: 'string' },
-  limit: { type: 'string' },
-  before: { type: 'string' },
-  api: { type: 'string' },
-  outcome: { type: 'string' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-
-/** Options only some commands take, and which. */
-const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
-  password: ['signup', 'login'],
-  'key-type': ['devices register'],
-  csr: ['devices register'],
-  out: ['devices register'],
-  pin: ['demo'],
-  limit: ['history'],
-  before: ['history'],
-  api: ['history'],
-  outcome: ['history'],
-  timeout: [
-    'status',
-    'restart',
-    'gpio get',
-    'gpio set',
-    'rtc get',
-    'rtc set',
-    'mac get',
-    'mac set',
-    'ip',
-    'subnet',
-    'gateway',
-    'uart',
-    'demo',
-  ],
-};
+/** Options only some commands take, and which (from the command table). */
+const COMMAND_OPTIONS = (Object.keys(OPTIONS) as OptionName[]).flatMap((option) => {
+  const commands = commandsTaking(option);
+  return commands ? [[option, commands] as const] : [];
+});
 
 const GROUPS: Record<string, readonly string[]> = {
   devices: ['register', 'list', 'show', 'unregister'],
@@ -179,8 +136,8 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   }
   if (values.help === true) return { command: { kind: 'help', topic: name }, options };
 
-  for (const [option, commands] of Object.entries(COMMAND_OPTIONS)) {
-    if (values[option as OptionName] !== undefined && !commands.includes(name)) {
+  for (const [option, commands] of COMMAND_OPTIONS) {
+    if (values[option] !== undefined && !commands.includes(name)) {
       throw new UsageError(`--${option} does not apply to "${name}"`, usageOf(name));
     }
   }

@@ -1,31 +1,105 @@
-/** The command reference: one table that drives `--help`, usage errors and the README. */
+/**
+ * The command reference: one table of options and one of commands. They drive the
+ * parser (args.ts: which options exist, which command takes which), `--help`, usage
+ * errors and the README.
+ */
 import { ExitCode } from './errors';
 import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 
 export const CLI_NAME = 'iotcloud';
 export const CLI_VERSION = '0.1.0';
 
+const TIMEOUT_HELP = `how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`;
+
+/**
+ * Every option: its `parseArgs` type (and short flag), the name of its value in
+ * usage lines, and for the global ones their line in `--help`. An option without
+ * `global` applies only to the commands whose `options` list it; `timeout` to the
+ * device operations.
+ */
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The name of its value in usage lines (none: a flag). */
+  arg?: string;
+  /** Its line in `--help` when it applies to every command. */
+  global?: string;
+}
+
+export const OPTIONS = {
+  url: {
+    type: 'string',
+    arg: 'URL',
+    global: 'gateway URL (env IOTCLOUD_URL; default: the URL you logged in to, else https://localhost:8443)',
+  },
+  ca: {
+    type: 'string',
+    arg: 'FILE',
+    global: 'CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
+  },
+  insecure: {
+    type: 'boolean',
+    global: "do not verify the gateway's certificate (prints a warning; for debugging only)",
+  },
+  json: { type: 'boolean', global: 'print exactly the JSON body on stdout (errors: {statusCode, code, message})' },
+  timeout: { type: 'string', arg: 'MS', global: `device operations: ${TIMEOUT_HELP}` },
+  password: {
+    type: 'string',
+    arg: 'P',
+    global: 'signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',
+  },
+  help: { type: 'boolean', short: 'h', global: 'help; `iotcloud help COMMAND` for one command' },
+  version: { type: 'boolean', short: 'V', global: 'print the version' },
+  'key-type': { type: 'string', arg: 'rsa|ec' },
+  csr: { type: 'string', arg: 'FILE' },
+  out: { type: 'string', arg: 'DIR' },
+  pin: { type: 'string', arg: 'N' },
+  limit: { type: 'string', arg: 'N' },
+  before: { type: 'string', arg: 'ID' },
+  api: { type: 'string', arg: 'API' },
+  outcome: { type: 'string', arg: 'CODE' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+const OPTION_SPECS: Readonly<Record<OptionName, OptionSpec>> = OPTIONS;
+
+/** Options that do not apply to every command: each is taken by the commands that list it. */
+export type CommandOption = Exclude<OptionName, 'url' | 'ca' | 'insecure' | 'json' | 'timeout' | 'help' | 'version'>;
+
 export interface CommandSpec {
   /** The command words, e.g. `gpio set`. */
   name: string;
-  /** Its arguments and own options, e.g. `NAME PIN 0|1`. */
+  /** Its positional arguments, e.g. `NAME PIN 0|1`. */
   args: string;
+  /** The options it takes besides the global ones. */
+  options?: readonly CommandOption[];
+  /** A device operation: it takes `--timeout`. */
+  device?: true;
   summary: string;
   example: string;
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'signup', args: 'USER [--password P]', summary: 'create an account', example: 'iotcloud signup alice' },
+  {
+    name: 'signup',
+    args: 'USER',
+    options: ['password'],
+    summary: 'create an account',
+    example: 'iotcloud signup alice',
+  },
   {
     name: 'login',
-    args: 'USER [--password P]',
+    args: 'USER',
+    options: ['password'],
     summary: 'log in and save the access token',
     example: 'iotcloud login alice',
   },
   { name: 'logout', args: '', summary: 'forget the saved access token', example: 'iotcloud logout' },
   {
     name: 'devices register',
-    args: 'NAME [--key-type rsa|ec] [--csr FILE] [--out DIR]',
+    args: 'NAME',
+    options: ['key-type', 'csr', 'out'],
     summary: 'register a device; write its certificate, key and CA to DIR (default ./devices)',
     example: 'iotcloud devices register lamp --out ./devices',
   },
@@ -37,46 +111,77 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'unregister a device (its certificate is revoked)',
     example: 'iotcloud devices unregister lamp',
   },
-  { name: 'status', args: 'NAME', summary: "read the device's status", example: 'iotcloud status lamp' },
-  { name: 'restart', args: 'NAME', summary: 'restart the device', example: 'iotcloud restart lamp' },
-  { name: 'gpio get', args: 'NAME PIN', summary: 'read a GPIO pin', example: 'iotcloud gpio get lamp 5' },
+  {
+    name: 'status',
+    args: 'NAME',
+    device: true,
+    summary: "read the device's status",
+    example: 'iotcloud status lamp',
+  },
+  { name: 'restart', args: 'NAME', device: true, summary: 'restart the device', example: 'iotcloud restart lamp' },
+  { name: 'gpio get', args: 'NAME PIN', device: true, summary: 'read a GPIO pin', example: 'iotcloud gpio get lamp 5' },
   {
     name: 'gpio set',
     args: 'NAME PIN 0|1',
+    device: true,
     summary: 'drive a GPIO pin low or high',
     example: 'iotcloud gpio set lamp 5 1',
   },
   {
     name: 'rtc get',
     args: 'NAME',
+    device: true,
     summary: "read the device's clock (epoch seconds)",
     example: 'iotcloud rtc get lamp',
   },
   {
     name: 'rtc set',
     args: 'NAME [EPOCH]',
+    device: true,
     summary: "set the device's clock (default: now)",
     example: 'iotcloud rtc set lamp 1700000000',
   },
-  { name: 'mac get', args: 'NAME', summary: "read the device's MAC address", example: 'iotcloud mac get lamp' },
+  {
+    name: 'mac get',
+    args: 'NAME',
+    device: true,
+    summary: "read the device's MAC address",
+    example: 'iotcloud mac get lamp',
+  },
   {
     name: 'mac set',
     args: 'NAME MAC',
+    device: true,
     summary: "set the device's MAC address",
     example: 'iotcloud mac set lamp 02:00:00:aa:bb:cc',
   },
-  { name: 'ip', args: 'NAME', summary: "read the device's IPv4 address", example: 'iotcloud ip lamp' },
-  { name: 'subnet', args: 'NAME', summary: "read the device's subnet mask", example: 'iotcloud subnet lamp' },
-  { name: 'gateway', args: 'NAME', summary: "read the device's default gateway", example: 'iotcloud gateway lamp' },
+  { name: 'ip', args: 'NAME', device: true, summary: "read the device's IPv4 address", example: 'iotcloud ip lamp' },
+  {
+    name: 'subnet',
+    args: 'NAME',
+    device: true,
+    summary: "read the device's subnet mask",
+    example: 'iotcloud subnet lamp',
+  },
+  {
+    name: 'gateway',
+    args: 'NAME',
+    device: true,
+    summary: "read the device's default gateway",
+    example: 'iotcloud gateway lamp',
+  },
   {
     name: 'uart',
     args: 'NAME TEXT',
+    device: true,
     summary: "write TEXT to the device's UART (it echoes it)",
     example: 'iotcloud uart lamp "hello"',
   },
   {
     name: 'demo',
-    args: 'NAME [--pin N]',
+    args: 'NAME',
+    options: ['pin'],
+    device: true,
     summary: 'walk through every device operation, timing each call',
     example: 'iotcloud demo lamp --pin 5',
   },
@@ -88,16 +193,31 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'history',
-    args: 'NAME [--limit N] [--before ID] [--api API] [--outcome CODE]',
+    args: 'NAME',
+    options: ['limit', 'before', 'api', 'outcome'],
     summary: "list the device's commands, newest first",
     example: 'iotcloud history lamp --outcome DEVICE_TIMEOUT',
   },
   { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
 ];
 
+/** The option as usage lines show it: `--out DIR`, `--insecure`. */
+function optionUsage(name: OptionName): string {
+  const option = OPTION_SPECS[name];
+  return option.arg ? `--${name} ${option.arg}` : `--${name}`;
+}
+
+/** The commands an option applies to (undefined: every command). */
+export function commandsTaking(option: OptionName): readonly string[] | undefined {
+  if (option === 'timeout') return COMMANDS.filter((c) => c.device).map((c) => c.name);
+  const commands = COMMANDS.filter((c) => c.options?.includes(option as CommandOption)).map((c) => c.name);
+  return commands.length > 0 ? commands : undefined;
+}
+
 /** `iotcloud gpio set NAME PIN 0|1`. */
 export function usageLine(spec: CommandSpec): string {
-  return `${CLI_NAME} ${spec.name}${spec.args ? ` ${spec.args}` : ''}`;
+  const words = [CLI_NAME, spec.name, spec.args, ...(spec.options ?? []).map((o) => `[${optionUsage(o)}]`)];
+  return words.filter((word) => word !== '').join(' ');
 }
 
 /** Usage lines of the commands named `name` or starting with it (`gpio` → `gpio get`, `gpio set`). */
@@ -107,22 +227,6 @@ export function usageOf(name: string): string {
     .join('\n');
 }
 
-const DEVICE_OPS = new Set([
-  'status',
-  'restart',
-  'gpio get',
-  'gpio set',
-  'rtc get',
-  'rtc set',
-  'mac get',
-  'mac set',
-  'ip',
-  'subnet',
-  'gateway',
-  'uart',
-  'demo',
-]);
-
 /** Help for one command (or group); undefined when there is no such command. */
 export function commandHelp(name: string): string | undefined {
   const specs = COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `));
@@ -130,10 +234,7 @@ export function commandHelp(name: string): string | undefined {
   const lines: string[] = [];
   for (const spec of specs) {
     lines.push(`usage: ${usageLine(spec)}`, `  ${spec.summary}`, `  example: ${spec.example}`);
-    if (DEVICE_OPS.has(spec.name))
-      lines.push(
-        `  --timeout MS   how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
-      );
+    if (spec.device) lines.push(`  ${optionUsage('timeout')}   ${TIMEOUT_HELP}`);
     lines.push('');
   }
   lines.push(`Global options and exit codes: ${CLI_NAME} --help`);
@@ -169,14 +270,7 @@ export function globalHelp(): string {
     ...commands,
     '',
     'Options (anywhere on the line):',
-    '  --url URL        gateway URL (env IOTCLOUD_URL; default: the URL you logged in to, else https://localhost:8443)',
-    '  --ca FILE        CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
-    "  --insecure       do not verify the gateway's certificate (prints a warning; for debugging only)",
-    '  --json           print exactly the JSON body on stdout (errors: {statusCode, code, message})',
-    `  --timeout MS     device operations: how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
-    '  --password P     signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',
-    '  -h, --help       help; `iotcloud help COMMAND` for one command',
-    '  -V, --version    print the version',
+    ...globalOptionLines(),
     '',
     'Environment:',
     '  IOTCLOUD_URL, IOTCLOUD_CA, IOTCLOUD_PASSWORD as above;',
@@ -187,4 +281,14 @@ export function globalHelp(): string {
     '',
     'Start with: iotcloud signup alice && iotcloud login alice && iotcloud devices register lamp',
   ].join('\n');
+}
+
+/** `  --url URL        gateway URL …`, one line per option with a `global` help text. */
+function globalOptionLines(): string[] {
+  return (Object.keys(OPTION_SPECS) as OptionName[]).flatMap((name) => {
+    const option = OPTION_SPECS[name];
+    if (!option.global) return [];
+    const flag = `${option.short ? `-${option.short}, ` : ''}${optionUsage(name)}`;
+    return [`  ${flag.padEnd(17)}${option.global}`];
+  });
 }

@@ -11,6 +11,7 @@ export * from './errors/rpc-exception.filter';
 export * from './errors/validation';
 export * from './config/validate-config';
 export * from './config/broker-client.config';
+export * from './config/setting-decorators';
 export * from './config/log-levels';
 export * from './observability/platform-logger';
 export * from './observability/metrics';

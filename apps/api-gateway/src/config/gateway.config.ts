@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig } from '@app/common/nest';
+import { BrokerClientConfig, IsHostSetting, IsPortSetting } from '@app/common/nest';
 import {
   IsBoolean,
   IsInt,
@@ -64,9 +64,7 @@ class IsTrustProxy implements ValidatorConstraintInterface {
  * validated at start-up. Defaults match the local stack of `npm start`.
  */
 export class GatewayConfig extends BrokerClientConfig {
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPortSetting()
   PORT: number = 8443;
 
   /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
@@ -84,8 +82,7 @@ export class GatewayConfig extends BrokerClientConfig {
   TRUST_PROXY: boolean | number | string = false;
 
   /** Host name devices use to reach the broker; returned by POST /devices. */
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   PUBLIC_HOST: string = 'localhost';
 
   @IsInt()
@@ -143,19 +140,14 @@ export class GatewayConfig extends BrokerClientConfig {
   @Max(60000)
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: number = 500;
 
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPortSetting()
   MQTT_PORT: number = 8883;
 
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   BROKER_AUTH_PORT: number = 8089;
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   BROKER_AUTH_HOST: string = '127.0.0.1';
 
   /** How long device lookups stay cached in memory (revocations by this process apply at once). */
@@ -201,13 +193,10 @@ export class GatewayConfig extends BrokerClientConfig {
   AUDIT_LOG_DAYS: number = 365;
 
   /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   METRICS_PORT: number = 9464;
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   METRICS_HOST: string = '127.0.0.1';
 
   /** Largest accepted request body (body-parser syntax). */

@@ -5,10 +5,10 @@ import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@
 import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
-import { DeviceNotFoundError } from '../devices/domain/device.errors';
 import { DeviceCommandClient } from '../infrastructure/device-command.client';
 import { GatewayMetrics } from '../observability/gateway.metrics';
 import { DeviceCommandCompletedEvent } from './domain/device-command-completed.event';
+import { findOwnedDevice } from '../devices/queries/owned-device';
 
 /**
  * Extra time the gateway waits beyond the device timeout, for the hops to device-command and back
@@ -48,8 +48,7 @@ export class DeviceInvoker {
     const requestedAt = new Date();
     const started = performance.now();
     const payload = parseDeviceRequest(api, params) as Record<string, unknown>;
-    const device = await this.devices.findActiveByName(ownerId, name);
-    if (!device) throw new DeviceNotFoundError(name);
+    const device = await findOwnedDevice(this.devices, ownerId, name);
     const request: InvokeDeviceRequest = { deviceId: device.deviceId, api, params: payload, timeoutMs };
     const complete = (outcome: string, result: InvokeDeviceResult | null): void =>
       void this.events.publish(

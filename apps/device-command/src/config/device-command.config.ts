@@ -1,6 +1,6 @@
 import type { DeviceCommandQueueType } from '@app/common/device-command';
-import { BrokerClientConfig } from '@app/common/nest';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { BrokerClientConfig, IsHostSetting, IsPortSetting } from '@app/common/nest';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */
 export class DeviceCommandConfig extends BrokerClientConfig {
@@ -21,12 +21,9 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   DEVICE_COMMAND_PREFETCH: number = 256;
 
   /** Listener of /metrics and /health/*, loopback by default (0 disables it). */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPortSetting({ zeroDisables: true })
   DEVICE_COMMAND_HTTP_PORT: number = 9465;
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   DEVICE_COMMAND_HTTP_HOST: string = '127.0.0.1';
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DURATION_BUCKETS, METRICS_REGISTRY } from '@app/common/nest';
+import { METRICS_REGISTRY, SeriesDeclarer } from '@app/common/nest';
 
 /**
  * device-command's own series (docs/operations.md lists them). Labels are bounded
@@ -17,50 +17,40 @@ export class DeviceCommandMetrics {
   readonly barriersSent: Counter;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    const registers = [registry];
-    this.callDuration = new Histogram({
-      name: 'iotcloud_device_command_call_duration_seconds',
-      help: 'Device calls as device-command sees them: from taking the RPC off its shard queue until answering it',
-      labelNames: ['api', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.deviceExchangeDuration = new Histogram({
-      name: 'iotcloud_device_exchange_duration_seconds',
-      help: "The hop to the device: from publishing a request (or a barrier) to the device until its reply (or the call's deadline)",
-      labelNames: ['api', 'kind', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueWait = new Histogram({
-      name: 'iotcloud_device_queue_wait_seconds',
-      help: 'Time a request waited behind earlier requests to the same device before its turn',
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.waitingRequests = new Gauge({
-      name: 'iotcloud_device_command_waiting_requests',
-      help: 'Requests waiting for their (busy) device, per shard',
-      labelNames: ['shard'],
-      registers,
-    });
-    this.inFlightRequests = new Gauge({
-      name: 'iotcloud_device_command_in_flight_requests',
-      help: 'RPC messages taken off a shard queue and not answered yet, per shard',
-      labelNames: ['shard'],
-      registers,
-    });
-    this.droppedReplies = new Counter({
-      name: 'iotcloud_device_replies_dropped_total',
-      help: 'Device replies nobody waited for: late (after their request timed out) or unsolicited',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of ['late', 'unsolicited']) this.droppedReplies.inc({ reason }, 0); // zero, not absent
-    this.barriersSent = new Counter({
-      name: 'iotcloud_device_barriers_sent_total',
-      help: 'Barrier requests sent to fence off late replies after a timeout',
-      registers,
-    });
+    const series = new SeriesDeclarer(registry);
+    this.callDuration = series.duration(
+      'iotcloud_device_command_call_duration_seconds',
+      'Device calls as device-command sees them: from taking the RPC off its shard queue until answering it',
+      ['api', 'outcome'],
+    );
+    this.deviceExchangeDuration = series.duration(
+      'iotcloud_device_exchange_duration_seconds',
+      "The hop to the device: from publishing a request (or a barrier) to the device until its reply (or the call's deadline)",
+      ['api', 'kind', 'outcome'],
+    );
+    this.queueWait = series.duration(
+      'iotcloud_device_queue_wait_seconds',
+      'Time a request waited behind earlier requests to the same device before its turn',
+    );
+    this.waitingRequests = series.gauge(
+      'iotcloud_device_command_waiting_requests',
+      'Requests waiting for their (busy) device, per shard',
+      ['shard'],
+    );
+    this.inFlightRequests = series.gauge(
+      'iotcloud_device_command_in_flight_requests',
+      'RPC messages taken off a shard queue and not answered yet, per shard',
+      ['shard'],
+    );
+    this.droppedReplies = series.counter(
+      'iotcloud_device_replies_dropped_total',
+      'Device replies nobody waited for: late (after their request timed out) or unsolicited',
+      ['reason'],
+      [{ reason: 'late' }, { reason: 'unsolicited' }], // zero, not absent
+    );
+    this.barriersSent = series.counter(
+      'iotcloud_device_barriers_sent_total',
+      'Barrier requests sent to fence off late replies after a timeout',
+    );
   }
 }

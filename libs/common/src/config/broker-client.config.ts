@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
+import { IsHostSetting, IsPortSetting } from './setting-decorators';
 
 /**
  * Settings every app that talks to the broker shares; each app's config class
@@ -28,13 +29,10 @@ export class BrokerClientConfig {
   @IsNotEmpty()
   CERTS_DIR: string = 'certs';
 
-  @IsString()
-  @IsNotEmpty()
+  @IsHostSetting()
   AMQP_HOST: string = 'localhost';
 
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IsPortSetting()
   AMQP_PORT: number = 5671;
 
   /**

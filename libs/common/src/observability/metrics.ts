@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DomainError } from '../errors/domain-error';
 
 /** Nest token of an app's own prom-client registry (one per app, so two apps in one process never mix). */
@@ -12,6 +12,35 @@ export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   return registry;
+}
+
+/**
+ * How an app declares its own series on its registry: one line a series, duration
+ * histograms always on {@link DURATION_BUCKETS}. Both apps' metrics classes use it.
+ */
+export class SeriesDeclarer {
+  constructor(private readonly registry: Registry) {}
+
+  /** A histogram of durations in seconds (the name ends in `_seconds`). */
+  duration<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: DURATION_BUCKETS, registers: [this.registry] });
+  }
+
+  /** A counter (the name ends in `_total`); `zero` lists label sets to export as 0 before their first event. */
+  counter<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    zero: readonly Partial<Record<L, string>>[] = [],
+  ): Counter<L> {
+    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    for (const labels of zero) counter.inc(labels, 0);
+    return counter;
+  }
+
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
 }
 
 /** The `outcome` label of a device call: a fixed set, whatever the error. */

@@ -3,8 +3,8 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { PRESENCE_REPOSITORY, PresenceRepository } from '../../../presence/database/presence.repository.port';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { DeviceView } from '../../domain/device-view';
-import { DeviceNotFoundError } from '../../domain/device.errors';
 import { GetDeviceQuery } from './get-device.query';
+import { findOwnedDevice } from '../owned-device';
 
 @QueryHandler(GetDeviceQuery)
 export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
@@ -14,8 +14,7 @@ export class GetDeviceHandler implements IQueryHandler<GetDeviceQuery> {
   ) {}
 
   async execute({ ownerId, name }: GetDeviceQuery): Promise<DeviceView> {
-    const device = await this.devices.findActiveByName(ownerId, name);
-    if (!device) throw new DeviceNotFoundError(name);
+    const device = await findOwnedDevice(this.devices, ownerId, name);
     return { ...device, presence: await this.presence.find(device.deviceId) };
   }
 }
