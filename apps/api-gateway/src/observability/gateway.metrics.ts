@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly brokerAuthDecisions: Counter<'check' | 'result'>;
   readonly brokerAuthDuration: Histogram<'check'>;
   readonly registrations: Counter<'key_type' | 'outcome'>;
+  readonly presenceChanges: Counter<'change'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const registers = [registry];
@@ -47,6 +48,12 @@ export class GatewayMetrics {
       name: 'iotcloud_device_registrations_total',
       help: 'Device registrations by key type (rsa, ec, csr) and outcome (ok or the error code)',
       labelNames: ['key_type', 'outcome'],
+      registers,
+    });
+    this.presenceChanges = new Counter({
+      name: 'iotcloud_presence_changes_total',
+      help: 'Devices this replica recorded as connected or disconnected (from broker events or a reconciliation)',
+      labelNames: ['change'],
       registers,
     });
   }
