@@ -3,7 +3,7 @@
  * memory and CPU are measured apart from the bench's client side. Started by
  * bench/fleet.ts with an IPC channel:
  *
- *   parent → {type:'start', devicesDir, count, concurrency, connectTimeoutMs}
+ *   parent → {type:'start', devicesDir, count, concurrency, connectTimeoutMs, offset?, localAddresses?}
  *   child  → {type:'ready', connected, failed, ...} once every device has connected or failed
  *   parent → {type:'stop'}   child → {type:'stopped'} and exits 0
  *
@@ -56,6 +56,8 @@ async function start(message: StartMessage): Promise<void> {
     transport: 'mqtt',
     devicesDir: message.devicesDir,
     count: message.count,
+    offset: message.offset,
+    localAddresses: message.localAddresses,
     concurrency: message.concurrency,
     device: { connectTimeoutMs: message.connectTimeoutMs },
     logger,

@@ -8,6 +8,10 @@ export interface StartMessage {
   concurrency: number;
   /** Per-device connect timeout. */
   connectTimeoutMs: number;
+  /** Skip this many device files first (one of several simulator processes). */
+  offset?: number;
+  /** Source addresses to connect from, round robin (127.0.0.2, ...). */
+  localAddresses?: string[];
 }
 
 export type ParentMessage = StartMessage | { type: 'stop' };
@@ -38,7 +42,10 @@ export function isParentMessage(value: unknown): value is ParentMessage {
     typeof value.devicesDir === 'string' &&
     typeof value.count === 'number' &&
     typeof value.concurrency === 'number' &&
-    typeof value.connectTimeoutMs === 'number'
+    typeof value.connectTimeoutMs === 'number' &&
+    (value.offset === undefined || typeof value.offset === 'number') &&
+    (value.localAddresses === undefined ||
+      (Array.isArray(value.localAddresses) && value.localAddresses.every((a) => typeof a === 'string')))
   );
 }
 

@@ -22,6 +22,10 @@ export interface FleetStartOptions {
   connectTimeoutMs: number;
   /** Backstop for the whole connect phase. */
   readyTimeoutMs: number;
+  /** Skip this many device files first (one of several processes). */
+  offset?: number;
+  /** Source addresses to connect from, round robin. */
+  localAddresses?: string[];
   signal?: AbortSignal;
 }
 
@@ -76,6 +80,8 @@ export class FleetProcess {
         count: options.count,
         concurrency: options.concurrency,
         connectTimeoutMs: options.connectTimeoutMs,
+        offset: options.offset,
+        localAddresses: options.localAddresses,
       });
       const ready = await fleet.next('ready', options.readyTimeoutMs, options.signal);
       return { fleet, ready };
@@ -142,5 +148,80 @@ export class FleetProcess {
       }
     })();
     return this.stopping;
+  }
+}
+
+/**
+ * Devices per simulator process: one file descriptor each, under the per-process limit
+ * (20,000 on the reference machine, and only root with CAP_SYS_RESOURCE raises it).
+ */
+export const DEVICES_PER_PROCESS = 15_000;
+
+/**
+ * How `count` devices are shared among simulator processes: at most `perProcess` each, and
+ * when there are several, each connects from its own loopback address (127.0.0.2, 127.0.0.3,
+ * ...): one source address to one broker port runs out of ephemeral ports near 28,000.
+ */
+export function planFleet(
+  count: number,
+  perProcess = DEVICES_PER_PROCESS,
+): { offset: number; count: number; localAddresses?: string[] }[] {
+  const processes = Math.max(1, Math.ceil(count / perProcess));
+  const share = Math.ceil(count / processes);
+  return Array.from({ length: processes }, (_, i) => {
+    const offset = i * share;
+    return {
+      offset,
+      count: Math.min(share, count - offset),
+      ...(processes > 1 ? { localAddresses: [`127.0.0.${i + 2}`] } : {}),
+    };
+  });
+}
+
+/** One or more simulator processes sharing the pool (see planFleet). */
+export class FleetGroup {
+  constructor(private readonly processes: FleetProcess[]) {}
+
+  get pids(): number[] {
+    return this.processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  stop(): Promise<void> {
+    return Promise.all(this.processes.map((p) => p.stop())).then(() => undefined);
+  }
+
+  /** Starts the processes of planFleet(count) side by side; the connect phases run in parallel. */
+  static async start(
+    options: FleetStartOptions,
+    perProcess = DEVICES_PER_PROCESS,
+  ): Promise<{ fleet: FleetGroup; ready: FleetReady }> {
+    const plan = planFleet(options.count, perProcess);
+    // Each process connects `concurrency` / processes at a time: the same load on the broker.
+    const concurrency = Math.max(1, Math.ceil(options.concurrency / plan.length));
+    const settled = await Promise.allSettled(
+      plan.map((part) => FleetProcess.start({ ...options, ...part, concurrency })),
+    );
+    const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const group = new FleetGroup(started.map((s) => s.fleet));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await group.stop();
+      throw failed.reason;
+    }
+    const ready: FleetReady = {
+      connected: 0,
+      failed: 0,
+      skipped: 0,
+      elapsedMs: 0,
+      failureSummary: [],
+    };
+    for (const { ready: part } of started) {
+      ready.connected += part.connected;
+      ready.failed += part.failed;
+      ready.skipped += part.skipped;
+      ready.elapsedMs = Math.max(ready.elapsedMs, part.elapsedMs);
+      ready.failureSummary.push(...part.failureSummary);
+    }
+    return { fleet: group, ready };
   }
 }

@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FleetProcess } from './fleet';
+import { FleetGroup } from './fleet';
 import { HttpsClient } from './http';
 import { profileFiles, summarizeProfileFile } from './profile-summary';
 import { progress } from './progress';
@@ -437,14 +437,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       signal: abort.signal,
       trackDevice: (name) => pool.registeredNames.add(name),
       startFleet: async (count, fleetOptions = {}) => {
-        const started = await FleetProcess.start({
-          devicesDir: pool.dir,
-          count,
-          concurrency: fleetOptions.concurrency ?? 200,
-          connectTimeoutMs: fleetOptions.connectTimeoutMs ?? 30_000,
-          readyTimeoutMs: fleetOptions.readyTimeoutMs ?? 10 * 60_000,
-          signal: abort.signal,
-        });
+        const started = await FleetGroup.start(
+          {
+            devicesDir: pool.dir,
+            count,
+            concurrency: fleetOptions.concurrency ?? 200,
+            connectTimeoutMs: fleetOptions.connectTimeoutMs ?? 30_000,
+            readyTimeoutMs: fleetOptions.readyTimeoutMs ?? 10 * 60_000,
+            signal: abort.signal,
+          },
+          fleetOptions.perProcess,
+        );
         teardown.add('stopping the simulator process', () => started.fleet.stop());
         if (fleetOptions.requireAll !== false && started.ready.connected < count) {
           await started.fleet.stop();

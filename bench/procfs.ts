@@ -175,12 +175,14 @@ function readMachineTicks(): { busy: number; total: number } | undefined {
 }
 
 interface Track {
-  pid: number;
+  /** One process, or several counted as one (the simulator processes of a big fleet). */
+  pids: number[];
   peakRssKb: number;
   /** When CPU time started being counted. */
   since: number;
-  startTicks?: number;
-  lastTicks?: number;
+  /** CPU ticks per pid, first and last sample. */
+  startTicks: Map<number, number>;
+  lastTicks: Map<number, number>;
 }
 
 export interface ProcessUsage {
@@ -204,9 +206,11 @@ export class ProcessMonitor {
 
   constructor(private readonly intervalMs = 250) {}
 
-  add(label: string, pid: number | undefined): void {
-    if (pid === undefined) return;
-    const track: Track = { pid, peakRssKb: 0, since: Date.now() };
+  /** Several pids under one label are summed: RSS of each sample, and CPU. */
+  add(label: string, pid: number | readonly number[] | undefined): void {
+    const pids = pid === undefined ? [] : typeof pid === 'number' ? [pid] : [...pid];
+    if (pids.length === 0) return;
+    const track: Track = { pids, peakRssKb: 0, since: Date.now(), startTicks: new Map(), lastTicks: new Map() };
     this.tracks.set(label, track);
     if (this.timer) this.sample(track, true);
   }
@@ -221,16 +225,24 @@ export class ProcessMonitor {
   }
 
   private sample(track: Track, first: boolean): void {
-    const status = readStatus(track.pid);
-    if (status && Number.isFinite(status.rssKb)) track.peakRssKb = Math.max(track.peakRssKb, status.rssKb);
-    const ticks = readTicks(track.pid);
-    if (ticks !== undefined && Number.isFinite(ticks)) {
-      if (first || track.startTicks === undefined) {
-        track.startTicks = ticks;
-        track.since = Date.now();
+    let rssKb = 0;
+    let sampled = false;
+    for (const pid of track.pids) {
+      const status = readStatus(pid);
+      if (status && Number.isFinite(status.rssKb)) {
+        rssKb += status.rssKb;
+        sampled = true;
       }
-      track.lastTicks = ticks;
+      const ticks = readTicks(pid);
+      if (ticks !== undefined && Number.isFinite(ticks)) {
+        if (first || !track.startTicks.has(pid)) {
+          track.startTicks.set(pid, ticks);
+          if (first) track.since = Date.now();
+        }
+        track.lastTicks.set(pid, ticks);
+      }
     }
+    if (sampled) track.peakRssKb = Math.max(track.peakRssKb, rssKb);
   }
 
   /**
@@ -253,7 +265,8 @@ export class ProcessMonitor {
     const result: Record<string, ProcessUsage> = {};
     for (const [label, track] of this.tracks) {
       const seconds = Math.max(0.001, (now - track.since) / 1000);
-      const ticks = (track.lastTicks ?? 0) - (track.startTicks ?? 0);
+      let ticks = 0;
+      for (const [pid, last] of track.lastTicks) ticks += last - (track.startTicks.get(pid) ?? last);
       result[label] = {
         peakRssMb: track.peakRssKb / 1024,
         cpuPercent: (ticks / ticksPerSecond() / seconds) * 100,

@@ -14,9 +14,11 @@ load_env
 # it for running, and lose it a moment later). Children must not inherit the lock (9>&-).
 mkdir -p "$LOCAL_DIR"
 exec 9>"$LOCAL_DIR/platform.lock"
+# Stopping the broker alone can take a minute on a busy machine, so the wait is long: a
+# stopping one always finishes, and Ctrl-C here ends the wait.
 if ! flock -n 9; then
-  log "another npm start is still running or stopping; waiting up to 60 s for it"
-  flock -w 60 9 || die "another npm start is still running (lock $LOCAL_DIR/platform.lock)"
+  log "another npm start is still running or stopping; waiting up to 10 minutes for it"
+  flock -w 600 9 || die "another npm start is still running (lock $LOCAL_DIR/platform.lock)"
 fi
 
 started_broker=0 started_db=0 pids=()

@@ -3,6 +3,7 @@ import { IClientOptions, MqttClient, connect } from 'mqtt';
 import { createCertificateAuthority, issueDeviceCertificate, loadServiceTls } from '@app/pki';
 import { CA_PEM, CERTS_DIR, RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
+import { GATEWAY_METRICS_URL, sample } from './support/prometheus';
 import { Registration } from './support/simulated-devices';
 
 type Reg = Registration & { brokerPassword: string };
@@ -143,6 +144,19 @@ describe('broker-level device security (e2e, real broker)', () => {
     await expect(
       asDevice(a, { clientId: b.deviceId, username: b.deviceId, password: 'none', protocolVersion: 5 }),
     ).rejects.toThrow();
+  });
+
+  it('a certificate login asks the platform its /user question once (infra/rabbitmq/rabbit_auth_backend_http_certlogin.erl)', async () => {
+    const userChecks = async (): Promise<number> =>
+      sample(await (await fetch(GATEWAY_METRICS_URL)).text(), 'iotcloud_broker_auth_decisions_total', {
+        check: 'user',
+        result: 'allow',
+      }) ?? 0;
+    const fresh = await register(); // never logged in: nothing of it in the broker's auth cache
+    const before = await userChecks();
+    const client = track(await asDevice(fresh));
+    expect(client.connected).toBe(true);
+    expect((await userChecks()) - before).toBe(1);
   });
 
   it('a revoked device is dropped within 5 s and cannot come back, by certificate or password', async () => {

@@ -8,6 +8,7 @@ import { RunningGateway, startDeviceCommand, startGateway } from './support/apps
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { ROOT } from './support/infrastructure';
 import { Registration, connectDevice, registerDevice } from './support/simulated-devices';
+import { sample } from './support/prometheus';
 
 try {
   process.loadEnvFile(path.join(ROOT, '.env')); // the ports of this checkout; the environment wins
@@ -18,17 +19,6 @@ const port = (name: string, fallback: number) => Number(process.env[name] || fal
 const GATEWAY_METRICS = `http://127.0.0.1:${port('METRICS_PORT', 9464)}/metrics`;
 const DEVICE_COMMAND_HTTP = `http://127.0.0.1:${port('DEVICE_COMMAND_HTTP_PORT', 9465)}`;
 const PROMETHEUS = `http://127.0.0.1:${port('PROMETHEUS_PORT', 9090)}`;
-
-/** One sample of a Prometheus text exposition, by name and (a subset of) labels; undefined when absent. */
-function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of exposition.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 async function text(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);

@@ -1,6 +1,6 @@
 /**
  * scale: connect N simulated devices (MQTT over TLS, each with its own
- * certificate) from one simulator process, then invoke `GET
+ * certificate) from simulator processes of up to 15,000 devices each (bench/fleet.ts), then invoke `GET
  * /devices/:name/status` on every one of them with bounded concurrency.
  * Reports the connect time, how many answered, and the peak memory of the
  * gateway, device-command, the simulator and the broker. The connect phase has
@@ -47,6 +47,14 @@ export const scaleScenario: Scenario = {
       integer: false,
     },
     {
+      name: 'devices-per-process',
+      description: 'simulated devices per simulator process (each further process connects from 127.0.0.2, .3, ...)',
+      default: 15000,
+      smoke: 15000,
+      min: 1,
+      integer: true,
+    },
+    {
       name: 'timeout-ms',
       description: 'device timeout of each command (?timeout=)',
       default: 10000,
@@ -82,9 +90,10 @@ export const scaleScenario: Scenario = {
         concurrency: sizes['connect-concurrency'],
         readyTimeoutMs: sizes['connect-timeout'] * 1000,
         requireAll: false,
+        perProcess: sizes['devices-per-process'],
       });
       stopFleet = () => fleet.stop();
-      monitor.add('simulator', fleet.pid);
+      monitor.add('simulator', fleet.pids);
       const problems: string[] = [];
       if (ready.connected < count) {
         problems.push(`scale: ${count - ready.connected} of ${count} devices did not connect`);
@@ -139,6 +148,7 @@ export const scaleScenario: Scenario = {
       return {
         metrics: {
           devices: count,
+          simulatorProcesses: fleet.pids.length,
           connected: ready.connected,
           connectFailed: ready.failed,
           connectSeconds,

@@ -55,7 +55,7 @@ export const throughputScenario: Scenario = {
     monitor.add('deviceCommand', context.stack.pids.deviceCommand);
     monitor.add('broker', context.stack.pids.broker);
     monitor.add('database', context.stack.pids.database);
-    monitor.add('simulator', fleet.pid);
+    monitor.add('simulator', fleet.pids);
     monitor.add('bench', process.pid);
     const agents = Array.from(
       { length: clients },

@@ -1,4 +1,4 @@
-import type { FleetProcess, FleetReady } from '../fleet';
+import type { FleetGroup, FleetReady } from '../fleet';
 import type { DevicePool, Session } from '../session';
 import type { Stack } from '../stack';
 
@@ -29,6 +29,8 @@ export interface FleetOptions {
   readyTimeoutMs?: number;
   /** Fail (and stop the process) unless every device connected; default true. */
   requireAll?: boolean;
+  /** Devices per simulator process; default 15,000 (bench/fleet.ts DEVICES_PER_PROCESS). */
+  perProcess?: number;
 }
 
 export interface ScenarioContext {
@@ -37,8 +39,11 @@ export interface ScenarioContext {
   pool: DevicePool;
   /** Aborted on SIGINT/SIGTERM: stop launching work. */
   signal: AbortSignal;
-  /** Starts a simulator process with the first `count` pool devices (already registered). */
-  startFleet(count: number, options?: FleetOptions): Promise<{ fleet: FleetProcess; ready: FleetReady }>;
+  /**
+   * Starts simulator processes with the first `count` pool devices (already registered): one
+   * process up to 15,000 devices, more beyond, each on its own loopback source address.
+   */
+  startFleet(count: number, options?: FleetOptions): Promise<{ fleet: FleetGroup; ready: FleetReady }>;
   /** Remembers a device name for the clean-up (unregistered at the end). */
   trackDevice(name: string): void;
 }

@@ -3,6 +3,14 @@
 %% sends it as the string "password=none", which the platform cannot tell from a device
 %% that typed "none" as its password. Fixed upstream in 4.1 (rabbitmq-server#13408);
 %% until then, this wrapper drops the atom and delegates everything else unchanged.
+%%
+%% It also saves one HTTP request per login. Behind rabbit_auth_backend_cache, RabbitMQ
+%% authenticates and then authorizes every login, and the HTTP backend authorizes by
+%% asking the platform the same /user question a second time (the cache keys the two steps
+%% apart). The wrapper hands the authorization step the answer its authentication got a
+%% moment earlier, in the same connection process, for the same user and properties, and
+%% forgets it; anything else still asks over HTTP. Revocation is unchanged: every login is
+%% still decided by one fresh (or cached, as before) /user answer.
 %% Compiled by infra/broker.sh into the node's folder; see docs/broker.md.
 -module(rabbit_auth_backend_http_certlogin).
 %% An authn and authz backend (rabbit_authn_backend, rabbit_authz_backend; not declared,
@@ -19,10 +27,21 @@ description() ->
      {description, <<"rabbit_auth_backend_http without the atom password of certificate logins">>}].
 
 user_login_authentication(Username, AuthProps) ->
-    ?HTTP:user_login_authentication(Username, without_atom_password(AuthProps)).
+    Props = without_atom_password(AuthProps),
+    case ?HTTP:user_login_authentication(Username, Props) of
+        {ok, {auth_user, _, _, Impl}} = Ok ->
+            put({?MODULE, login, Username, Props}, Impl),
+            Ok;
+        Other ->
+            Other
+    end.
 
 user_login_authorization(Username, AuthProps) ->
-    ?HTTP:user_login_authorization(Username, without_atom_password(AuthProps)).
+    Props = without_atom_password(AuthProps),
+    case erase({?MODULE, login, Username, Props}) of
+        undefined -> ?HTTP:user_login_authorization(Username, Props);
+        Impl -> {ok, Impl}
+    end.
 
 check_vhost_access(User, VHost, AuthzData) ->
     ?HTTP:check_vhost_access(User, VHost, AuthzData).

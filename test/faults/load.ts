@@ -1,5 +1,6 @@
 /** Steady load on the stack, every call recorded: what users see during the faults. */
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { HttpResponse, HttpsClient, errorCodeOf, sleep } from '../../bench/http';
 
 export interface Call {
@@ -12,6 +13,8 @@ export interface Call {
   code: string;
   /** A device reply that does not answer the request it came back for. */
   mismatch?: boolean;
+  /** The device a device call went to. */
+  device?: string;
 }
 
 /** The timeout every device call asks for (`?timeout=`); no call may outlive it by more than 1 s. */
@@ -26,6 +29,7 @@ export class Recorder {
     call: () => Promise<HttpResponse>,
     ok: (res: HttpResponse) => boolean,
     check?: (res: HttpResponse) => boolean,
+    device?: string,
   ): Promise<HttpResponse | undefined> {
     const start = Date.now();
     try {
@@ -39,10 +43,11 @@ export class Recorder {
         status: res.status,
         code: success ? 'OK' : errorCodeOf(res),
         mismatch: success && check ? !check(res) : undefined,
+        device,
       });
       return res;
     } catch (error) {
-      this.calls.push({ kind, gateway, start, end: Date.now(), status: 0, code: errorCodeOf(error as Error) });
+      this.calls.push({ kind, gateway, start, end: Date.now(), status: 0, code: errorCodeOf(error as Error), device });
       return undefined;
     }
   }
@@ -84,6 +89,7 @@ export function runDeviceLoad(target: LoadTarget, recorder: Recorder, signal: Ab
           const body = res.json as { number?: unknown; value?: unknown } | undefined;
           return body?.number === number && body?.value === value;
         },
+        name,
       );
       await sleep(200, signal);
     }
@@ -103,9 +109,10 @@ export async function runTrickle(
   recorder: Recorder,
   trickle: Trickle,
   signal: AbortSignal,
+  prefix = 'trickle',
 ): Promise<void> {
   for (let n = 1; !signal.aborted; n++) {
-    const name = `trickle-${n}`;
+    const name = `${prefix}-${n}`;
     const res = await recorder.time(
       'register',
       0,
@@ -143,5 +150,26 @@ export async function runLister(
       (r) => r.status === 200,
     );
     await sleep(500, signal);
+  }
+}
+
+/** Every load loop at once (devices, trickle, lister), until `stop()`. */
+export class Load {
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[];
+
+  constructor(target: LoadTarget, recorder: Recorder, trickle: Trickle, trickleName: string) {
+    setMaxListeners(target.deviceNames.length + 10, this.abort.signal); // every loop sleeps on it
+    const [first] = target.clients;
+    this.loops = [
+      ...runDeviceLoad(target, recorder, this.abort.signal),
+      runTrickle(first, target.token, recorder, trickle, this.abort.signal, trickleName),
+      runLister(first, target.token, recorder, this.abort.signal),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops).catch(() => undefined);
   }
 }

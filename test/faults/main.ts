@@ -4,28 +4,43 @@
  * longest call, seconds until calls succeed again) and exits 1 when an
  * assertion fails. See docs/reliability.md.
  *
- * A fault is one row of FAULTS below: a name, what it does to the stack, and what
- * it asserts. The 3-node cluster row (SIGKILL one broker node) is one more row,
- * to add once `infra/broker.sh` can run a cluster.
+ * A fault is one function below returning a row: what it does to the stack and what it
+ * asserts. The single-node rows run first; then the same apps, devices and load move onto
+ * a 3-node broker cluster (`infra/broker.sh start --cluster 3`) for its SIGKILL row; last,
+ * `npm start` itself is restarted and stopped by SIGTERM.
  *
- * Down windows default to the issue's values; FAULTS_BROKER_DOWN_S and
- * FAULTS_DB_DOWN_S shorten them (CI does), the assertions stay the same.
+ * Windows default to the issue's values; `--ci` shortens them (see the constants below),
+ * and FAULTS_BROKER_DOWN_S and FAULTS_DB_DOWN_S override both. The assertions stay the same.
  */
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
+import { shardOf } from '@app/common/device-command';
 import { replyTopic } from '@app/device-protocol';
 import { MqttDevice, silentLogger } from '../../apps/device-simulator/src';
 import { HttpsClient, percentile, sleep } from '../../bench/http';
 import { Registration, isRegistration } from '../../bench/session';
 import { loadDotEnv } from '../../bench/stack';
-import { Call, DEVICE_TIMEOUT_MS, Recorder, Trickle, runDeviceLoad, runLister, runTrickle } from './load';
+import { Call, DEVICE_TIMEOUT_MS, Load, Recorder, Trickle } from './load';
 import { AppProcess, NpmStart, ROOT, buildApps, freePort, infra, log, portOpen, run, waitHealthy } from './processes';
 
-const BROKER_DOWN_S = Number(process.env.FAULTS_BROKER_DOWN_S ?? 20);
-const DB_DOWN_S = Number(process.env.FAULTS_DB_DOWN_S ?? 30);
+/**
+ * `--ci` (what `.ci/run` uses) shortens the down and watch windows so the suite fits CI's
+ * time; the load, the faults and every assertion stay the same. FAULTS_BROKER_DOWN_S and
+ * FAULTS_DB_DOWN_S override either profile.
+ */
+const CI = process.argv.includes('--ci');
+const BROKER_DOWN_S = Number(process.env.FAULTS_BROKER_DOWN_S ?? (CI ? 8 : 20));
+const DB_DOWN_S = Number(process.env.FAULTS_DB_DOWN_S ?? (CI ? 8 : 30));
+/** After the broker's return: long enough to see calls succeed again within the promised 10 s. */
+const BROKER_WATCH_S = CI ? 12 : 15;
+/** The misbehaving device: the others' p99 before it (baseline), then while it misbehaves. */
+const BASELINE_S = CI ? 6 : 10;
+const MISBEHAVE_S = CI ? 8 : 15;
+/** Calls watched after the cluster row's 15 s window, where none may fail. */
+const CLUSTER_AFTER_S = CI ? 8 : 15;
 const CLIENTS = 50;
 
 interface Check {
@@ -57,6 +72,14 @@ const isDbCall = (c: Call) => c.kind === 'register' || c.kind === 'list' || c.ki
 const failed = (c: Call) => c.code !== 'OK';
 const duration = (c: Call) => c.end - c.start;
 
+/** What `calls` ended with, for a failed check: count, codes, how many took over 1 s. */
+function describe(calls: Call[]): string {
+  const codes = new Map<string, number>();
+  for (const c of calls) codes.set(c.code, (codes.get(c.code) ?? 0) + 1);
+  const slow = calls.filter((c) => duration(c) > 1000).length;
+  return `${calls.length} calls: ${[...codes].map(([code, n]) => `${code} ${n}`).join(', ')}; ${slow} over 1 s`;
+}
+
 /** Seconds from `returnAt` to the end of the last failed call among `calls` (0 when none failed after it). */
 function recoverySeconds(calls: Call[], returnAt: number): number {
   const last = calls.filter((c) => failed(c) && c.end >= returnAt).reduce((max, c) => Math.max(max, c.end), returnAt);
@@ -73,7 +96,7 @@ async function brokerStop(stack: Stack): Promise<Row> {
   const startAt = Date.now();
   await infra('broker.sh', 'start');
   const backAt = Date.now();
-  await sleep(15_000);
+  await sleep(BROKER_WATCH_S * 1000);
   const to = Date.now();
   const { recorder } = stack;
   const down = recorder.between(downAt + 500, startAt, (c) => c.kind === 'device');
@@ -85,7 +108,7 @@ async function brokerStop(stack: Stack): Promise<Row> {
     checks: [
       check(
         down.length > 0 && down.every((c) => c.code === 'DEVICE_COMMAND_UNAVAILABLE' && duration(c) <= 1000),
-        'while the broker is down, every device call answers 503 DEVICE_COMMAND_UNAVAILABLE within 1 s',
+        `while the broker is down, every device call answers 503 DEVICE_COMMAND_UNAVAILABLE within 1 s (${describe(down)})`,
       ),
       check(recoverySeconds(after, backAt) <= 10, 'device calls succeed again within 10 s of its return'),
     ],
@@ -111,7 +134,10 @@ async function databaseStop(stack: Stack): Promise<Row> {
     calls: recorder.between(from, to),
     recoveryS: recoverySeconds(dbAfter, backAt),
     checks: [
-      check(devices.length > 0 && devices.every((c) => !failed(c)), 'device calls for known devices keep working'),
+      check(
+        devices.length > 0 && devices.every((c) => !failed(c)),
+        `device calls for known devices keep working (${describe(devices)})`,
+      ),
       check(
         dbDown.length > 0 && dbDown.every((c) => c.code === 'DATABASE_UNAVAILABLE' && duration(c) <= 1000),
         'reads and writes that need the database answer 503 DATABASE_UNAVAILABLE within 1 s',
@@ -171,9 +197,9 @@ async function gatewayKill(stack: Stack): Promise<Row> {
 async function misbehavingDevice(stack: Stack, registration: Registration & { privateKey: string }): Promise<Row> {
   const { recorder } = stack;
   const baselineFrom = Date.now();
-  await sleep(10_000);
+  await sleep(BASELINE_S * 1000);
   const from = Date.now();
-  const until = from + 15_000;
+  const until = from + MISBEHAVE_S * 1000;
   let connects = 0;
   let published = 0;
   let cutOff = 0;
@@ -185,7 +211,7 @@ async function misbehavingDevice(stack: Stack, registration: Registration & { pr
       key: registration.privateKey,
       ca: stack.caPem,
       reconnectPeriod: 0,
-      connectTimeout: 3000,
+      connectTimeout: 10_000, // a TLS handshake can take seconds on a loaded machine
     });
     const outcome = await new Promise<'connected' | 'failed'>((resolve) => {
       client.once('connect', () => resolve('connected'));
@@ -365,11 +391,187 @@ async function restartThenStop(
   ];
 }
 
+// ---- the 3-node cluster ----
+
+const CLUSTER_SIZE = 3;
+/** The node the cluster row SIGKILLs: it carries one device-command replica's connection and a third of the devices. */
+const VICTIM_NODE = 2;
+/** Node i's port for a base port of .env (infra/broker.sh: + 10 per node). */
+const nodePort = (base: string | undefined, fallback: number, node: number) =>
+  Number(base ?? fallback) + 10 * (node - 1);
+
+/** SIGKILL one node of the 3-node cluster under load; the window is the 15 s after the kill. */
+async function clusterNodeKill(stack: Stack, devices: MqttDevice[], deviceIds: Map<string, string>): Promise<Row> {
+  const { recorder } = stack;
+  const victimMqtt = `:${nodePort(process.env.MQTT_PORT, 8883, VICTIM_NODE)}`;
+  const onVictim = devices.filter((d) => d.url.endsWith(victimMqtt));
+  const pidFile = path.join(
+    BROKER_DATA_DIR,
+    `../${path.basename(BROKER_DATA_DIR)}-cluster/node${VICTIM_NODE}/rabbitmq.pid`,
+  );
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const killAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  log(`SIGKILLed broker node ${VICTIM_NODE} (pid ${pid}); ${onVictim.length} devices were connected to it`);
+  await sleep(15_000);
+  const windowEnd = Date.now();
+  await sleep(CLUSTER_AFTER_S * 1000);
+  const to = Date.now();
+  const window = recorder.between(killAt, windowEnd);
+  const after = recorder.between(windowEnd, to);
+  const failedShare = window.length ? window.filter(failed).length / window.length : 1;
+  // Every shard queue answered after the window: its consumer moved (or stayed) on a surviving node.
+  const shards = Number(process.env.DEVICE_COMMAND_SHARDS ?? 8);
+  const served = new Set(
+    after
+      .filter((c) => c.kind === 'device' && !failed(c))
+      .map((c) => shardOf(deviceIds.get(c.device ?? '') ?? '', shards)),
+  );
+  const moved = onVictim.filter((d) => d.connected && !d.url.endsWith(victimMqtt)).length;
+  return {
+    fault: `3-node cluster: SIGKILL one node under load (${CLUSTER_AFTER_S} s watched after the 15 s window)`,
+    calls: recorder.between(killAt, to),
+    recoveryS: recoverySeconds(recorder.between(killAt, to), killAt),
+    checks: [
+      check(
+        window.length > 0 && failedShare <= 0.01,
+        `at most 1 % of calls fail in the 15 s after the kill (${(failedShare * 100).toFixed(2)} %; ${describe(window)})`,
+      ),
+      check(
+        window.every((c) => duration(c) <= DEVICE_TIMEOUT_MS + 1000),
+        'none hangs: every call in those 15 s ends within the device timeout + 1 s',
+      ),
+      check(after.length > 0 && after.every((c) => !failed(c)), `zero fail after that (${describe(after)})`),
+      check(
+        served.size === shards,
+        `every shard queue answers after the window (${served.size} of ${shards}): its consumer is on a surviving node`,
+      ),
+      check(
+        onVictim.length > 0 && moved === onVictim.length,
+        `the devices on the killed node moved to surviving nodes by themselves (${moved} of ${onVictim.length})`,
+      ),
+    ],
+  };
+}
+
 // ---- the run ----
+
+/** The apps (two replicas each), their load and simulated devices, on one broker setup. */
+interface Phase {
+  stack: Stack;
+  devices: MqttDevice[];
+  load: Load;
+}
+
+interface PhaseSetup {
+  label: string;
+  caPem: string;
+  common: Record<string, string>;
+  ports: [number, number];
+  /** Extra environment of device-command replica i and gateway replica i. */
+  deviceCommandEnv: (i: number) => Record<string, string>;
+  gatewayEnv: (i: number) => Record<string, string>;
+  /** The broker MQTT ports device i tries, first to last. */
+  devicePorts: (i: number) => number[];
+  login: { username: string; password: string; signUp: boolean };
+  registrations: Map<string, Registration & { privateKey: string }>;
+  recorder: Recorder;
+  trickle: Trickle;
+  processes: AppProcess[];
+}
+
+async function startPhase(setup: PhaseSetup, devices: MqttDevice[]): Promise<Phase> {
+  const { caPem, common, ports, registrations, recorder, trickle } = setup;
+  const deviceCommands = [0, 1].map(
+    (i) =>
+      new AppProcess(`${setup.label}device-command-${i}`, 'device-command', {
+        ...common,
+        // One port per setting: the second replica runs without the health/metrics listener.
+        ...(i > 0 ? { DEVICE_COMMAND_HTTP_PORT: '0' } : {}),
+        ...setup.deviceCommandEnv(i),
+      }),
+  );
+  const gateways = [0, 1].map(
+    (i) =>
+      new AppProcess(`${setup.label}gateway-${i}`, 'gateway', {
+        ...common,
+        PORT: String(ports[i]),
+        ...(i > 0 ? { BROKER_AUTH_PORT: '0', METRICS_PORT: '0' } : {}),
+        ...setup.gatewayEnv(i),
+      }),
+  );
+  setup.processes.push(...deviceCommands, ...gateways);
+  for (const app of [...deviceCommands, ...gateways]) app.start();
+  const gatewayUrls = ports.map((p) => `https://localhost:${p}`);
+  for (const url of gatewayUrls) {
+    if (!(await waitHealthy(url, caPem, 180_000))) throw new Error(`the gateway at ${url} did not become healthy`);
+  }
+  const clients = gatewayUrls.map((url) => new HttpsClient(url, caPem));
+  const { username, password } = setup.login;
+  if (setup.login.signUp) await clients[0].request('POST', '/auth/signup', { body: { username, password } });
+  const login = await clients[0].request('POST', '/auth/login', { body: { username, password } });
+  const token = (login.json as { accessToken: string }).accessToken;
+  const deviceNames = Array.from({ length: CLIENTS }, (_, i) => `load-${String(i + 1).padStart(2, '0')}`);
+  for (const name of [...deviceNames, 'bad-device']) {
+    if (registrations.has(name)) continue;
+    const res = await clients[0].request('POST', '/devices', { token, body: { name, keyType: 'ec' } });
+    if (res.status !== 201 || !isRegistration(res.json)) throw new Error(`registering ${name}: ${res.text}`);
+    registrations.set(name, res.json as Registration & { privateKey: string });
+  }
+  log(`${setup.label || 'single node: '}connecting ${CLIENTS} simulated devices`);
+  for (const [i, name] of deviceNames.entries()) {
+    const r = registrations.get(name) as Registration & { privateKey: string };
+    const [port, ...failover] = setup.devicePorts(i);
+    const device = new MqttDevice({
+      deviceId: r.deviceId,
+      name,
+      certificatePem: r.certificate,
+      privateKeyPem: r.privateKey,
+      caPem,
+      host: 'localhost',
+      port,
+      failover: failover.map((p) => ({ host: 'localhost', port: p })),
+      logger: silentLogger,
+      reconnectMinDelayMs: 200,
+      reconnectMaxDelayMs: 1000,
+    });
+    await device.start();
+    devices.push(device);
+  }
+  const stack: Stack = { caPem, gateways, gatewayUrls, deviceCommands, clients, token, recorder, deviceNames };
+  const load = new Load(
+    { clients, token, deviceNames },
+    recorder,
+    trickle,
+    `${setup.label.trim() || 'single'}-trickle`,
+  );
+  await sleep(5_000);
+  return { stack, devices, load };
+}
+
+async function stopPhase(phase: Phase | undefined, devices: MqttDevice[]): Promise<void> {
+  await phase?.load.stop();
+  await Promise.all(devices.map((d) => d.stop().catch(() => undefined)));
+  devices.length = 0;
+  for (const client of phase?.stack.clients ?? []) client.close();
+  for (const app of [...(phase?.stack.gateways ?? []), ...(phase?.stack.deviceCommands ?? [])])
+    await app.kill('SIGTERM');
+}
+
+async function runFaults(rows: Row[], faults: (() => Promise<Row>)[]): Promise<void> {
+  for (const fault of faults) {
+    const row = await fault();
+    log(`${row.fault}: ${row.checks.every((c) => c.ok) ? 'ok' : 'FAILED'}`);
+    for (const c of row.checks.filter((c) => !c.ok)) log(`  failed: ${c.what}`);
+    rows.push(row);
+  }
+}
+
+const BROKER_DATA_DIR = process.env.BROKER_DATA_DIR ?? path.join(ROOT, '.local', 'rabbitmq');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  loadDotEnv();
+  // Not loaded before setup: it fills empty secrets in .env, and a variable once loaded (even empty) wins.
   if (!(await infra('setup.sh'))) throw new Error('infra/setup.sh failed');
   loadDotEnv();
   await buildApps();
@@ -380,124 +582,123 @@ async function main(): Promise<void> {
   if (!dbWasUp && !(await infra('database.sh', 'start'))) throw new Error('could not start the database');
   const uri = new URL(process.env.MONGODB_URI || (await run('bash', ['infra/database.sh', 'uri'])).stdout.trim());
   uri.pathname = '/iotcloud_faults'; // its own database: the suite never touches real data
-  const port = Number(process.env.PORT ?? 8443);
-  const secondPort = await freePort();
-  const common = { MONGODB_URI: uri.toString() };
-  const deviceCommands = [0, 1].map((i) => new AppProcess(`device-command-${i}`, 'device-command', common));
-  const gateways = [
-    new AppProcess('gateway-0', 'gateway', { ...common, PORT: String(port) }),
-    new AppProcess('gateway-1', 'gateway', { ...common, PORT: String(secondPort), BROKER_AUTH_PORT: '0' }),
-  ];
-  const gatewayUrls = [port, secondPort].map((p) => `https://localhost:${p}`);
+  const ports: [number, number] = [Number(process.env.PORT ?? 8443), await freePort()];
+  const recorder = new Recorder();
+  const trickle: Trickle = { registered: new Map(), unregistered: new Set() };
+  const processes: AppProcess[] = [];
+  const base = {
+    caPem,
+    common: { MONGODB_URI: uri.toString() },
+    ports,
+    login: { username: `faults-${randomBytes(5).toString('hex')}`, password: randomBytes(18).toString('base64url') },
+    registrations: new Map<string, Registration & { privateKey: string }>(),
+    recorder,
+    trickle,
+    processes,
+  };
+  const mqttPort = (node: number) => nodePort(process.env.MQTT_PORT, 8883, node);
   const rows: Row[] = [];
   const devices: MqttDevice[] = [];
-  const clients = gatewayUrls.map((url) => new HttpsClient(url, caPem));
-  const stop = new AbortController();
-  setMaxListeners(CLIENTS + 10, stop.signal); // every load loop sleeps on it
-  const loops: Promise<void>[] = [];
+  let phase: Phase | undefined;
+  let consistency: { ok: boolean; detail: string };
   try {
-    for (const app of [...deviceCommands, ...gateways]) app.start();
-    for (const url of gatewayUrls) {
-      if (!(await waitHealthy(url, caPem, 120_000))) throw new Error(`the gateway at ${url} did not become healthy`);
-    }
-    const username = `faults-${randomBytes(5).toString('hex')}`;
-    const password = randomBytes(18).toString('base64url');
-    await clients[0].request('POST', '/auth/signup', { body: { username, password } });
-    const login = await clients[0].request('POST', '/auth/login', { body: { username, password } });
-    const token = (login.json as { accessToken: string }).accessToken;
-    const register = async (name: string) => {
-      const res = await clients[0].request('POST', '/devices', { token, body: { name, keyType: 'ec' } });
-      if (res.status !== 201 || !isRegistration(res.json)) throw new Error(`registering ${name}: ${res.text}`);
-      return res.json as Registration & { privateKey: string };
-    };
-    const deviceNames = Array.from({ length: CLIENTS }, (_, i) => `load-${String(i + 1).padStart(2, '0')}`);
-    log(`registering and connecting ${CLIENTS} simulated devices`);
-    for (const name of deviceNames) {
-      const r = await register(name);
-      const device = new MqttDevice({
-        deviceId: r.deviceId,
-        name,
-        certificatePem: r.certificate,
-        privateKeyPem: r.privateKey,
-        caPem,
-        host: 'localhost',
-        port: r.mqtt.port,
-        logger: silentLogger,
-        reconnectMinDelayMs: 200,
-        reconnectMaxDelayMs: 1000,
-      });
-      await device.start();
-      devices.push(device);
-    }
-    const bad = await register('bad-device');
-    const recorder = new Recorder();
-    const stack: Stack = { caPem, gateways, gatewayUrls, deviceCommands, clients, token, recorder, deviceNames };
-    const trickle: Trickle = { registered: new Map(), unregistered: new Set() };
-    loops.push(...runDeviceLoad({ clients, token, deviceNames }, recorder, stop.signal));
-    loops.push(runTrickle(clients[0], token, recorder, trickle, stop.signal));
-    loops.push(runLister(clients[0], token, recorder, stop.signal));
-    await sleep(5_000);
+    // Single broker node: every fault but the cluster's.
+    phase = await startPhase(
+      {
+        ...base,
+        label: '',
+        login: { ...base.login, signUp: true },
+        deviceCommandEnv: () => ({}),
+        gatewayEnv: () => ({}),
+        devicePorts: () => [mqttPort(1)],
+      },
+      devices,
+    );
+    const single = phase.stack;
+    const bad = base.registrations.get('bad-device') as Registration & { privateKey: string };
+    await runFaults(rows, [
+      () => hostileBodies(single),
+      () => misbehavingDevice(single, bad),
+      () => gatewayKill(single),
+      () => deviceCommandKill(single),
+      () => brokerStop(single),
+      () => databaseStop(single),
+    ]);
+    await stopPhase(phase, devices);
+    phase = undefined;
 
-    for (const fault of [
-      () => hostileBodies(stack),
-      () => misbehavingDevice(stack, bad),
-      () => gatewayKill(stack),
-      () => deviceCommandKill(stack),
-      () => brokerStop(stack),
-      () => databaseStop(stack),
-      // The 3-node cluster (SIGKILL one node under load) goes here once infra/broker.sh runs a cluster.
-    ]) {
-      const row = await fault();
-      log(`${row.fault}: ${row.checks.every((c) => c.ok) ? 'ok' : 'FAILED'}`);
-      rows.push(row);
-    }
-    stop.abort();
-    await Promise.all(loops);
-
-    // Across all faults.
-    const all = recorder.calls;
-    const killedGateway = rows.find((r) => r.fault.startsWith('two gateway'));
-    const fromKilled = new Set(killedGateway?.calls.filter((c) => c.gateway === 1) ?? []);
-    const consistency = await checkRegistry(clients[0], token, trickle);
-    rows.push({
-      fault: 'across all faults',
-      calls: all,
-      recoveryS: null,
-      checks: [
-        check(
-          [...deviceCommands, ...gateways].every((p) => p.unexpectedExits === 0),
-          'no process of ours crashed or needed a restart by hand',
-        ),
-        check(
-          all.every((c) => c.kind !== 'device' || duration(c) <= DEVICE_TIMEOUT_MS + 1000),
-          'no device call outlived its timeout by more than 1 s',
-        ),
-        check(
-          all.every(
-            (c) =>
-              c.code === 'OK' || (/^[A-Z][A-Z_]+$/.test(c.code) && c.code !== 'INTERNAL_ERROR') || fromKilled.has(c),
-          ),
-          'every failure has a stable code (calls to the SIGKILLed gateway itself excepted: no answer)',
-        ),
-        check(
-          all.every((c) => !c.mismatch),
-          'no reply was ever taken for another request',
-        ),
-        check(consistency.ok, `nothing acknowledged is lost (${consistency.detail})`),
-      ],
-    });
+    // The same apps and devices on a 3-node cluster (quorum shard queues, every node in
+    // AMQP_URLS, each process starting at a different node), then one node SIGKILLed.
+    log(`moving the stack onto a ${CLUSTER_SIZE}-node broker cluster`);
+    if (!(await infra('broker.sh', 'stop'))) throw new Error('could not stop the broker');
+    if (!(await infra('broker.sh', 'start', '--cluster', String(CLUSTER_SIZE))))
+      throw new Error('could not start the broker cluster');
+    const urls = (await run('bash', ['infra/broker.sh', 'urls', '--cluster', String(CLUSTER_SIZE)])).stdout
+      .trim()
+      .split(',');
+    const startingAt = (node: number) => [...urls.slice(node - 1), ...urls.slice(0, node - 1)].join(',');
+    const nodesFrom = (node: number) =>
+      Array.from({ length: CLUSTER_SIZE }, (_, k) => mqttPort(((node - 1 + k) % CLUSTER_SIZE) + 1));
+    phase = await startPhase(
+      {
+        ...base,
+        label: 'cluster ',
+        login: { ...base.login, signUp: false },
+        // device-command 0 on the node to be killed, 1 on node 3; the gateways on nodes 1 and 3.
+        deviceCommandEnv: (i) => ({
+          AMQP_URLS: startingAt(i === 0 ? VICTIM_NODE : 3),
+          DEVICE_COMMAND_QUEUE_TYPE: 'quorum',
+        }),
+        gatewayEnv: (i) => ({ AMQP_URLS: startingAt(i === 0 ? 1 : 3), DEVICE_COMMAND_QUEUE_TYPE: 'quorum' }),
+        devicePorts: (i) => nodesFrom((i % CLUSTER_SIZE) + 1),
+      },
+      devices,
+    );
+    const cluster = phase.stack;
+    const deviceIds = new Map([...base.registrations].map(([name, r]) => [name, r.deviceId]));
+    await runFaults(rows, [() => clusterNodeKill(cluster, devices, deviceIds)]);
+    await phase.load.stop();
+    consistency = await checkRegistry(cluster.clients[0], cluster.token, trickle);
   } finally {
-    stop.abort();
-    await Promise.all(loops).catch(() => undefined);
-    await Promise.all(devices.map((d) => d.stop().catch(() => undefined)));
-    for (const client of clients) client.close();
-    for (const app of [...gateways, ...deviceCommands]) await app.kill('SIGTERM');
+    await stopPhase(phase, devices);
   }
+
+  // Across all faults.
+  const all = recorder.calls;
+  const killedGateway = rows.find((r) => r.fault.startsWith('two gateway'));
+  const fromKilled = new Set(killedGateway?.calls.filter((c) => c.gateway === 1) ?? []);
+  rows.push({
+    fault: 'across all faults',
+    calls: all,
+    recoveryS: null,
+    checks: [
+      check(
+        processes.every((p) => p.unexpectedExits === 0),
+        'no process of ours crashed or needed a restart by hand',
+      ),
+      check(
+        all.every((c) => c.kind !== 'device' || duration(c) <= DEVICE_TIMEOUT_MS + 1000),
+        'no device call outlived its timeout by more than 1 s',
+      ),
+      check(
+        all.every(
+          (c) => c.code === 'OK' || (/^[A-Z][A-Z_]+$/.test(c.code) && c.code !== 'INTERNAL_ERROR') || fromKilled.has(c),
+        ),
+        'every failure has a stable code (calls to the SIGKILLed gateway itself excepted: no answer)',
+      ),
+      check(
+        all.every((c) => !c.mismatch),
+        'no reply was ever taken for another request',
+      ),
+      check(consistency.ok, `nothing acknowledged is lost (${consistency.detail})`),
+    ],
+  });
 
   // npm start owns the broker and database in these last two rows.
   printTable(rows, Math.round((Date.now() - started) / 1000)); // the rows so far, should the rest fail
   await infra('database.sh', 'stop');
-  await infra('broker.sh', 'stop');
+  await infra('broker.sh', 'stop'); // every node of this checkout: the cluster's too
+  rmSync(`${BROKER_DATA_DIR}-cluster`, { recursive: true, force: true });
   try {
     rows.push(...(await restartAndStop(caPem)));
   } catch (error) {
@@ -512,6 +713,8 @@ async function main(): Promise<void> {
   if (dbWasUp) await infra('database.sh', 'start');
 
   printTable(rows, Math.round((Date.now() - started) / 1000));
+  // Every call, for a closer look at a failed row.
+  writeFileSync(path.join(ROOT, '.local', 'faults-calls.json'), JSON.stringify(recorder.calls));
   if (rows.some((r) => r.checks.some((c) => !c.ok))) process.exitCode = 1;
 }
 
@@ -559,7 +762,13 @@ function printTable(rows: Row[], seconds: number): void {
   }
   lines.push('', 'Assertions:');
   for (const row of rows) for (const c of row.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${row.fault}: ${c.what}`);
-  lines.push('', `(${seconds} s; broker down ${BROKER_DOWN_S} s, database down ${DB_DOWN_S} s)`);
+  lines.push(
+    '',
+    `(${seconds} s, ${CI ? '--ci' : 'full'} profile; broker down ${BROKER_DOWN_S} s, database down ${DB_DOWN_S} s; ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

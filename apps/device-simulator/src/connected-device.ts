@@ -33,6 +33,12 @@ export interface ConnectionOptions {
   restartDelayMs?: number;
   /** Give up a connection attempt after this long. Default 30000. */
   connectTimeoutMs?: number;
+  /**
+   * Local (source) address of the connection, e.g. 127.0.0.2. A fleet of tens of thousands of
+   * devices on one machine spreads over several loopback addresses: one source address to one
+   * broker port runs out of ephemeral ports near 28,000. MQTT only. Default: the system's choice.
+   */
+  localAddress?: string;
   /** Reconnect backoff after a lost connection (ms): first delay, then doubling up to the max. Default 1000 / 30000. */
   reconnectMinDelayMs?: number;
   reconnectMaxDelayMs?: number;

@@ -129,6 +129,11 @@ describe('listDeviceFiles', () => {
     expect(await listDeviceFiles(dir, 2)).toEqual([join(dir, 'a.json'), join(dir, 'b.JSON')]);
   });
 
+  it('skips the first `offset` files (one of several fleet processes)', async () => {
+    expect(await listDeviceFiles(dir, 2, 1)).toEqual([join(dir, 'b.JSON'), join(dir, 'c.json')]);
+    await expect(listDeviceFiles(dir, 2, 2)).rejects.toThrow('fewer than 2 skipped + --count 2');
+  });
+
   it('says when there are too few, or no folder', async () => {
     await expect(listDeviceFiles(dir, 4)).rejects.toThrow(FleetError);
     await expect(listDeviceFiles(dir, 4)).rejects.toThrow('holds 3 device file(s) (*.json), fewer than --count 4');
@@ -205,5 +210,31 @@ describe('startFleet (against a fake MQTT broker)', () => {
     }
     expect(fleet.devices.every((d) => !d.connected)).toBe(true);
     await broker.waitFor(() => ids.every((deviceId) => !broker.isConnected(deviceId)));
+  });
+
+  it('connects a slice of the folder, spread round robin over the given source addresses', async () => {
+    const before = broker.connects.length;
+    const fleet = await startFleet({
+      transport: 'mqtt',
+      devicesDir: dir,
+      offset: 1,
+      count: 3,
+      localAddresses: ['127.0.0.2', '127.0.0.3'],
+      progress: null,
+      logger: { info: () => undefined, warn: () => undefined },
+    });
+    try {
+      expect(fleet.failures).toEqual([]);
+      expect(fleet.devices.map((d) => d.deviceId)).toEqual(ids.slice(1, 4));
+      const connects = broker.connects.slice(before);
+      const sourceOf = new Map(connects.map((c) => [c.clientId, c.remoteAddress]));
+      expect(ids.slice(1, 4).map((deviceId) => sourceOf.get(deviceId))).toEqual([
+        '127.0.0.2',
+        '127.0.0.3',
+        '127.0.0.2',
+      ]);
+    } finally {
+      await fleet.stop();
+    }
   });
 });

@@ -20,6 +20,13 @@ export interface FleetOptions {
   /** A folder of registration JSON files (POST /devices responses); the first `count` by name are used. */
   devicesDir: string;
   count: number;
+  /** Skip this many files first (one of several fleet processes sharing a folder). Default 0. */
+  offset?: number;
+  /**
+   * Source addresses the devices connect from, round robin (device i uses address i mod n):
+   * one address to one broker port runs out of ephemeral ports near 28,000. Default: none set.
+   */
+  localAddresses?: readonly string[];
   /** Devices connecting at the same time. Default 200. */
   concurrency?: number;
   /** --host, --mqtt-port, --amqp-port, --ca (already read) for every device. */
@@ -88,8 +95,8 @@ export async function forEachBounded<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
-/** The first `count` `.json` files of `dir`, sorted by name. */
-export async function listDeviceFiles(dir: string, count: number): Promise<string[]> {
+/** `count` `.json` files of `dir` sorted by name, after the first `offset`. */
+export async function listDeviceFiles(dir: string, count: number, offset = 0): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -97,12 +104,13 @@ export async function listDeviceFiles(dir: string, count: number): Promise<strin
     throw new FleetError(`cannot read --devices-dir ${JSON.stringify(dir)}: ${messageOf(error)}`);
   }
   const files = names.filter((name) => name.toLowerCase().endsWith('.json')).sort();
-  if (files.length < count) {
+  if (files.length < offset + count) {
     throw new FleetError(
-      `--devices-dir ${JSON.stringify(dir)} holds ${files.length} device file(s) (*.json), fewer than --count ${count}`,
+      `--devices-dir ${JSON.stringify(dir)} holds ${files.length} device file(s) (*.json), fewer than ` +
+        `${offset > 0 ? `${offset} skipped + ` : ''}--count ${count}`,
     );
   }
-  return files.slice(0, count).map((name) => join(dir, name));
+  return files.slice(offset, offset + count).map((name) => join(dir, name));
 }
 
 /**
@@ -217,7 +225,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (!Number.isInteger(options.count) || options.count < 1) throw new FleetError('--count must be an integer >= 1');
   const concurrency = options.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new FleetError('concurrency must be an integer >= 1');
-  const files = await listDeviceFiles(options.devicesDir, options.count);
+  const offset = options.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new FleetError('offset must be an integer >= 0');
+  const files = await listDeviceFiles(options.devicesDir, options.count, offset);
+  const localAddresses = options.localAddresses ?? [];
   const base = options.logger ?? consoleLogger;
   const logger = fleetLogger(base, options.verbose === true);
   const shared: SharedDeviceOptions = {
@@ -249,7 +260,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         // Thousands of devices usually carry the same CA: keep one copy of the string.
         if (config.caPem === caPemCache) config.caPem = caPemCache;
         else caPemCache ??= config.caPem;
-        const device = createDevice(options.transport, config, shared, logger);
+        const localAddress = localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+        const device = createDevice(
+          options.transport,
+          config,
+          localAddress === undefined ? shared : { ...shared, localAddress },
+          logger,
+        );
         await device.start();
         slots[index] = device;
         connected += 1;

@@ -99,6 +99,8 @@ export class MqttDevice extends ConnectedDevice {
       resubscribe: false,
     };
     if (isIP(host) === 0) options.servername = host;
+    // mqtt.js hands its options to tls.connect, which binds the socket to localAddress.
+    if (this.options.localAddress !== undefined) Object.assign(options, { localAddress: this.options.localAddress });
     if (username !== undefined) options.username = username;
     if (password !== undefined) options.password = password;
     return options;

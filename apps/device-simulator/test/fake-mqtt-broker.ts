@@ -18,6 +18,8 @@ export interface ConnectRecord {
   password?: string;
   /** CN of the client certificate (mutual TLS). */
   certificateCn?: string;
+  /** The client's source address (127.0.0.x on loopback). */
+  remoteAddress?: string;
 }
 
 export interface PublishRecord {
@@ -153,6 +155,7 @@ export class FakeMqttBroker extends EventEmitter {
             username: packet.username,
             password: packet.password?.toString(),
             certificateCn,
+            remoteAddress: socket.remoteAddress,
           });
           this.send(socket, protocolVersion, { cmd: 'connack', returnCode: this.connackCode, sessionPresent: false });
           if (this.connackCode !== 0) {

@@ -10,8 +10,13 @@ import { DeviceCommandClient } from '../infrastructure/device-command.client';
 import { GatewayMetrics } from '../observability/gateway.metrics';
 import { DeviceCommandCompletedEvent } from './domain/device-command-completed.event';
 
-/** Extra time the gateway waits beyond the device timeout, for the hops to device-command and back. */
-export const RPC_MARGIN_MS = 1000;
+/**
+ * Extra time the gateway waits beyond the device timeout, for the hops to device-command and back
+ * (a few ms when healthy). It bounds how long a caller waits when device-command never answers (a
+ * replica killed mid-request): the call ends within its timeout plus this, inside the promise
+ * that no call outlives its timeout by more than 1 s (docs/reliability.md).
+ */
+export const RPC_MARGIN_MS = 750;
 
 /** The outcome of a command that failed with something other than a domain error. */
 export const UNEXPECTED_OUTCOME = 'INTERNAL_ERROR';

@@ -1,19 +1,20 @@
 import { AmqpConnectionManager } from 'amqp-connection-manager';
+import { EventEmitter } from 'node:events';
 import { DeviceCommandPattern } from '@app/common/device-command';
 import { DeviceCommandClient } from './device-command.client';
 
 /** A connection whose broker never confirms a publish: an overloaded broker. */
-function stalledConnection(connected = true): AmqpConnectionManager {
+function stalledConnection(connected = true): AmqpConnectionManager & EventEmitter {
   const channel = {
     sendToQueue: jest.fn(() => new Promise<boolean>(() => undefined)),
     waitForConnect: jest.fn(() => Promise.resolve()),
     close: jest.fn(() => Promise.resolve()),
   };
-  return {
+  return Object.assign(new EventEmitter(), {
     createChannel: jest.fn(() => channel),
     isConnected: () => connected,
     close: jest.fn(() => Promise.resolve()),
-  } as unknown as AmqpConnectionManager;
+  }) as unknown as AmqpConnectionManager & EventEmitter;
 }
 
 describe('DeviceCommandClient', () => {
@@ -28,17 +29,34 @@ describe('DeviceCommandClient', () => {
     const unhandled = jest.fn();
     process.on('unhandledRejection', unhandled);
     try {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
       const client = new DeviceCommandClient(stalledConnection(), 8);
-      const started = Date.now();
-      await expect(client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 50 })).rejects.toMatchObject({
-        code: 'DEVICE_COMMAND_UNAVAILABLE',
-      });
-      expect(Date.now() - started).toBeLessThan(1000);
+      const call = client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 50 });
+      let settled = false;
+      call.catch(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(49);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(call).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+      jest.useRealTimers();
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).not.toHaveBeenCalled();
       await client.onModuleDestroy();
     } finally {
+      jest.useRealTimers();
       process.off('unhandledRejection', unhandled);
     }
+  });
+
+  it('fails waiting requests at once when the broker connection drops, not at their timeout', async () => {
+    const connection = stalledConnection();
+    const client = new DeviceCommandClient(connection, 8);
+    const answer = client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 60_000 });
+    connection.emit('disconnect', { err: new Error('connection closed') });
+    await expect(answer).rejects.toMatchObject({
+      code: 'DEVICE_COMMAND_UNAVAILABLE',
+      message: expect.stringContaining('connection lost') as unknown,
+    });
+    await client.onModuleDestroy();
   });
 });

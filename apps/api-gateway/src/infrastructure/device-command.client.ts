@@ -41,9 +41,10 @@ interface ResponsePacket {
  * RabbitMQ's direct reply-to (no reply queue to declare), and the request
  * expires in the broker when the caller stops waiting.
  *
- * Fails fast with DEVICE_COMMAND_UNAVAILABLE when the broker is unreachable or
- * no device-command replica consumes the shard (the request is returned
- * unroutable), and after the timeout when a replica never answers.
+ * Fails fast with DEVICE_COMMAND_UNAVAILABLE when the broker is unreachable,
+ * when the connection drops while requests wait (their answers would have come
+ * back on it), or when no device-command replica consumes the shard (the request
+ * is returned unroutable); after the timeout when a replica never answers.
  */
 @Injectable()
 export class DeviceCommandClient implements OnModuleDestroy {
@@ -62,6 +63,9 @@ export class DeviceCommandClient implements OnModuleDestroy {
       json: false,
       setup: (ch: ConfirmChannel) => this.setup(ch),
     });
+    // Answers come back on direct reply-to, which lives on this connection: once it is gone,
+    // no answer can arrive, so the callers learn it now rather than at their timeout.
+    connection.on('disconnect', () => this.failPending('broker connection lost'));
   }
 
   private async setup(ch: ConfirmChannel): Promise<void> {
@@ -172,9 +176,13 @@ export class DeviceCommandClient implements OnModuleDestroy {
     else pending.resolve(value);
   }
 
+  private failPending(reason: string): void {
+    this.returned.clear();
+    for (const [id] of this.pending) this.settle(id, undefined, new DeviceCommandUnavailableError(reason));
+  }
+
   async onModuleDestroy(): Promise<void> {
-    for (const [id] of this.pending)
-      this.settle(id, undefined, new DeviceCommandUnavailableError('gateway shutting down'));
+    this.failPending('gateway shutting down');
     await this.channel.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
     await this.connection.close();
   }

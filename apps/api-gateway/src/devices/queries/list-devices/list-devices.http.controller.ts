@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { ListDevicesRequestDto } from './list-devices.request.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -12,7 +11,6 @@ import { ListDevicesQuery } from './list-devices.query';
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class ListDevicesHttpController {
   constructor(
@@ -23,8 +21,7 @@ export class ListDevicesHttpController {
   /** Your registered devices with their presence (never any private key); `?online=` filters on it. */
   @Get()
   @ApiOkResponse({ type: [DeviceWithPresenceResponseDto] })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS)
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListDevicesRequestDto,
