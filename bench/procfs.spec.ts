@@ -61,10 +61,10 @@ describe('usageMetrics', () => {
   it('names memory and CPU metrics and adds the platform total', () => {
     const metrics = usageMetrics(
       {
-        gateway: { peakRssMb: 100, cpuPercent: 50 },
-        deviceCommand: { peakRssMb: 80, cpuPercent: 10 },
-        broker: { peakRssMb: 300, cpuPercent: 40 },
-        simulator: { peakRssMb: 20, cpuPercent: 5 },
+        gateway: { peakRssMb: 100, cpuPercent: 50, cpuSeconds: 1 },
+        deviceCommand: { peakRssMb: 80, cpuPercent: 10, cpuSeconds: 1 },
+        broker: { peakRssMb: 300, cpuPercent: 40, cpuSeconds: 1 },
+        simulator: { peakRssMb: 20, cpuPercent: 5, cpuSeconds: 1 },
       },
       true,
     );
@@ -74,6 +74,8 @@ describe('usageMetrics', () => {
       'rss.withSimulatorMB': 500,
       'cpu.brokerPct': 40,
     });
-    expect(usageMetrics({ gateway: { peakRssMb: 1, cpuPercent: 1 } }, false)).toEqual({ 'rss.gatewayMB': 1 });
+    expect(usageMetrics({ gateway: { peakRssMb: 1, cpuPercent: 1, cpuSeconds: 1 } }, false)).toEqual({
+      'rss.gatewayMB': 1,
+    });
   });
 });

@@ -190,6 +190,8 @@ export interface ProcessUsage {
   peakRssMb: number;
   /** CPU used over the monitored time, in % of one core (200 % = both cores of a 2-core machine). */
   cpuPercent: number;
+  /** CPU time used over the monitored time, in seconds. */
+  cpuSeconds: number;
 }
 
 /**
@@ -268,6 +270,7 @@ export class ProcessMonitor {
       result[label] = {
         peakRssMb: track.peakRssKb / 1024,
         cpuPercent: (ticks / ticksPerSecond() / seconds) * 100,
+        cpuSeconds: ticks / ticksPerSecond(),
       };
     }
     return result;

@@ -144,7 +144,7 @@ export class Stack {
 }
 
 /** The database's process when it listens on this machine (local FerretDB/mongod, or a MONGODB_URI on loopback). */
-function localDatabasePid(): number | undefined {
+export function localDatabasePid(): number | undefined {
   const uri = process.env.MONGODB_URI;
   let port = Number(process.env.LOCAL_DB_PORT ?? '27018');
   if (uri) {

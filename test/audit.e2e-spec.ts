@@ -1,4 +1,7 @@
 import type { AuditEntryResponseDto } from '../apps/api-gateway/src/audit/queries/list-audit/list-audit.dto';
+import mongoose from 'mongoose';
+import { AUDIT_COLLECTION } from '../apps/api-gateway/src/audit/database/audit.mongo-repository';
+import { NO_ACCOUNT } from '../apps/api-gateway/src/audit/domain/audit-entry';
 import { RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, uniqueName } from './support/https-client';
 import { registerDevice } from './support/simulated-devices';
@@ -95,5 +98,42 @@ describe('audit trail (e2e: GET /audit)', () => {
     expect(theirs.map((e) => e.action)).toEqual(['user.logged_in', 'user.signed_up']);
     expect(theirs.every((e) => e.userId !== page.items[0].userId)).toBe(true);
     expect((await request(url, 'GET', '/audit')).status).toBe(401);
+  });
+
+  it('records a failed login for an unknown username for operators, and answers it as a wrong password', async () => {
+    const url = gateway.baseUrl;
+    const known = uniqueName('known');
+    const unknown = uniqueName('nobody');
+    const password = 'correct-horse-battery';
+    await request(url, 'POST', '/auth/signup', { body: { username: known, password } });
+    const wrong = await request(url, 'POST', '/auth/login', { body: { username: known, password: 'not-it-1' } });
+    const missing = await request(url, 'POST', '/auth/login', {
+      body: { username: unknown, password: 'not-it-2' },
+      headers: { 'x-request-id': 'req-nobody' },
+    });
+    // The caller cannot tell the two apart.
+    expect(missing.status).toBe(wrong.status);
+    expect(missing.body).toEqual(wrong.body);
+
+    const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
+    try {
+      const trail = db.collection<{ _id: string; username?: string }>(AUDIT_COLLECTION);
+      let entry: Record<string, unknown> | null = null;
+      const deadline = Date.now() + 10_000;
+      while (!entry && Date.now() < deadline) {
+        entry = await trail.findOne({ _id: { $gt: `${NO_ACCOUNT}/`, $lt: `${NO_ACCOUNT}0` }, username: unknown });
+        if (!entry) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(entry).toMatchObject({
+        action: 'user.login_failed',
+        outcome: 'INVALID_CREDENTIALS',
+        username: unknown,
+        requestId: 'req-nobody',
+        sourceAddress: expect.stringMatching(/127\.0\.0\.1/),
+      });
+      expect(JSON.stringify(entry)).not.toContain('not-it-2');
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import type {
   CommandPageResponseDto,
   CommandRecordResponseDto,
 } from '../apps/api-gateway/src/history/command-record.response.dto';
+import { DEVICE_APIS, deviceApiDefinition } from '@app/device-protocol';
 import { ConnectedDevice } from '../apps/device-simulator/src';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
@@ -117,5 +118,29 @@ describe('command history (e2e: REST and legacy commands recorded off the reques
     const other = await signUpAndLogIn(gateway.baseUrl, uniqueName('other'));
     const foreign = await request<{ code: string }>(gateway.baseUrl, 'GET', '/devices/lamp/commands', { token: other });
     expect([foreign.status, foreign.body.code]).toEqual([404, 'DEVICE_NOT_FOUND']);
+  });
+
+  it('declares X-Command-Id in OpenAPI on the answer of every device command route', async () => {
+    type Operation = {
+      tags?: string[];
+      responses: Record<string, { headers?: Record<string, { required?: boolean }> }>;
+    };
+    const doc = await request<{ paths: Record<string, Record<string, Operation>> }>(
+      gateway.baseUrl,
+      'GET',
+      '/api/docs-json',
+    );
+    const commands = Object.values(doc.body.paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => operation.tags?.includes('device control'));
+    expect(commands).toHaveLength(DEVICE_APIS.length);
+    // The legacy device routes (GET /get_gpio, …) answer with one too.
+    for (const api of DEVICE_APIS) {
+      const legacy = deviceApiDefinition(api).legacy;
+      if (legacy) commands.push(doc.body.paths[`/${legacy.path}`][legacy.method.toLowerCase()]);
+    }
+    expect(commands.length).toBeGreaterThan(DEVICE_APIS.length);
+    for (const operation of commands)
+      expect(operation.responses['200'].headers?.['X-Command-Id']).toMatchObject({ required: true });
   });
 });

@@ -3,11 +3,15 @@
  * certificate) from simulator processes of up to 15,000 devices each (bench/fleet.ts), then invoke `GET
  * /devices/:name/status` on every one of them with bounded concurrency.
  * Reports the connect time, how many answered, and the peak memory of the
- * gateway, device-command, the simulator and the broker.
+ * gateway, device-command, the simulator and the broker. The connect phase has
+ * its own CPU figures (`connect.*`), up to the moment presence has recorded
+ * every connected device (or, with PRESENCE=false, up to the last connect), so
+ * presence's cost shows by running it with PRESENCE on and off.
  */
 import { performance } from 'node:perf_hooks';
 import { ErrorCounter, HttpsClient, forEachBounded, summarize } from '../http';
-import { ProcessMonitor, usageMetrics } from '../procfs';
+import { presenceEnabled, readPresenceConnected } from '../presence-progress';
+import { ProcessMonitor, ProcessUsage, usageMetrics } from '../procfs';
 import { ProgressCounter, progress } from '../progress';
 import { timedGet } from './device-call';
 import type { Scenario } from './types';
@@ -32,6 +36,14 @@ export const scaleScenario: Scenario = {
       default: 1800,
       smoke: 120,
       min: 1,
+      integer: false,
+    },
+    {
+      name: 'presence-timeout',
+      description: 'seconds allowed after the last connect for presence to record every device',
+      default: 300,
+      smoke: 60,
+      min: 0,
       integer: false,
     },
     {
@@ -60,11 +72,16 @@ export const scaleScenario: Scenario = {
     const names = context.pool.names(count);
 
     const monitor = new ProcessMonitor();
-    monitor.add('gateway', context.stack.pids.gateway);
-    monitor.add('deviceCommand', context.stack.pids.deviceCommand);
-    monitor.add('broker', context.stack.pids.broker);
-    monitor.add('database', context.stack.pids.database);
-    monitor.start();
+    const connectMonitor = new ProcessMonitor();
+    for (const m of [monitor, connectMonitor]) {
+      m.add('gateway', context.stack.pids.gateway);
+      m.add('deviceCommand', context.stack.pids.deviceCommand);
+      m.add('broker', context.stack.pids.broker);
+      m.add('database', context.stack.pids.database);
+      m.start();
+    }
+    const presenceOn = presenceEnabled();
+    const presenceBefore = presenceOn ? await readPresenceConnected() : undefined;
     const client = new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: sizes.concurrency });
     let stopFleet: (() => Promise<void>) | undefined;
     try {
@@ -82,6 +99,15 @@ export const scaleScenario: Scenario = {
         problems.push(`scale: ${count - ready.connected} of ${count} devices did not connect`);
         for (const line of ready.failureSummary) progress(`scale: connect failure: ${line.trim()}`);
       }
+      const presenceLagSeconds = await waitForPresence(
+        presenceBefore,
+        ready.connected,
+        sizes['presence-timeout'],
+        problems,
+        context.signal,
+      );
+      const connectMachineCpu = connectMonitor.machineCpuPercent();
+      const connectUsage = connectMonitor.stop();
 
       progress(`scale: GET /devices/:name/status on all ${count} devices, ${sizes.concurrency} at a time`);
       const errors = new ErrorCounter();
@@ -132,6 +158,8 @@ export const scaleScenario: Scenario = {
           commandsPerSec: commandSeconds > 0 ? answered / commandSeconds : Number.NaN,
           'command.p50Ms': commands.p50,
           'command.p99Ms': commands.p99,
+          presenceLagSeconds,
+          ...connectMetrics(connectUsage, connectMachineCpu, ready.connected),
           ...errors.toMetrics(),
           ...usageMetrics(usage, true, machineCpu),
         },
@@ -139,8 +167,52 @@ export const scaleScenario: Scenario = {
       };
     } finally {
       monitor.stop();
+      connectMonitor.stop();
       client.close();
       await stopFleet?.();
     }
   },
 };
+
+/**
+ * Seconds after the last connect until the gateway's presence counter has grown by
+ * `connected` (NaN with presence off, or when its metrics cannot be read).
+ */
+async function waitForPresence(
+  before: number | undefined,
+  connected: number,
+  timeoutSeconds: number,
+  problems: string[],
+  signal: AbortSignal,
+): Promise<number> {
+  if (before === undefined) {
+    if (presenceEnabled()) progress('scale: the gateway metrics are not readable (METRICS_PORT): presence not timed');
+    return Number.NaN;
+  }
+  const began = performance.now();
+  const deadline = began + timeoutSeconds * 1000;
+  let recorded = 0;
+  while (!signal.aborted) {
+    recorded = ((await readPresenceConnected()) ?? before) - before;
+    if (recorded >= connected) return (performance.now() - began) / 1000;
+    if (performance.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  problems.push(`scale: presence recorded ${recorded} of ${connected} connected devices within ${timeoutSeconds} s`);
+  return Number.NaN;
+}
+
+/** CPU of the connect phase: % of a core, seconds, and ms per connected device, per process. */
+function connectMetrics(
+  usage: Record<string, ProcessUsage>,
+  machineCpuPercent: number,
+  connected: number,
+): Record<string, number> {
+  const metrics: Record<string, number> = { 'connect.cpu.machinePct': machineCpuPercent };
+  for (const [label, value] of Object.entries(usage)) {
+    metrics[`connect.cpu.${label}Pct`] = value.cpuPercent;
+    metrics[`connect.cpu.${label}Seconds`] = value.cpuSeconds;
+    if (connected > 0) metrics[`connect.cpu.${label}MsPerDevice`] = (value.cpuSeconds * 1000) / connected;
+  }
+  return metrics;
+}

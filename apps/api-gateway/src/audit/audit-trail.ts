@@ -19,6 +19,7 @@ export interface AuditFact {
   outcome: string;
   deviceName?: string;
   deviceId?: string;
+  username?: string;
 }
 
 /**

@@ -36,6 +36,15 @@ describe('GatewayConfig', () => {
     }
   });
 
+  it('turns presence and the command history on by default, off only when told, and refuses anything else', () => {
+    expect(validate(secrets)).toMatchObject({ PRESENCE: true, COMMAND_HISTORY: true });
+    expect(validate({ ...secrets, PRESENCE: 'false', COMMAND_HISTORY: '0' })).toMatchObject({
+      PRESENCE: false,
+      COMMAND_HISTORY: false,
+    });
+    expect(() => validate({ ...secrets, PRESENCE: 'off' })).toThrow(/PRESENCE/);
+  });
+
   it('reads TRUST_PROXY as Express takes it, and refuses anything else', () => {
     expect(validate(secrets).TRUST_PROXY).toBe(false);
     expect(validate({ ...secrets, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);

@@ -180,6 +180,14 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsBoolean()
   COMMAND_HISTORY: boolean = true;
 
+  /**
+   * Track device presence from the broker's connection events (online, lastSeenAt,
+   * device.connected/disconnected); false only to measure its cost.
+   */
+  @toBoolean(true)
+  @IsBoolean()
+  PRESENCE: boolean = true;
+
   /** Days a command stays in the history (TTL index; a sweep where the database has none). */
   @IsInt()
   @Min(1)

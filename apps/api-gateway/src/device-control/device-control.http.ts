@@ -53,6 +53,19 @@ export function DeviceControlRoute(): ClassDecorator {
 export const COMMAND_ID_HEADER = 'X-Command-Id';
 
 /**
+ * OpenAPI: the X-Command-Id of a device command's answer (every answer of a REST
+ * route after the request is read, and every answer of a legacy device route).
+ */
+export const COMMAND_ID_RESPONSE_HEADER = {
+  [COMMAND_ID_HEADER]: {
+    description:
+      "This command's id, time-ordered; the device's history keeps it under this id (`GET /devices/{name}/commands/{id}`)",
+    schema: { type: 'string', pattern: '^[0-9a-f]{24}$' },
+    required: true,
+  },
+};
+
+/**
  * A new device command's id, sent at once as X-Command-Id (so errors carry it too).
  * Time-ordered, so a device's history lists by id.
  */
@@ -158,6 +171,7 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
       description: "The device's reply",
       schema: objectSchema(reply),
       headers: {
+        ...COMMAND_ID_RESPONSE_HEADER,
         'Server-Timing': { description: "The device's round trip: `device;dur=<ms>`", schema: { type: 'string' } },
       },
     }),

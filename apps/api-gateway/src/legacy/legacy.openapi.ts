@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { COMMAND_ID_RESPONSE_HEADER } from '../device-control/device-control.http';
 
 /**
  * How the libpyiotcloud routes appear in the OpenAPI document: under the `legacy`
@@ -32,7 +33,12 @@ export function LegacyDeviceRoute(api: string, params: Record<string, SchemaObje
   return applyDecorators(
     ApiOperation({ summary: `\`${api}\` (libpyiotcloud)`, deprecated: true }),
     ApiBody({ schema: legacyBodySchema(['username', 'secret', 'devicename'], params) }),
-    ApiResponse({ status: 200, description: "The device's JSON reply", schema: { type: 'object' } }),
+    ApiResponse({
+      status: 200,
+      description: "The device's JSON reply",
+      schema: { type: 'object' },
+      headers: COMMAND_ID_RESPONSE_HEADER,
+    }),
     ApiResponse({
       status: 400,
       ...plain(

@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly brokerAuthDecisions: Counter<'check' | 'result'>;
   readonly brokerAuthDuration: Histogram<'check'>;
   readonly registrations: Counter<'key_type' | 'outcome'>;
+  readonly presenceChanges: Counter<'change'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const series = new SeriesDeclarer(registry);
@@ -40,6 +41,11 @@ export class GatewayMetrics {
       'iotcloud_device_registrations_total',
       'Device registrations by key type (rsa, ec, csr) and outcome (ok or the error code)',
       ['key_type', 'outcome'],
+    );
+    this.presenceChanges = series.counter(
+      'iotcloud_presence_changes_total',
+      'Devices this replica recorded as connected or disconnected (from broker events or a reconciliation)',
+      ['change'],
     );
   }
 }

@@ -8,6 +8,7 @@ import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.
 import { DevicesModule } from '../devices/devices.module';
 import { EVENTS_CONNECTION, EventsModule } from '../events/events.module';
 import { PlatformEventBus } from '../events/platform-event.bus';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 import { PRESENCE_REPOSITORY, PresenceRepository } from './database/presence.repository.port';
 import { NoteDeviceSeenHandler } from './events/note-device-seen.handler';
 import { PresenceStoreModule } from './presence-store.module';
@@ -26,6 +27,7 @@ import { PresenceTracker } from './presence.tracker';
         DEVICE_REPOSITORY,
         BrokerConnections,
         PlatformEventBus,
+        GatewayMetrics,
       ],
       useFactory: (
         connection: AmqpConnectionManager,
@@ -34,14 +36,19 @@ import { PresenceTracker } from './presence.tracker';
         devices: DeviceRepository,
         brokerConnections: BrokerConnections,
         events: PlatformEventBus,
+        metrics: GatewayMetrics,
       ) =>
         new PresenceTracker(
           connection,
-          { mqttPort: config.get('MQTT_PORT', { infer: true }) },
+          {
+            enabled: config.get('PRESENCE', { infer: true }),
+            mqttPort: config.get('MQTT_PORT', { infer: true }),
+          },
           presence,
           devices,
           brokerConnections,
           events,
+          metrics,
         ),
     },
     NoteDeviceSeenHandler,

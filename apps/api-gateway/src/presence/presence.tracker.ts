@@ -6,6 +6,7 @@ import { isValidDeviceId } from '@app/device-protocol';
 import { BrokerConnections } from '../broker-auth/broker-connections';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { PlatformEventBus } from '../events/platform-event.bus';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 import { PRESENCE_REPOSITORY, PresenceRepository } from './database/presence.repository.port';
 import {
   BrokerConnection,
@@ -26,6 +27,8 @@ const SECOND_PASS_MS = 5000;
 const SEEN_FLUSH_MS = 2000;
 
 export interface PresenceSettings {
+  /** PRESENCE: false leaves the broker's connection events unread (only to measure what presence costs). */
+  enabled: boolean;
   mqttPort: number;
 }
 
@@ -42,13 +45,14 @@ type Headers = Record<string, unknown>;
 @Injectable()
 export class PresenceTracker implements OnApplicationShutdown {
   private readonly logger = new Logger(PresenceTracker.name);
-  private readonly channel: ChannelWrapper;
+  /** Undefined when presence is off. */
+  private readonly channel?: ChannelWrapper;
   /** Serialises every presence write of this replica (events, reconciliation). */
   private queue: Promise<void> = Promise.resolve();
   /** Device of each current connection seen by this replica (connection.closed names no user). */
   private readonly connections = new Map<string, string>();
   private readonly seen = new Map<string, Date>();
-  private readonly seenTimer: NodeJS.Timeout;
+  private readonly seenTimer?: NodeJS.Timeout;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
@@ -59,7 +63,12 @@ export class PresenceTracker implements OnApplicationShutdown {
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly brokerConnections: BrokerConnections,
     private readonly events: PlatformEventBus,
+    private readonly metrics?: Pick<GatewayMetrics, 'presenceChanges'>,
   ) {
+    if (!settings.enabled) {
+      this.logger.warn('presence is off (PRESENCE=false): devices keep the presence last recorded');
+      return;
+    }
     this.channel = connection.createChannel({
       name: 'presence',
       json: false,
@@ -140,6 +149,7 @@ export class PresenceTracker implements OnApplicationShutdown {
       disconnectReason: before?.disconnectReason ?? null,
     };
     await this.presence.save(presence);
+    this.metrics?.presenceChanges.inc({ change: 'connected' });
     this.publish(presence, {
       type: 'device.connected',
       data: {
@@ -172,6 +182,7 @@ export class PresenceTracker implements OnApplicationShutdown {
       lastSeenAt: at,
     };
     await this.presence.save(presence);
+    this.metrics?.presenceChanges.inc({ change: 'disconnected' });
     this.publish(presence, {
       type: 'device.disconnected',
       data: { disconnectedAt: at.toISOString(), ...(reason ? { reason } : {}) },
@@ -210,7 +221,7 @@ export class PresenceTracker implements OnApplicationShutdown {
 
   /** A device answered: its lastSeenAt moves forward (written every few seconds, coalesced). */
   noteSeen(deviceId: string, at = new Date()): void {
-    this.seen.set(deviceId, at);
+    if (this.settings.enabled) this.seen.set(deviceId, at);
   }
 
   private flushSeen(): void {
@@ -240,7 +251,7 @@ export class PresenceTracker implements OnApplicationShutdown {
     this.stopped = true;
     clearInterval(this.seenTimer);
     for (const timer of this.timers) clearTimeout(timer);
-    await this.channel.close().catch(() => undefined);
+    await this.channel?.close().catch(() => undefined);
     await this.queue;
   }
 }

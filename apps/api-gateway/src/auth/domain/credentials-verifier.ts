@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@app/common';
 import { AuditTrail } from '../../audit/audit-trail';
+import { MAX_AUDITED_USERNAME, NO_ACCOUNT } from '../../audit/domain/audit-entry';
 import { USER_REPOSITORY, UserRecord, UserRepository } from './user.repository.port';
 import { LoginThrottle } from './login-throttle';
 import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
@@ -45,15 +46,31 @@ export class CredentialsVerifier {
       return { outcome: 'ok', user };
     }
     await this.throttle.recordFailure(username, clientAddress);
-    // An unknown username concerns no account: nothing to record.
-    if (user) this.audit.record({ userId: user.id, action: 'user.login_failed', outcome: 'INVALID_CREDENTIALS' });
+    // Recorded alike whether or not the user exists (in memory, written later): the caller
+    // sees the same answer, after the same work, either way.
+    this.auditFailure(user, username, 'INVALID_CREDENTIALS');
     return { outcome: user ? 'wrong_password' : 'unknown_user' };
   }
 
   /** A throttled attempt, on the trail of the account it was aimed at. */
   private async auditRefused(username: string, error: unknown): Promise<void> {
-    const user = await this.users.findByUsername(username).catch(() => null);
-    const outcome = error instanceof DomainError ? error.code : 'REFUSED';
+    // When the lookup itself fails, whose attempt it was is unknown: nothing to record.
+    const user = await this.users.findByUsername(username).catch(() => undefined);
+    if (user !== undefined) this.auditFailure(user, username, error instanceof DomainError ? error.code : 'REFUSED');
+  }
+
+  /**
+   * On the account's own trail; for a username that does not exist, under NO_ACCOUNT
+   * with the name tried (which no user can read).
+   */
+  private auditFailure(user: UserRecord | null, username: string, outcome: string): void {
     if (user) this.audit.record({ userId: user.id, action: 'user.login_failed', outcome });
+    else
+      this.audit.record({
+        userId: NO_ACCOUNT,
+        action: 'user.login_failed',
+        outcome,
+        username: username.slice(0, MAX_AUDITED_USERNAME),
+      });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Collection, Connection } from 'mongoose';
+import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
 import { DevicePresence } from '../domain/device-presence';
 import { PresenceRepository } from './presence.repository.port';
 
@@ -15,8 +16,10 @@ function toPresence({ _id, ...fields }: PresenceDocument): DevicePresence {
 /**
  * One document per device, `_id` = device id, so every write is by `_id` (the only
  * index FerretDB uses well) and each presence change is a single-document write.
+ * A database outage surfaces as DATABASE_UNAVAILABLE (GET /devices reads presence).
  */
 @Injectable()
+@MapsDatabaseErrors()
 export class PresenceMongoRepository implements PresenceRepository {
   private readonly collection: Collection<PresenceDocument>;
 

@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { AuditTrail } from '../../../audit/audit-trail';
+import { NO_ACCOUNT } from '../../../audit/domain/audit-entry';
 import { UserRecord, UserRepository } from '../../domain/user.repository.port';
 import { PasswordHasher } from '../../domain/password-hasher';
 import { CredentialsVerifier } from '../../domain/credentials-verifier';
@@ -55,5 +56,46 @@ describe('LogInHandler', () => {
     );
     expect(verify).toHaveBeenCalledTimes(1);
     expect(verify.mock.calls[0][0]).toMatch(/^\$argon2id\$/);
+  });
+
+  it('records a failed login for an unknown username under no account, answering exactly as for a wrong password', async () => {
+    const unknown = handler.execute(new LogInCommand('mallory', 'guess', '127.0.0.1'));
+    const wrong = handler.execute(new LogInCommand('alice', 'guess', '127.0.0.1'));
+    const [unknownError, wrongError] = await Promise.all([
+      unknown.catch((e: Error) => e),
+      wrong.catch((e: Error) => e),
+    ]);
+    expect(unknownError).toBeInstanceOf(InvalidCredentialsError);
+    expect(wrongError).toBeInstanceOf(InvalidCredentialsError);
+    expect((unknownError as Error).message).toBe((wrongError as Error).message);
+    expect(record.mock.calls).toContainEqual([
+      { userId: NO_ACCOUNT, action: 'user.login_failed', outcome: 'INVALID_CREDENTIALS', username: 'mallory' },
+    ]);
+    expect(JSON.stringify(record.mock.calls)).not.toContain('guess'); // never the password
+  });
+
+  it('records a throttled login for an unknown username under no account, with the throttle code', async () => {
+    const strict = new LoginThrottle(
+      { perUsername: 1, perAddress: 100, windowMs: 60_000 },
+      new InMemoryLoginFailureStore(),
+    );
+    const guarded = new LogInHandler(new CredentialsVerifier(users, hasher, strict, audit), jwt);
+    await expect(guarded.execute(new LogInCommand('mallory', 'x', '10.0.0.1'))).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
+    await expect(guarded.execute(new LogInCommand('mallory', 'x', '10.0.0.1'))).rejects.toMatchObject({
+      code: 'TOO_MANY_LOGIN_ATTEMPTS',
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // the refusal is recorded after a lookup
+    expect(record.mock.calls.map(([fact]) => (fact as { outcome: string }).outcome)).toEqual([
+      'INVALID_CREDENTIALS',
+      'TOO_MANY_LOGIN_ATTEMPTS',
+    ]);
+    expect(record.mock.calls.every(([fact]) => (fact as { userId: string }).userId === NO_ACCOUNT)).toBe(true);
+  });
+
+  it('keeps at most 64 characters of an unknown username', async () => {
+    await handler.execute(new LogInCommand('m'.repeat(500), 'x', '127.0.0.1')).catch(() => undefined);
+    expect(record).toHaveBeenCalledWith(expect.objectContaining({ username: 'm'.repeat(64) }));
   });
 });
