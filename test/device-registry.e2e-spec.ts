@@ -37,6 +37,7 @@ function newDevice(ownerId: string, name: string): NewDevice {
     certificatePem: '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n',
     certificateSerial: randomBytes(8).toString('hex'),
     certificateFingerprint: randomBytes(32).toString('hex'),
+    certificateSerialInSubject: true,
     brokerPasswordHash: randomBytes(32).toString('hex'),
     notBefore: new Date('2026-01-01T00:00:00Z'),
     notAfter: new Date('2027-01-01T00:00:00Z'),

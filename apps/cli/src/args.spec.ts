@@ -27,6 +27,10 @@ describe('parseCommandLine', () => {
       ['devices', 'register', 'lamp', '--csr', 'lamp.csr'],
       { kind: 'devices.register', name: 'lamp', csrFile: 'lamp.csr' },
     ],
+    [
+      ['devices', 'renew', 'lamp', '--grace', '3600'],
+      { kind: 'devices.renew', name: 'lamp', outDir: './devices', graceSeconds: 3600 },
+    ],
     [['devices', 'list'], { kind: 'devices.list' }],
     [['devices', 'show', 'lamp'], { kind: 'devices.show', name: 'lamp' }],
     [['devices', 'unregister', 'lamp'], { kind: 'devices.unregister', name: 'lamp' }],
@@ -88,7 +92,7 @@ describe('parseCommandLine', () => {
   it.each<[string[], RegExp]>([
     [[], /missing command/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['devices'], /"devices" needs a subcommand: register, list, show, unregister/],
+    [['devices'], /"devices" needs a subcommand: register, renew, list, show, unregister/],
     [['devices', 'destroy', 'x'], /unknown command "devices destroy"/],
     [['help', 'nope'], /unknown command "nope"/],
     [['status'], /"status" needs NAME/],

@@ -28,6 +28,14 @@ export type Command =
   | { kind: 'devices.list' }
   | { kind: 'devices.show'; name: string }
   | { kind: 'devices.unregister'; name: string }
+  | {
+      kind: 'devices.renew';
+      name: string;
+      keyType?: KeyType;
+      csrFile?: string;
+      outDir: string;
+      graceSeconds?: number;
+    }
   | { kind: 'status'; name: string }
   | { kind: 'restart'; name: string }
   | { kind: 'gpio.get'; name: string; pin: number }
@@ -75,6 +83,7 @@ const OPTIONS = {
   'key-type': { type: 'string' },
   csr: { type: 'string' },
   out: { type: 'string' },
+  grace: { type: 'string' },
   pin: { type: 'string' },
 } as const;
 
@@ -83,9 +92,10 @@ type OptionName = keyof typeof OPTIONS;
 /** Options only some commands take, and which. */
 const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
   password: ['signup', 'login'],
-  'key-type': ['devices register'],
-  csr: ['devices register'],
-  out: ['devices register'],
+  'key-type': ['devices register', 'devices renew'],
+  csr: ['devices register', 'devices renew'],
+  out: ['devices register', 'devices renew'],
+  grace: ['devices renew'],
   pin: ['demo'],
   timeout: [
     'status',
@@ -105,7 +115,7 @@ const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
 };
 
 const GROUPS: Record<string, readonly string[]> = {
-  devices: ['register', 'list', 'show', 'unregister'],
+  devices: ['register', 'renew', 'list', 'show', 'unregister'],
   gpio: ['get', 'set'],
   rtc: ['get', 'set'],
   mac: ['get', 'set'],
@@ -202,7 +212,8 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
     case 'logout':
       take(0);
       return { kind: 'logout' };
-    case 'devices register': {
+    case 'devices register':
+    case 'devices renew': {
       const [device] = take(1);
       const keyType = values['key-type'];
       if (keyType !== undefined && keyType !== 'rsa' && keyType !== 'ec') {
@@ -213,13 +224,18 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       }
       if (values.csr === '') throw new UsageError('--csr needs a file name', usage);
       if (values.out === '') throw new UsageError('--out needs a directory', usage);
-      return {
-        kind: 'devices.register',
+      const common = {
         name: deviceName(device, usage),
-        keyType,
+        keyType: keyType as KeyType | undefined,
         csrFile: values.csr,
         outDir: values.out ?? DEFAULT_OUT_DIR,
       };
+      if (name === 'devices register') return { kind: 'devices.register', ...common };
+      const grace = values.grace;
+      if (grace !== undefined && !/^\d{1,6}$/.test(grace)) {
+        throw new UsageError(`--grace must be a number of seconds (0-604800), got "${grace}"`, usage);
+      }
+      return { kind: 'devices.renew', ...common, graceSeconds: grace === undefined ? undefined : Number(grace) };
     }
     case 'devices list':
       take(0);

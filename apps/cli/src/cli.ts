@@ -14,7 +14,7 @@ import { login, logout, signup } from './commands/auth';
 import { CommandContext } from './commands/context';
 import { demo } from './commands/demo';
 import { runDeviceOperation } from './commands/device-ops';
-import { listDevices, registerDevice, showDevice, unregisterDevice } from './commands/devices';
+import { listDevices, registerDevice, renewDevice, showDevice, unregisterDevice } from './commands/devices';
 
 export interface ClosableTransport extends JsonTransport {
   close(): void;
@@ -74,6 +74,8 @@ function dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>
       return logout(ctx);
     case 'devices.register':
       return registerDevice(ctx, command);
+    case 'devices.renew':
+      return renewDevice(ctx, command);
     case 'devices.list':
       return listDevices(ctx);
     case 'devices.show':

@@ -29,6 +29,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'register a device; write its certificate, key and CA to DIR (default ./devices)',
     example: 'iotcloud devices register lamp --out ./devices',
   },
+  {
+    name: 'devices renew',
+    args: 'NAME [--key-type rsa|ec] [--csr FILE] [--out DIR] [--grace SECONDS]',
+    summary: 'issue a new certificate for the same device; the old one stops working (after --grace)',
+    example: 'iotcloud devices renew lamp --grace 3600',
+  },
   { name: 'devices list', args: '', summary: 'list your devices', example: 'iotcloud devices list' },
   { name: 'devices show', args: 'NAME', summary: 'show one device', example: 'iotcloud devices show lamp' },
   {

@@ -6,11 +6,15 @@ import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
 import { CERTIFICATE_AUTHORITY } from './certificate-authority.provider';
 import { RegisterDeviceCommand } from './commands/register-device/register-device.command';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
+import { RenewCertificateCommand } from './commands/renew-certificate/renew-certificate.command';
+import { RenewCertificateHandler } from './commands/renew-certificate/renew-certificate.handler';
+import { CertificateRetiredEvent } from './domain/certificate-retired.event';
+import { DeviceCertificateIssuer } from './domain/device-certificate-issuer';
 import { UnregisterDeviceCommand } from './commands/unregister-device/unregister-device.command';
 import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
-import { DEVICE_REPOSITORY, DeviceRepository, NewDevice } from './database/device.repository.port';
+import { CertificateUpdate, DEVICE_REPOSITORY, DeviceRepository, NewDevice } from './database/device.repository.port';
 import { DeviceRecord } from './domain/device';
-import { DeviceNameTakenError, DeviceNotFoundError } from './domain/device.errors';
+import { DeviceNameTakenError, DeviceNotFoundError, InvalidGracePeriodError } from './domain/device.errors';
 import { DeviceUnregisteredEvent } from './domain/device-unregistered.event';
 import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceQuery } from './queries/get-device/get-device.query';
@@ -23,7 +27,7 @@ class InMemoryDeviceRepository implements DeviceRepository {
 
   async create(device: NewDevice): Promise<DeviceRecord> {
     if (await this.findActiveByName(device.ownerId, device.name)) throw new DeviceNameTakenError(device.name);
-    const record: DeviceRecord = { ...device, createdAt: new Date(), revokedAt: null };
+    const record: DeviceRecord = { ...device, previousCertificate: null, createdAt: new Date(), revokedAt: null };
     this.records.push(record);
     return record;
   }
@@ -36,6 +40,10 @@ class InMemoryDeviceRepository implements DeviceRepository {
   async listActive(ownerId: string): Promise<DeviceRecord[]> {
     return this.records.filter((d) => d.ownerId === ownerId && !d.revokedAt);
   }
+  async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
+    const device = await this.findActiveById(deviceId);
+    return device ? Object.assign(device, update) : null;
+  }
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {
     const device = await this.findActiveByName(ownerId, name);
     if (device) device.revokedAt = at;
@@ -47,6 +55,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
   let commandBus: CommandBus;
   let queryBus: QueryBus;
   let events: DeviceUnregisteredEvent[];
+  let retired: CertificateRetiredEvent[];
   let repository: InMemoryDeviceRepository;
   let ca: CertificateAuthority;
 
@@ -61,6 +70,8 @@ describe('devices use cases, wired through the real CQRS buses', () => {
       providers: [
         RegisterDeviceHandler,
         UnregisterDeviceHandler,
+        RenewCertificateHandler,
+        DeviceCertificateIssuer,
         ListDevicesHandler,
         GetDeviceHandler,
         { provide: DEVICE_REPOSITORY, useValue: repository },
@@ -75,8 +86,10 @@ describe('devices use cases, wired through the real CQRS buses', () => {
     commandBus = moduleRef.get(CommandBus);
     queryBus = moduleRef.get(QueryBus);
     events = [];
+    retired = [];
     moduleRef.get(EventBus).subscribe((event) => {
       if (event instanceof DeviceUnregisteredEvent) events.push(event);
+      if (event instanceof CertificateRetiredEvent) retired.push(event);
     });
   });
 
@@ -85,7 +98,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
     expect(result.privateKeyPem).toMatch(/PRIVATE KEY/);
     expect(result.caCertificatePem).toBe(ca.certificatePem);
     const cert = new X509Certificate(result.device.certificatePem);
-    expect(cert.subject).toBe(`CN=${result.device.deviceId}`);
+    expect(cert.subject).toBe(`CN=${result.device.deviceId}\nserialNumber=${result.device.certificateSerial}`);
     const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
     expect(Math.round(days)).toBe(30);
     expect(JSON.stringify(repository.records)).not.toMatch(/PRIVATE KEY/);
@@ -111,8 +124,47 @@ describe('devices use cases, wired through the real CQRS buses', () => {
     const { device } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
     await commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'));
     expect(repository.records[0].revokedAt).toBeInstanceOf(Date);
-    expect(events).toEqual([new DeviceUnregisteredEvent(device.deviceId, 'owner-1', 'lamp')]);
+    expect(events).toEqual([
+      new DeviceUnregisteredEvent(device.deviceId, 'owner-1', 'lamp', [
+        { serial: device.certificateSerial, serialInSubject: true },
+      ]),
+    ]);
     await expect(commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'))).rejects.toBeInstanceOf(
+      DeviceNotFoundError,
+    );
+  });
+
+  it('renews a certificate in place: same deviceId, new serial and key, the old one retired at once', async () => {
+    const { device } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    const oldSerial = device.certificateSerial;
+    const renewed = await commandBus.execute(new RenewCertificateCommand('owner-1', 'lamp', 'ec'));
+    expect(renewed.device.deviceId).toBe(device.deviceId);
+    expect(renewed.device.certificateSerial).not.toBe(oldSerial);
+    expect(renewed.privateKeyPem).toMatch(/PRIVATE KEY/);
+    expect(new X509Certificate(renewed.device.certificatePem).subject).toContain(`CN=${device.deviceId}`);
+    expect(renewed.device.previousCertificate).toBeNull();
+    expect(retired).toHaveLength(1);
+    expect(retired[0].certificate).toEqual({ serial: oldSerial, serialInSubject: true });
+    expect(retired[0].at.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(JSON.stringify(repository.records)).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('keeps the old certificate for graceSeconds, and refuses a grace beyond 7 days', async () => {
+    const { device } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    const oldSerial = device.certificateSerial;
+    const renewed = await commandBus.execute(new RenewCertificateCommand('owner-1', 'lamp', 'ec', undefined, 3600));
+    expect(renewed.device.previousCertificate).toMatchObject({ serial: oldSerial });
+    const graceEnd = renewed.device.previousCertificate?.validUntil.getTime() ?? 0;
+    expect(graceEnd - Date.now()).toBeGreaterThan(3_500_000);
+    expect(retired[0].at.getTime()).toBe(graceEnd);
+    await expect(
+      commandBus.execute(new RenewCertificateCommand('owner-1', 'lamp', 'ec', undefined, 7 * 86_400 + 1)),
+    ).rejects.toBeInstanceOf(InvalidGracePeriodError);
+  });
+
+  it('renewing another owner’s device is not found', async () => {
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
+    await expect(commandBus.execute(new RenewCertificateCommand('owner-2', 'lamp', 'ec'))).rejects.toBeInstanceOf(
       DeviceNotFoundError,
     );
   });

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuthModule } from '../auth/auth.module';
 import { certificateAuthorityProvider } from './certificate-authority.provider';
+import { RenewCertificateHandler } from './commands/renew-certificate/renew-certificate.handler';
+import { RenewCertificateHttpController } from './commands/renew-certificate/renew-certificate.http.controller';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
 import { RegisterDeviceHttpController } from './commands/register-device/register-device.http.controller';
 import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
@@ -13,6 +15,7 @@ import { DeviceMongoRepository } from './database/device.mongo-repository';
 import { DEVICE_REPOSITORY } from './database/device.repository.port';
 import { DeviceRegistryMigration } from './database/device-registry.migration';
 import { Device, DeviceName, DeviceNameSchema, DeviceSchema } from './database/device.schema';
+import { DeviceCertificateIssuer } from './domain/device-certificate-issuer';
 import { brokerEndpointsProvider } from './domain/broker-endpoints';
 import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceHttpController } from './queries/get-device/get-device.http.controller';
@@ -32,10 +35,13 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     ListDevicesHttpController,
     GetDeviceHttpController,
     UnregisterDeviceHttpController,
+    RenewCertificateHttpController,
   ],
   providers: [
     RegisterDeviceHandler,
     UnregisterDeviceHandler,
+    RenewCertificateHandler,
+    DeviceCertificateIssuer,
     ListDevicesHandler,
     GetDeviceHandler,
     certificateAuthorityProvider,

@@ -1,5 +1,5 @@
 import { DeviceRecord } from '../domain/device';
-import { DeviceRepository, NewDevice } from './device.repository.port';
+import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
 
 interface Entry {
   value: DeviceRecord | null;
@@ -42,6 +42,14 @@ export class CachedDeviceRepository implements DeviceRepository {
 
   listActive(ownerId: string): Promise<DeviceRecord[]> {
     return this.inner.listActive(ownerId);
+  }
+
+  async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
+    this.byId.delete(deviceId);
+    const updated = await this.inner.replaceCertificate(deviceId, update);
+    this.byId.delete(deviceId);
+    if (updated) this.forget(updated.ownerId, updated.name, deviceId);
+    return updated;
   }
 
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {

@@ -4,7 +4,7 @@ import { Model } from 'mongoose';
 import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { DeviceRecord } from '../domain/device';
 import { DeviceNameTakenError } from '../domain/device.errors';
-import { DeviceRepository, NewDevice } from './device.repository.port';
+import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
 import { Device, DeviceName, deviceNameKey } from './device.schema';
 
 /**
@@ -23,6 +23,10 @@ function toRecord(doc: Device): DeviceRecord {
     certificatePem: doc.certificatePem,
     certificateSerial: doc.certificateSerial,
     certificateFingerprint: doc.certificateFingerprint,
+    certificateSerialInSubject: doc.certificateSerialInSubject ?? false,
+    previousCertificate: doc.previousCertificate
+      ? { ...doc.previousCertificate, validUntil: new Date(doc.previousCertificate.validUntil) }
+      : null,
     brokerPasswordHash: doc.brokerPasswordHash,
     notBefore: doc.notBefore,
     notAfter: doc.notAfter,
@@ -75,6 +79,15 @@ export class DeviceMongoRepository implements DeviceRepository {
   async listActive(ownerId: string): Promise<DeviceRecord[]> {
     const docs = await this.devices.find({ ownerId, revokedAt: null }).sort({ name: 1 }).lean<Device[]>().exec();
     return docs.map(toRecord);
+  }
+
+  async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
+    // By `_id` alone (indexed on FerretDB); a device revoked meanwhile keeps its revocation.
+    const after = await this.devices
+      .findOneAndUpdate({ _id: deviceId }, { $set: update }, { new: true })
+      .lean<Device>()
+      .exec();
+    return after && !after.revokedAt ? toRecord(after) : null;
   }
 
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {

@@ -1,6 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { HydratedDocument } from 'mongoose';
-import { DeviceKeyOrigin } from '../domain/device';
+import { DeviceKeyOrigin, PreviousCertificate } from '../domain/device';
 import { DEVICE_NAMES_COLLECTION, DEVICE_RECORDS_COLLECTION } from './device.collections';
 
 /**
@@ -32,6 +32,13 @@ export class Device {
 
   @Prop({ required: true, index: true })
   certificateFingerprint: string;
+
+  /** Missing on records older than renewal: their certificates' subjects are `CN=deviceId` only. */
+  @Prop({ type: Boolean, default: false })
+  certificateSerialInSubject: boolean;
+
+  @Prop({ type: Object, default: null })
+  previousCertificate: PreviousCertificate | null;
 
   @Prop({ required: true })
   brokerPasswordHash: string;

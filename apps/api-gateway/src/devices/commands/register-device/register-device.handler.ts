@@ -1,31 +1,19 @@
 import { Inject } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Semaphore } from '@app/common';
 import { generateDeviceId } from '@app/device-protocol';
-import { CertificateAuthority, IssuedCertificate, issueDeviceCertificate, signCertificateRequest } from '@app/pki';
-import { GatewayConfig } from '../../../config/gateway.config';
-import { CERTIFICATE_AUTHORITY } from '../../certificate-authority.provider';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
+import { certificateFields, DeviceCertificateIssuer } from '../../domain/device-certificate-issuer';
 import { DeviceNameTakenError, InvalidDeviceNameError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
 @CommandHandler(RegisterDeviceCommand)
 export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceCommand> {
-  private readonly validityDays: number;
-  /** Platform-generated RSA keys, a few at a time (EC keys and CSRs cost ~1 ms and need no limit). */
-  private readonly rsaKeygen: Semaphore;
-
   constructor(
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
-    @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
-    config: ConfigService<GatewayConfig, true>,
-  ) {
-    this.validityDays = config.get('DEVICE_CERT_VALIDITY_DAYS', { infer: true });
-    this.rsaKeygen = new Semaphore(config.get('RSA_KEYGEN_CONCURRENCY', { infer: true }));
-  }
+    private readonly issuer: DeviceCertificateIssuer,
+  ) {}
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
     // Every edge validates too; this holds for all of them (REST, legacy routes).
@@ -35,32 +23,21 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       throw new DeviceNameTakenError(command.name);
     }
     const deviceId = generateDeviceId();
-    const issued = await this.issue(command, deviceId);
+    const source = { keyType: command.keyType, csrPem: command.csrPem };
+    const issued = await this.issuer.issue(deviceId, source);
     const broker = generateBrokerPassword();
     const device = await this.devices.create({
       deviceId,
       ownerId: command.ownerId,
       name: command.name,
-      keyOrigin: command.csrPem ? 'csr' : command.keyType,
-      certificatePem: issued.certificatePem,
-      certificateSerial: issued.serialNumber,
-      certificateFingerprint: issued.fingerprintSha256,
+      ...certificateFields(issued, source),
       brokerPasswordHash: broker.hash,
-      notBefore: issued.notBefore,
-      notAfter: issued.notAfter,
     });
     return {
       device,
       privateKeyPem: issued.privateKeyPem,
-      caCertificatePem: this.ca.certificatePem,
+      caCertificatePem: this.issuer.ca.certificatePem,
       brokerPassword: broker.password,
     };
-  }
-
-  private issue(command: RegisterDeviceCommand, deviceId: string): Promise<IssuedCertificate> {
-    const common = { ca: this.ca, deviceId, validityDays: this.validityDays };
-    if (command.csrPem) return signCertificateRequest({ ...common, csrPem: command.csrPem });
-    const generate = () => issueDeviceCertificate({ ...common, keyType: command.keyType });
-    return command.keyType === 'rsa' ? this.rsaKeygen.run(generate) : generate();
   }
 }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
+import { acceptedCertificates } from '../../domain/device';
 import { DeviceNotFoundError } from '../../domain/device.errors';
 import { DeviceUnregisteredEvent } from '../../domain/device-unregistered.event';
 import { UnregisterDeviceCommand } from './unregister-device.command';
@@ -14,9 +15,12 @@ export class UnregisterDeviceHandler implements ICommandHandler<UnregisterDevice
   ) {}
 
   async execute({ ownerId, name }: UnregisterDeviceCommand): Promise<{ deviceId: string }> {
-    const revoked = await this.devices.revokeByName(ownerId, name, new Date());
+    const at = new Date();
+    const revoked = await this.devices.revokeByName(ownerId, name, at);
     if (!revoked) throw new DeviceNotFoundError(name);
-    this.events.publish(new DeviceUnregisteredEvent(revoked.deviceId, ownerId, name));
+    this.events.publish(
+      new DeviceUnregisteredEvent(revoked.deviceId, ownerId, name, acceptedCertificates(revoked, at)),
+    );
     return { deviceId: revoked.deviceId };
   }
 }
