@@ -8,13 +8,21 @@ import { RegisterDeviceCommand } from './commands/register-device/register-devic
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
 import { RenewCertificateCommand } from './commands/renew-certificate/renew-certificate.command';
 import { RenewCertificateHandler } from './commands/renew-certificate/renew-certificate.handler';
+import { UpdateDeviceCommand } from './commands/update-device/update-device.command';
+import { UpdateDeviceHandler } from './commands/update-device/update-device.handler';
 import { CertificateRetiredEvent } from './domain/certificate-retired.event';
 import { DeviceCertificateIssuer } from './domain/device-certificate-issuer';
 import { UnregisterDeviceCommand } from './commands/unregister-device/unregister-device.command';
 import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
 import { CertificateUpdate, DEVICE_REPOSITORY, DeviceRepository, NewDevice } from './database/device.repository.port';
-import { DeviceRecord } from './domain/device';
-import { DeviceNameTakenError, DeviceNotFoundError, InvalidGracePeriodError } from './domain/device.errors';
+import { DeviceListFilter, DeviceRecord } from './domain/device';
+import { DeviceTags, hasTags } from './domain/device-tags';
+import {
+  DeviceNameTakenError,
+  DeviceNotFoundError,
+  InvalidGracePeriodError,
+  InvalidTagsError,
+} from './domain/device.errors';
 import { DeviceUnregisteredEvent } from './domain/device-unregistered.event';
 import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceQuery } from './queries/get-device/get-device.query';
@@ -37,8 +45,16 @@ class InMemoryDeviceRepository implements DeviceRepository {
   async findActiveById(deviceId: string): Promise<DeviceRecord | null> {
     return this.records.find((d) => d.deviceId === deviceId && !d.revokedAt) ?? null;
   }
-  async listActive(ownerId: string): Promise<DeviceRecord[]> {
-    return this.records.filter((d) => d.ownerId === ownerId && !d.revokedAt);
+  async listActive(ownerId: string, filter: DeviceListFilter = {}): Promise<DeviceRecord[]> {
+    return this.records
+      .filter((d) => d.ownerId === ownerId && !d.revokedAt && hasTags(d, filter.tags ?? []))
+      .filter((d) => d.name.startsWith(filter.namePrefix ?? '') && d.name > (filter.after ?? ''))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .slice(0, filter.limit);
+  }
+  async setTags(ownerId: string, name: string, tags: DeviceTags): Promise<DeviceRecord | null> {
+    const device = await this.findActiveByName(ownerId, name);
+    return device ? Object.assign(device, { tags }) : null;
   }
   async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
     const device = await this.findActiveById(deviceId);
@@ -71,6 +87,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         RegisterDeviceHandler,
         UnregisterDeviceHandler,
         RenewCertificateHandler,
+        UpdateDeviceHandler,
         DeviceCertificateIssuer,
         ListDevicesHandler,
         GetDeviceHandler,
@@ -165,6 +182,30 @@ describe('devices use cases, wired through the real CQRS buses', () => {
   it('renewing another owner’s device is not found', async () => {
     await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
     await expect(commandBus.execute(new RenewCertificateCommand('owner-2', 'lamp', 'ec'))).rejects.toBeInstanceOf(
+      DeviceNotFoundError,
+    );
+  });
+
+  it('registers with tags, replaces them, refuses bad ones, and lists by tag, prefix and page', async () => {
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp-1', 'ec', undefined, { site: 'north' }));
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp-2', 'ec', undefined, { site: 'south' }));
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'pump', 'ec', undefined, { site: 'north' }));
+    const updated = await commandBus.execute(
+      new UpdateDeviceCommand('owner-1', 'lamp-2', { site: 'north', kind: 'x' }),
+    );
+    expect(updated.tags).toEqual({ site: 'north', kind: 'x' });
+    const north = await queryBus.execute(new ListDevicesQuery('owner-1', { tags: [['site', 'north']] }));
+    expect(north.map((d) => d.name)).toEqual(['lamp-1', 'lamp-2', 'pump']);
+    const page = await queryBus.execute(new ListDevicesQuery('owner-1', { namePrefix: 'lamp', after: 'lamp-1' }));
+    expect(page.map((d) => d.name)).toEqual(['lamp-2']);
+    const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+    await expect(commandBus.execute(new UpdateDeviceCommand('owner-1', 'pump', tooMany))).rejects.toBeInstanceOf(
+      InvalidTagsError,
+    );
+    await expect(
+      commandBus.execute(new RegisterDeviceCommand('owner-1', 'bad', 'ec', undefined, { 'a/b': 'v' })),
+    ).rejects.toBeInstanceOf(InvalidTagsError);
+    await expect(commandBus.execute(new UpdateDeviceCommand('owner-2', 'pump', {}))).rejects.toBeInstanceOf(
       DeviceNotFoundError,
     );
   });

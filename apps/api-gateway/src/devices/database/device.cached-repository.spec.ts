@@ -6,6 +6,7 @@ const device = (name: string, deviceId: string): DeviceRecord => ({
   deviceId,
   ownerId: 'owner',
   name,
+  tags: {},
   keyOrigin: 'ec',
   certificatePem: 'cert',
   certificateSerial: '01',
@@ -39,6 +40,10 @@ describe('CachedDeviceRepository', () => {
       replaceCertificate: jest.fn(async (id: string, update) => {
         const found = active.find((d) => d.deviceId === id);
         return found ? Object.assign(found, update) : null;
+      }),
+      setTags: jest.fn(async (_o: string, name: string, tags: Record<string, string>) => {
+        const found = active.find((d) => d.name === name);
+        return found ? Object.assign(found, { tags }) : null;
       }),
       revokeByName: jest.fn(async (_o: string, name: string, _at: Date) => {
         const found = active.find((d) => d.name === name) ?? null;

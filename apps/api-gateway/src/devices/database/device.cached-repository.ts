@@ -1,4 +1,5 @@
-import { DeviceRecord } from '../domain/device';
+import { DeviceListFilter, DeviceRecord } from '../domain/device';
+import { DeviceTags } from '../domain/device-tags';
 import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
 
 interface Entry {
@@ -40,8 +41,14 @@ export class CachedDeviceRepository implements DeviceRepository {
     return this.cached(this.byId, deviceId, () => this.inner.findActiveById(deviceId));
   }
 
-  listActive(ownerId: string): Promise<DeviceRecord[]> {
-    return this.inner.listActive(ownerId);
+  listActive(ownerId: string, filter?: DeviceListFilter): Promise<DeviceRecord[]> {
+    return this.inner.listActive(ownerId, filter);
+  }
+
+  async setTags(ownerId: string, name: string, tags: DeviceTags): Promise<DeviceRecord | null> {
+    const updated = await this.inner.setTags(ownerId, name, tags);
+    this.forget(ownerId, name, updated?.deviceId);
+    return updated;
   }
 
   async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {

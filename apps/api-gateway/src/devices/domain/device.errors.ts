@@ -31,3 +31,11 @@ export class InvalidGracePeriodError extends DomainError {
     super(`graceSeconds must be a whole number from 0 to ${maxSeconds}`);
   }
 }
+
+export class InvalidTagsError extends DomainError {
+  readonly code = 'INVALID_TAGS';
+  readonly kind = 'invalid' as const;
+  constructor(problem: string) {
+    super(problem);
+  }
+}

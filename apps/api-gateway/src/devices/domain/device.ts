@@ -1,3 +1,5 @@
+import { DeviceTags } from './device-tags';
+
 /** How a device's key pair came to be. */
 export type DeviceKeyOrigin = 'rsa' | 'ec' | 'csr';
 
@@ -6,6 +8,8 @@ export interface DeviceRecord {
   deviceId: string;
   ownerId: string;
   name: string;
+  /** Up to 16 `key=value` pairs (device-tags.ts). */
+  tags: DeviceTags;
   keyOrigin: DeviceKeyOrigin;
   certificatePem: string;
   certificateSerial: string;
@@ -49,6 +53,18 @@ export function acceptedCertificates(device: DeviceRecord, now: Date): Certifica
 
 /** Longest overlap a renewal may give the old certificate: 7 days. */
 export const MAX_RENEWAL_GRACE_SECONDS = 7 * 86_400;
+
+/** One page of a user's devices, in name order (`GET /devices`). */
+export interface DeviceListFilter {
+  /** Only names starting with this. */
+  namePrefix?: string;
+  /** Only devices carrying every one of these tags. */
+  tags?: readonly (readonly [string, string])[];
+  /** Only names after this one (the last name of the previous page). */
+  after?: string;
+  /** At most this many; all when absent. */
+  limit?: number;
+}
 
 /** Device names: 1-64 characters of letters, digits, `_` and `-`. */
 export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

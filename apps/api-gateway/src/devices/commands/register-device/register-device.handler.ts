@@ -5,7 +5,8 @@ import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repos
 import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 import { certificateFields, DeviceCertificateIssuer } from '../../domain/device-certificate-issuer';
-import { DeviceNameTakenError, InvalidDeviceNameError } from '../../domain/device.errors';
+import { tagsProblem } from '../../domain/device-tags';
+import { DeviceNameTakenError, InvalidDeviceNameError, InvalidTagsError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
 @CommandHandler(RegisterDeviceCommand)
@@ -18,6 +19,8 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
     // Every edge validates too; this holds for all of them (REST, legacy routes).
     if (!DEVICE_NAME_PATTERN.test(command.name)) throw new InvalidDeviceNameError();
+    const tagError = tagsProblem(command.tags);
+    if (tagError) throw new InvalidTagsError(tagError);
     // Fast path only: the unique index still decides when two registrations race.
     if (await this.devices.findActiveByName(command.ownerId, command.name)) {
       throw new DeviceNameTakenError(command.name);
@@ -30,6 +33,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       deviceId,
       ownerId: command.ownerId,
       name: command.name,
+      tags: command.tags,
       ...certificateFields(issued, source),
       brokerPasswordHash: broker.hash,
     });

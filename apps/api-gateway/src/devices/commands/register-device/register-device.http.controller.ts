@@ -30,7 +30,10 @@ export class RegisterDeviceHttpController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RegisterDeviceResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, INVALID_CSR, WEAK_KEY', type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED, INVALID_CSR, WEAK_KEY, INVALID_TAGS',
+    type: ErrorResponseDto,
+  })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'DEVICE_NAME_TAKEN', type: ErrorResponseDto })
   async register(
@@ -38,7 +41,7 @@ export class RegisterDeviceHttpController {
     @Body() body: RegisterDeviceRequestDto,
   ): Promise<RegisterDeviceResponseDto> {
     const result = await this.commandBus.execute(
-      new RegisterDeviceCommand(user.userId, body.name, body.keyType ?? 'rsa', body.csr),
+      new RegisterDeviceCommand(user.userId, body.name, body.keyType ?? 'rsa', body.csr, body.tags),
     );
     return {
       ...DeviceResponseDto.from(result.device, this.endpoints),

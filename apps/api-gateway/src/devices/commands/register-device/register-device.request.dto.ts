@@ -1,4 +1,4 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 
 export class RegisterDeviceRequestDto {
@@ -20,4 +20,12 @@ export class RegisterDeviceRequestDto {
   @IsString()
   @MaxLength(16384)
   csr?: string;
+
+  /**
+   * Up to 16 tags, e.g. `{"site": "north"}`: keys 1-64 letters, digits, `_ . -`; values 1-128
+   * letters, digits, `_ . : @ + -`. Filter `GET /devices` by them (`?tag=site=north`).
+   */
+  @IsOptional()
+  @IsObject()
+  tags?: Record<string, string>;
 }

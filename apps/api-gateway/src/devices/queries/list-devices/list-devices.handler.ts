@@ -8,7 +8,7 @@ import { ListDevicesQuery } from './list-devices.query';
 export class ListDevicesHandler implements IQueryHandler<ListDevicesQuery> {
   constructor(@Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository) {}
 
-  execute({ ownerId }: ListDevicesQuery): Promise<DeviceRecord[]> {
-    return this.devices.listActive(ownerId);
+  execute({ ownerId, filter }: ListDevicesQuery): Promise<DeviceRecord[]> {
+    return this.devices.listActive(ownerId, filter);
   }
 }

@@ -1,11 +1,13 @@
-import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
+import { parseTagFilter } from '../../domain/device-tags';
 import { ListDevicesQuery } from './list-devices.query';
+import { DEFAULT_LIST_LIMIT, ListDevicesRequestDto } from './list-devices.request.dto';
 
 @ApiTags('devices')
 @ApiBearerAuth()
@@ -17,12 +19,26 @@ export class ListDevicesHttpController {
     @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
   ) {}
 
-  /** Your registered devices (never any private key). */
+  /**
+   * Your registered devices in name order (never any private key), one page at a time:
+   * pass the last name you got as `after` for the next page.
+   */
   @Get()
   @ApiOkResponse({ type: [DeviceResponseDto] })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  async list(@CurrentUser() user: AuthenticatedUser): Promise<DeviceResponseDto[]> {
-    const devices = await this.queryBus.execute(new ListDevicesQuery(user.userId));
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListDevicesRequestDto,
+  ): Promise<DeviceResponseDto[]> {
+    const devices = await this.queryBus.execute(
+      new ListDevicesQuery(user.userId, {
+        tags: (query.tag ?? []).map((t) => parseTagFilter(t) as [string, string]),
+        namePrefix: query.prefix,
+        after: query.after,
+        limit: query.limit ?? DEFAULT_LIST_LIMIT,
+      }),
+    );
     return devices.map((device) => DeviceResponseDto.from(device, this.endpoints));
   }
 }
