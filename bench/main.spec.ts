@@ -4,7 +4,7 @@ import { devicesOfClient } from './scenarios/throughput';
 describe('parseBenchArgs', () => {
   it('runs every scenario with default sizes when none is named', () => {
     const options = parseBenchArgs([]);
-    expect(options.scenarios).toEqual(['latency', 'throughput', 'scale', 'registration']);
+    expect(options.scenarios).toEqual(['latency', 'throughput', 'scale', 'registration', 'listing']);
     expect(options.sizes.latency).toEqual({ calls: 2000, warmup: 200, 'baseline-calls': 500 });
     expect(options.sizes.throughput).toMatchObject({ clients: 200, devices: 200, seconds: 20 });
     expect(options.sizes.scale).toMatchObject({ devices: 10000, concurrency: 200 });
@@ -30,7 +30,7 @@ describe('parseBenchArgs', () => {
 
   it('accepts qualified flags anywhere', () => {
     const options = parseBenchArgs(['--scale.devices', '300', '--out', 'r.json', '--throughput.seconds=2.5']);
-    expect(options.scenarios).toHaveLength(4);
+    expect(options.scenarios).toHaveLength(5);
     expect(options.sizes.scale.devices).toBe(300);
     expect(options.sizes.throughput.seconds).toBe(2.5);
     expect(options.out).toBe('r.json');

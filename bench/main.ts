@@ -15,6 +15,7 @@ import { profileFiles, summarizeProfileFile } from './profile-summary';
 import { progress } from './progress';
 import { countDeviceRecords } from './registry-size';
 import { latencyScenario } from './scenarios/latency';
+import { listingScenario } from './scenarios/listing';
 import { registrationScenario } from './scenarios/registration';
 import { scaleScenario } from './scenarios/scale';
 import { throughputScenario } from './scenarios/throughput';
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   throughputScenario,
   scaleScenario,
   registrationScenario,
+  listingScenario,
 ];
 
 /** scenario → metric → value, in insertion order. */
