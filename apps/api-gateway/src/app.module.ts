@@ -9,6 +9,7 @@ import { GatewayConfig } from './config/gateway.config';
 import { DeviceControlModule } from './device-control/device-control.module';
 import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
 
@@ -30,6 +31,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
     HealthModule,
     BrokerAuthModule,
     LegacyModule,
+    JobsModule,
   ],
 })
 export class AppModule {}

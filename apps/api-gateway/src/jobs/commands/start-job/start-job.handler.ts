@@ -1,0 +1,75 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomBytes } from 'node:crypto';
+import { TIMEOUT_MS } from '@app/common';
+import { isDeviceApi, parseDeviceRequest } from '@app/device-protocol';
+import { DEVICE_REPOSITORY, DeviceRepository } from '../../../devices/database/device.repository.port';
+import { DEVICE_NAME_PATTERN } from '../../../devices/domain/device';
+import { parseTagFilter } from '../../../devices/domain/device-tags';
+import { JobRepository } from '../../database/job.repository';
+import { JobRecord, MAX_JOB_DEVICES } from '../../domain/job';
+import { InvalidJobError } from '../../domain/job.errors';
+import { JobRunner } from '../../job-runner';
+import { StartJobCommand } from './start-job.command';
+
+/**
+ * Validates a job as the single-device routes validate a call (the API and its parameters
+ * against the protocol's schema, the timeout within the same bounds), fixes its device list
+ * (a selector is resolved now), persists it with one pending result per device, and hands it
+ * to the runner. Answers at once; the job runs in the background.
+ */
+@CommandHandler(StartJobCommand)
+export class StartJobHandler implements ICommandHandler<StartJobCommand> {
+  constructor(
+    @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
+    private readonly jobs: JobRepository,
+    private readonly runner: JobRunner,
+  ) {}
+
+  async execute(command: StartJobCommand): Promise<JobRecord> {
+    const { api } = command;
+    if (!isDeviceApi(api)) throw new InvalidJobError(`unknown device API "${api}"`);
+    const params = parseDeviceRequest(api, command.params) as Record<string, unknown>;
+    if (command.timeoutMs < TIMEOUT_MS.min || command.timeoutMs > TIMEOUT_MS.max) {
+      throw new InvalidJobError(`timeoutMs must be ${TIMEOUT_MS.min}..${TIMEOUT_MS.max}`);
+    }
+    const names = await this.targets(command);
+    if (names.length === 0) throw new InvalidJobError('the job targets no device');
+    const job = await this.jobs.create(
+      {
+        jobId: randomBytes(12).toString('hex'),
+        ownerId: command.ownerId,
+        api,
+        params,
+        timeoutMs: command.timeoutMs,
+        concurrency: command.concurrency,
+        ratePerSecond: command.ratePerSecond,
+        abort: command.abort ? { minOutcomes: 10, ...command.abort } : undefined,
+        total: names.length,
+        createdAt: new Date(),
+      },
+      names,
+    );
+    this.runner.start(job);
+    return job;
+  }
+
+  private async targets({ ownerId, target }: StartJobCommand): Promise<string[]> {
+    if ('devices' in target) {
+      const bad = target.devices.find((name) => !DEVICE_NAME_PATTERN.test(name));
+      if (bad !== undefined) throw new InvalidJobError(`"${bad}" is not a device name`);
+      if (target.devices.length > MAX_JOB_DEVICES) throw new InvalidJobError(`at most ${MAX_JOB_DEVICES} devices`);
+      return [...new Set(target.devices)];
+    }
+    const { selector } = target;
+    if (selector.online) {
+      throw new InvalidJobError('selector.online is not available yet: the platform does not track presence');
+    }
+    const tag = selector.tag === undefined ? undefined : parseTagFilter(selector.tag);
+    if (selector.tag !== undefined && !tag) throw new InvalidJobError('selector.tag must be key=value');
+    if (!tag && selector.all !== true) throw new InvalidJobError('selector needs all: true or tag');
+    const devices = await this.devices.listActive(ownerId, { tags: tag ? [tag] : [], limit: MAX_JOB_DEVICES + 1 });
+    if (devices.length > MAX_JOB_DEVICES) throw new InvalidJobError(`at most ${MAX_JOB_DEVICES} devices`);
+    return devices.map((d) => d.name);
+  }
+}

@@ -1,0 +1,98 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { TIMEOUT_MS } from '@app/common';
+import { MAX_JOB_DEVICES } from '../../domain/job';
+
+export class JobSelectorDto {
+  /** Every device of yours. */
+  @IsOptional()
+  @IsBoolean()
+  all?: boolean;
+
+  /** Devices with this tag, `key=value`. */
+  @IsOptional()
+  @IsString()
+  tag?: string;
+
+  /** Online devices only: not available until the platform tracks presence (400 INVALID_JOB). */
+  @IsOptional()
+  @IsBoolean()
+  online?: boolean;
+}
+
+export class AbortRuleDto {
+  /** Stop dispatching when more than this % of the outcomes so far are not `ok`. */
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  failedPercent: number;
+
+  /** ... once there are at least this many outcomes (default 10). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  minOutcomes?: number;
+}
+
+export class StartJobRequestDto {
+  /** The devices, by name (or give `selector`). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_JOB_DEVICES)
+  @IsString({ each: true })
+  devices?: string[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobSelectorDto)
+  selector?: JobSelectorDto;
+
+  /** The device API, e.g. `set_gpio` (see docs/device-protocol.md). */
+  @IsString()
+  api: string;
+
+  /** Its parameters, as the single-device route takes them, e.g. `{"number": 3, "value": 1}`. */
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, unknown>;
+
+  /** Per-device timeout in ms (100..30000, default 5000). */
+  @IsOptional()
+  @IsInt()
+  @Min(TIMEOUT_MS.min)
+  @Max(TIMEOUT_MS.max)
+  timeoutMs?: number;
+
+  /** Devices in flight at once (1..1000, default 50). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  concurrency?: number;
+
+  /** Devices started per second at most (optional). */
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(10_000)
+  ratePerSecond?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AbortRuleDto)
+  abort?: AbortRuleDto;
+}
