@@ -69,7 +69,6 @@ export class HttpsClient {
     const url = new URL(path, this.baseUrl);
     return new Promise<HttpResponse>((resolve, reject) => {
       const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
       const req = https.request(url, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -92,7 +91,10 @@ export class HttpsClient {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, ms });
         });
       });
-      timer = setTimeout(() => req.destroy(new NetworkError(`no answer within ${timeoutMs} ms`, 'TIMEOUT')), timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new NetworkError(`no answer within ${timeoutMs} ms`, 'TIMEOUT')),
+        timeoutMs,
+      );
       req.on('error', (error: Error) => {
         clearTimeout(timer);
         reject(toNetworkError(error));
@@ -126,7 +128,7 @@ export function errorCodeOf(outcome: HttpResponse | Error): string {
   }
   const body = outcome.json;
   if (typeof body === 'object' && body !== null && 'code' in body) {
-    const code = (body as { code: unknown }).code;
+    const code = body.code;
     if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code;
   }
   return `HTTP_${outcome.status}`;

@@ -129,7 +129,7 @@ export class DevicePool {
     await mkdir(this.dir, { recursive: true });
     const first = this.registrations.length;
     const indexes = Array.from({ length: count - first }, (_, i) => first + i);
-    const slots: (Registration | undefined)[] = new Array(indexes.length);
+    const slots = new Array<Registration | undefined>(indexes.length);
     const counter = new ProgressCounter('registering pool devices (EC)', indexes.length);
     let failure: Error | undefined;
     await forEachBounded(
@@ -170,7 +170,7 @@ export class DevicePool {
     const counter = new ProgressCounter('unregistering bench devices', names.length);
     let failed = 0;
     await forEachBounded(names, concurrency, async (name) => {
-      let ok = false;
+      let ok: boolean;
       try {
         const res = await this.session.unregister(name);
         ok = res.status >= 200 && res.status < 300;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import mongoose from 'mongoose';
@@ -77,7 +77,7 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(cert.subject).toBe(`CN=${device.deviceId}\nserialNumber=${device.certificateSerial}`);
     expect(cert.keyUsage).toContain('1.3.6.1.5.5.7.3.2'); // clientAuth
     expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
-    expect(cert.checkPrivateKey(require('node:crypto').createPrivateKey(device.privateKey))).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(device.privateKey ?? ''))).toBe(true);
     expect(cert.serialNumber.toLowerCase()).toBe(
       device.certificateSerial.replace(/^0+/, '').toLowerCase().padStart(cert.serialNumber.length, '0'),
     );
@@ -197,7 +197,7 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
   });
 
   it('keeps the root CA key out of reach of the API and readable only by its owner', () => {
-    const mode = require('node:fs').statSync(path.join(CERTS_DIR, 'rootca_pkey.pem')).mode & 0o777;
+    const mode = statSync(path.join(CERTS_DIR, 'rootca_pkey.pem')).mode & 0o777;
     expect(mode).toBe(0o600);
     expect(readFileSync(path.join(CERTS_DIR, 'rootca.pem'), 'utf8')).toBe(CA_PEM);
   });

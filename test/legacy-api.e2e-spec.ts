@@ -105,7 +105,7 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
   describe.each([
     ['device1', 'mqtt (MQTT 3.1 with deviceid/password, like the seed simulator)'],
     ['device2', 'amqp (PLAIN with deviceid/password, like the Pika simulator)'],
-  ])('%s over %s', (devicename, transport) => {
+  ])('%s over %s', (devicename, _transport) => {
     let reg: Record<string, string>;
     let sim: ConnectedDevice;
     const op = (method: 'GET' | 'POST', api: string, params: object = {}) =>

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { DeviceCommandPattern, PingResult, connectBroker, shardOf } from '@app/common';
+import { DeviceCommandPattern, PingResult, shardOf } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { DeviceCommandClient } from '../apps/api-gateway/src/infrastructure/device-command.client';
 import { loadServiceTls } from '@app/pki';
 import { CERTS_DIR, RunningGateway, startDeviceCommand, startGateway } from './support/apps';

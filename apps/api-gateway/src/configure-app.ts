@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { HttpErrorFilter, createValidationPipe } from '@app/common';
+import { HttpErrorFilter, createValidationPipe } from '@app/common/nest';
 import { GatewayConfig } from './config/gateway.config';
 
 export const SWAGGER_PATH = 'api/docs';

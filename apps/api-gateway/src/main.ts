@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { exitIfShutdownStalls, logLevels } from '@app/common';
+import { exitIfShutdownStalls, logLevels } from '@app/common/nest';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { SWAGGER_PATH, configureApp } from './configure-app';

@@ -434,7 +434,7 @@ describe('iotcloud CLI end to end', () => {
     });
     const out = await cli(['demo', 'lamp']);
     expect(out.code).toBe(6);
-    expect(out.stdout).toMatch(/uart write\s+\d+\.\d ms  FAILED: No answer within 5000 ms \(DEVICE_TIMEOUT\)/);
+    expect(out.stdout).toMatch(/uart write\s+\d+\.\d ms {2}FAILED: No answer within 5000 ms \(DEVICE_TIMEOUT\)/);
     expect(out.stdout).toMatch(/Summary: 12 calls, 1 failed/);
     expect(server.requests.at(-1)).toMatchObject({ method: 'PUT', url: '/devices/lamp/status' });
   });

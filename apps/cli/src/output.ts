@@ -108,7 +108,11 @@ export function field(body: unknown, key: string): string {
   if (!isRecord(body)) return '-';
   const value = body[key];
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (isRecord(value) && typeof value.host === 'string' && value.port !== undefined)
+  if (
+    isRecord(value) &&
+    typeof value.host === 'string' &&
+    (typeof value.port === 'number' || typeof value.port === 'string')
+  )
     return `${value.host}:${String(value.port)}`;
   return '-';
 }

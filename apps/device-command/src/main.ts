@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { exitIfShutdownStalls, logLevels } from '@app/common';
+import { exitIfShutdownStalls, logLevels } from '@app/common/nest';
 import { startDeviceCommand } from './start-device-command';
 
 async function bootstrap(): Promise<void> {

@@ -1,7 +1,7 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { RpcDomainErrorFilter } from '@app/common';
+import { RpcDomainErrorFilter } from '@app/common/nest';
 import { DeviceCommandConfig } from './config/device-command.config';
 import { DeviceCommandModule } from './device-command.module';
 import { shardTransports } from './transport.options';

@@ -1,11 +1,8 @@
 import { ConfigService } from '@nestjs/config';
-import { RmqOptions } from '@nestjs/microservices';
-import {
-  BrokerConnectionSettings,
-  DEVICE_COMMAND_QUEUE_OPTIONS,
-  deviceCommandQueue,
-  rmqTransportOptions,
-} from '@app/common';
+import { RmqContext, RmqOptions } from '@nestjs/microservices';
+import type { Channel, Message } from 'amqplib';
+import { DEVICE_COMMAND_QUEUE_OPTIONS, deviceCommandQueue } from '@app/common';
+import { BrokerConnectionSettings, rmqTransportOptions } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import * as path from 'node:path';
 import { DeviceCommandConfig } from './config/device-command.config';
@@ -36,4 +33,13 @@ export function shardTransports(config: ConfigService<DeviceCommandConfig, true>
       prefetchCount: config.get('DEVICE_COMMAND_PREFETCH', { infer: true }),
     }),
   );
+}
+
+/**
+ * Acks a handler's message once its work is done (the transports run with
+ * `noAck: false`). Nest types the channel and message as `any`; they are amqplib's.
+ */
+export function ackMessage(context: RmqContext): void {
+  const channel = context.getChannelRef() as Channel;
+  channel.ack(context.getMessage() as Message);
 }

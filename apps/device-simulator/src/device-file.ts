@@ -94,7 +94,7 @@ export function resolveDeviceConfig(file: unknown, source: string, overrides: Re
       ['not an object'],
     );
   }
-  const body: Record<string, unknown> = fromFile ? (file as Record<string, unknown>) : {};
+  const body: Record<string, unknown> = fromFile ? file : {};
   const missing = (field: string, flag: string, extra = ''): void => {
     problems.push(
       fromFile

@@ -231,7 +231,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const progress = new ProgressLine(progressOut, files.length, `connecting ${transportName} devices`);
 
   const started = Date.now();
-  const slots: (ConnectedDevice | undefined)[] = new Array(files.length);
+  const slots = new Array<ConnectedDevice | undefined>(files.length);
   const failures: FleetFailure[] = [];
   let connected = 0;
   let tried = 0;

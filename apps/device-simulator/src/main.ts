@@ -19,7 +19,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, shutdownSignal: shutdown.signal })
+void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, shutdownSignal: shutdown.signal })
   .catch((error: unknown) => {
     process.stderr.write(`device-simulator: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

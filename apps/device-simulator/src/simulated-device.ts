@@ -210,7 +210,7 @@ function checkedAddress(api: 'get_mac' | 'get_ip', option: string, value: string
     return parseDeviceReply(api, { value }).value;
   } catch (error) {
     const reason = error instanceof DeviceBadReplyError ? error.details.reason : String(error);
-    throw new RangeError(`${option} ${JSON.stringify(value)} ${reason}`);
+    throw new RangeError(`${option} ${JSON.stringify(value)} ${reason}`, { cause: error });
   }
 }
 

@@ -11,6 +11,12 @@ const MAX_DEVICE_VALIDITY_DAYS = 3650;
 /** X.520 ub-common-name. */
 const MAX_COMMON_NAME_LENGTH = 64;
 
+/** C0 controls and DEL. */
+function isControlCharacter(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  return code <= 0x1f || code === 0x7f;
+}
+
 /** Device IDs come from our own registry, so a bad one is a programming error (RangeError), not a client error. */
 function checkDeviceId(deviceId: string): void {
   const length = typeof deviceId === 'string' ? [...deviceId].length : 0;
@@ -18,7 +24,7 @@ function checkDeviceId(deviceId: string): void {
     length === 0 ||
     length > MAX_COMMON_NAME_LENGTH ||
     deviceId.trim() !== deviceId ||
-    /[\u0000-\u001f\u007f]/.test(deviceId)
+    [...deviceId].some(isControlCharacter)
   ) {
     throw new RangeError(
       `deviceId must be 1-${MAX_COMMON_NAME_LENGTH} characters without control characters or surrounding spaces`,

@@ -86,7 +86,9 @@ async function withDirectoryLock<T>(dir: string, work: () => Promise<T>): Promis
         continue;
       }
       if (Date.now() > deadline) {
-        throw new Error(`Timed out waiting for ${lockPath}; delete it if no other process is creating certificates`);
+        throw new Error(`Timed out waiting for ${lockPath}; delete it if no other process is creating certificates`, {
+          cause: error,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
     }

@@ -17,7 +17,7 @@ export function openssl(args: readonly string[]): Promise<OpensslResult> {
   return new Promise((resolve, reject) => {
     execFile('openssl', args, { encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
-        reject(error); // openssl missing or not runnable
+        reject(new Error(`openssl could not run: ${error.message}`, { cause: error }));
         return;
       }
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });

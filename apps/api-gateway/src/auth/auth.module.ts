@@ -9,7 +9,7 @@ import { LogInHttpController } from './commands/log-in/log-in.http.controller';
 import { SignUpHandler } from './commands/sign-up/sign-up.handler';
 import { SignUpHttpController } from './commands/sign-up/sign-up.http.controller';
 import { UserMongoRepository } from './database/user.mongo-repository';
-import { USER_REPOSITORY } from './database/user.repository.port';
+import { USER_REPOSITORY } from './domain/user.repository.port';
 import { User, UserSchema } from './database/user.schema';
 import { IssueLegacySecretHandler } from './commands/issue-legacy-secret/issue-legacy-secret.handler';
 import { RotateLegacySecretHandler } from './commands/rotate-legacy-secret/rotate-legacy-secret.handler';

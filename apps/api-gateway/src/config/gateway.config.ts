@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
 import { BrokerClientConfig } from '@app/common';
-import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Reads the raw env string: implicit conversion alone would turn "false" into true. */
 const toBoolean = (fallback: boolean) =>
@@ -9,6 +9,7 @@ const toBoolean = (fallback: boolean) =>
     const value = obj[key];
     if (value === undefined || value === '') return fallback;
     if (typeof value === 'boolean') return value;
+    if (typeof value !== 'string' && typeof value !== 'number') return value;
     if (/^(true|1|yes)$/i.test(String(value))) return true;
     if (/^(false|0|no)$/i.test(String(value))) return false;
     return value; // left as is, so @IsBoolean names the variable

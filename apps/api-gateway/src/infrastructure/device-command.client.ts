@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import {
   DeviceCommandUnavailableError,
   RemoteDomainError,
-  connectBroker,
   deviceCommandQueue,
   isSerializedDomainError,
   shardOf,
 } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
 
@@ -106,7 +106,7 @@ export class DeviceCommandClient implements OnModuleDestroy {
         this.pending.delete(id);
         reject(new DeviceCommandUnavailableError(`no answer within ${options.timeoutMs} ms`));
       }, options.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve, reject, timer });
     });
     // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an
     // overloaded broker) cannot hold a request past its timeout.

@@ -6,7 +6,7 @@ import { DomainError, TIMEOUT_MS } from '@app/common';
 import { DeviceApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
-import { DeviceReadApi, DeviceWriteApi, isDeviceReadApi } from '../device-control/device-apis';
+import { isDeviceReadApi } from '../device-control/device-apis';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
 
@@ -85,12 +85,8 @@ export class LegacyDeviceHttpController {
       const name = text(body, 'devicename');
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
-        ? await this.queryBus.execute(
-            new ReadDeviceQuery(user.userId, name, api as DeviceReadApi, params, TIMEOUT_MS.default),
-          )
-        : await this.commandBus.execute(
-            new ControlDeviceCommand(user.userId, name, api as DeviceWriteApi, params, TIMEOUT_MS.default),
-          );
+        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, TIMEOUT_MS.default))
+        : await this.commandBus.execute(new ControlDeviceCommand(user.userId, name, api, params, TIMEOUT_MS.default));
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {
       const answer = error instanceof DomainError ? ERROR_TEXT[error.code] : undefined;

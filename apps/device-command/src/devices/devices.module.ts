@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
-import { connectBroker } from '@app/common';
+import { connectBroker } from '@app/common/nest';
 import { DeviceCommandConfig } from '../config/device-command.config';
 import { brokerSettings } from '../transport.options';
 import { InvokeDeviceHandler } from './commands/invoke-device/invoke-device.handler';

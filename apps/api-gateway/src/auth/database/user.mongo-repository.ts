@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { UsernameTakenError } from '../domain/user.errors';
-import { UserRecord, UserRepository } from './user.repository.port';
+import { UserRecord, UserRepository } from '../domain/user.repository.port';
 import { User } from './user.schema';
 
 @Injectable()

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { USER_REPOSITORY, UserRecord, UserRepository } from '../database/user.repository.port';
+import { USER_REPOSITORY, UserRecord, UserRepository } from './user.repository.port';
 import { LoginThrottle } from './login-throttle';
 import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
 

@@ -28,7 +28,7 @@ interface Job {
 interface Awaiting {
   api: DeviceApi;
   deliver(body: Buffer): void;
-  fail(error: unknown): void;
+  fail(error: Error): void;
 }
 
 interface DeviceState {
@@ -108,7 +108,7 @@ export class DeviceDispatcher {
     const started = performance.now();
     const body = await this.exchange(deviceId, state, job.api, job.params, job);
     const deviceLatencyMs = performance.now() - started;
-    return { reply: decodeDeviceReply(job.api, body) as Record<string, unknown>, deviceLatencyMs };
+    return { reply: decodeDeviceReply(job.api, body), deviceLatencyMs };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {

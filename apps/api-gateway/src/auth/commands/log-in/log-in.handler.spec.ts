@@ -1,5 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import { UserRecord, UserRepository } from '../../database/user.repository.port';
+import { UserRecord, UserRepository } from '../../domain/user.repository.port';
 import { PasswordHasher } from '../../domain/password-hasher';
 import { CredentialsVerifier } from '../../domain/credentials-verifier';
 import { LoginThrottle } from '../../domain/login-throttle';

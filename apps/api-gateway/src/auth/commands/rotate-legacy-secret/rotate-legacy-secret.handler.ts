@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
 import { LegacySecrets } from '../../domain/legacy-secret';
 import { MissingOrInvalidTokenError } from '../../jwt-auth.guard';
 import { RotateLegacySecretCommand } from './rotate-legacy-secret.command';

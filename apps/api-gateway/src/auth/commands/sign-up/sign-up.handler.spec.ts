@@ -1,4 +1,4 @@
-import { UserRepository } from '../../database/user.repository.port';
+import { UserRepository } from '../../domain/user.repository.port';
 import { Argon2PasswordHasher } from '../../domain/password-hasher';
 import { UsernameTakenError } from '../../domain/user.errors';
 import { SignUpCommand } from './sign-up.command';

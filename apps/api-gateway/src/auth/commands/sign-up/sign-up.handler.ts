@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
 import { PASSWORD_HASHER, PasswordHasher } from '../../domain/password-hasher';
 import {
   InvalidUsernameError,

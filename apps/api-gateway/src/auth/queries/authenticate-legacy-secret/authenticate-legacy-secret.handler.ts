@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { USER_REPOSITORY, UserRepository } from '../../database/user.repository.port';
+import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
 import { InvalidLegacySecretError, LegacySecrets } from '../../domain/legacy-secret';
 import { AuthenticatedUser } from '../../jwt-auth.guard';
 import { AuthenticateLegacySecretQuery } from './authenticate-legacy-secret.query';

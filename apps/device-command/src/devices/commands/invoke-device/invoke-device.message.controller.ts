@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Ctx, MessagePattern, Payload, RmqContext } from '@nestjs/microservices';
 import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common';
 import { InvokeDeviceCommand } from './invoke-device.command';
+import { ackMessage } from '../../../transport.options';
 
 @Controller()
 export class InvokeDeviceMessageController {
@@ -17,7 +18,7 @@ export class InvokeDeviceMessageController {
       );
     } finally {
       // Acked once the work is done: if this replica dies first, the shard's next consumer gets it.
-      context.getChannelRef().ack(context.getMessage());
+      ackMessage(context);
     }
   }
 }

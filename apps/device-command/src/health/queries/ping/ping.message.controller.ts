@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { Ctx, MessagePattern, Payload, RmqContext } from '@nestjs/microservices';
 import { DeviceCommandPattern, PingRequest, PingResult } from '@app/common';
 import { PingQuery } from './ping.query';
+import { ackMessage } from '../../../transport.options';
 
 @Controller()
 export class PingMessageController {
@@ -14,7 +15,7 @@ export class PingMessageController {
       const sentAt = typeof request?.sentAt === 'number' ? request.sentAt : Date.now();
       return await this.queryBus.execute(new PingQuery(sentAt));
     } finally {
-      context.getChannelRef().ack(context.getMessage());
+      ackMessage(context);
     }
   }
 }
