@@ -8,7 +8,7 @@ import { ConnectedDevice } from '../apps/device-simulator/src';
 import { generateEcCsr } from '../bench/csr';
 import { CA_PEM, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
-import { Registration, TestTransport, connectDevice, registerDevice } from './support/simulated-devices';
+import { Registration, connectDevice, registerDevice } from './support/simulated-devices';
 
 const MQTT_URL = `mqtts://localhost:${process.env.MQTT_PORT ?? 8883}`;
 const AMQP_PORT = Number(process.env.AMQP_PORT ?? 5671);
@@ -113,7 +113,7 @@ describe('certificate renewal (e2e, real broker)', () => {
 
       const shown = await request<Renewed>(gateway.baseUrl, 'GET', `/devices/${old.name}`, { token });
       expect(shown.body).toMatchObject({ deviceId: old.deviceId, certificateSerial: renewed.certificateSerial });
-      const device = await connectDevice(renewed, transport as TestTransport);
+      const device = await connectDevice(renewed, transport);
       devices.push(device);
       const status = await request(gateway.baseUrl, 'GET', `/devices/${old.name}/status`, { token });
       expect(status).toMatchObject({ status: 200, body: { status: 'running' } });
@@ -132,7 +132,7 @@ describe('certificate renewal (e2e, real broker)', () => {
     await sleep(CACHE_TTL_MS + 500);
     expect(Date.now()).toBeLessThan(graceEnd);
     await expect(closedWithin(oldLink, 0)).resolves.toBe(false);
-    (await mqttLink(old)).end();
+    await (await mqttLink(old)).end();
     track(await mqttLink(res.body));
     // After it: closed within 5 s, and refused.
     await expect(closedWithin(oldLink, graceEnd - Date.now() + 5000)).resolves.toBe(true);

@@ -230,10 +230,11 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(await list('?prefix=pump&tag=site=north&limit=1&after=pump-a')).toEqual(['pump-c']);
     // Paging: every device once, in name order.
     const seen: string[] = [];
-    for (let after = '', page: string[] = []; ; after = page[page.length - 1]) {
-      page = await list(`?limit=2${after ? `&after=${after}` : ''}`);
+    for (let after = ''; ;) {
+      const page = await list(`?limit=2${after ? `&after=${after}` : ''}`);
       seen.push(...page);
       if (page.length < 2) break;
+      after = page[page.length - 1];
     }
     expect(seen).toEqual(names);
     // Unregistered devices leave tag listings.

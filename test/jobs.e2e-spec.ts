@@ -5,7 +5,7 @@ import mongoose from 'mongoose';
 import { ConnectedDevice } from '../apps/device-simulator/src';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
-import { connectDevice, registerDevice } from './support/simulated-devices';
+import { connectDevice } from './support/simulated-devices';
 
 /** Scaled down from the 1,000 devices to keep CI time within budget (2 cores, many suites). */
 const DEVICES = 60;

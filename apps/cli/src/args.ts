@@ -224,9 +224,9 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       }
       if (values.csr === '') throw new UsageError('--csr needs a file name', usage);
       if (values.out === '') throw new UsageError('--out needs a directory', usage);
-      const common = {
+      const common: { name: string; keyType?: KeyType; csrFile?: string; outDir: string } = {
         name: deviceName(device, usage),
-        keyType: keyType as KeyType | undefined,
+        keyType,
         csrFile: values.csr,
         outDir: values.out ?? DEFAULT_OUT_DIR,
       };

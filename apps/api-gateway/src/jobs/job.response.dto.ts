@@ -21,7 +21,7 @@ export class JobResponseDto {
       api: job.api,
       params: job.params,
       total: job.total,
-      counts: job.counts as Record<string, number>,
+      counts: job.counts,
       createdAt: job.createdAt.toISOString(),
       ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
     };

@@ -10,7 +10,7 @@ import {
 } from '@app/pki';
 import { GatewayConfig } from '../../config/gateway.config';
 import { CERTIFICATE_AUTHORITY } from '../certificate-authority.provider';
-import { CertificateUpdate } from '../database/device.repository.port';
+import { DeviceRecord } from './device';
 
 /** What to certify: a platform-generated key of `keyType`, or the key in the device's CSR. */
 export interface KeySource {
@@ -48,7 +48,16 @@ export class DeviceCertificateIssuer {
 export function certificateFields(
   issued: IssuedCertificate,
   source: KeySource,
-): Omit<CertificateUpdate, 'previousCertificate'> {
+): Pick<
+  DeviceRecord,
+  | 'keyOrigin'
+  | 'certificatePem'
+  | 'certificateSerial'
+  | 'certificateFingerprint'
+  | 'certificateSerialInSubject'
+  | 'notBefore'
+  | 'notAfter'
+> {
   return {
     keyOrigin: source.csrPem ? 'csr' : source.keyType,
     certificatePem: issued.certificatePem,

@@ -10,7 +10,7 @@ export const DEFAULT_LIST_LIMIT = 100;
 export class ListDevicesRequestDto {
   /** Only devices with this tag, as `key=value`; repeat for several (all must match). */
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]))
+  @Transform(({ value }: { value: unknown }): unknown[] => (Array.isArray(value) ? (value as unknown[]) : [value]))
   @Matches(TAG_FILTER_PATTERN, {
     each: true,
     message: 'tag must be key=value (key: 1-64 letters, digits, _ . -; value: 1-128 letters, digits, _ . : @ + -)',
