@@ -73,7 +73,10 @@ describe('parseBenchArgs', () => {
     [['nope'], /unknown scenario "nope"/],
     [['-x'], /unknown option -x/],
     [['--bogus'], /unknown option --bogus/],
-    [['--devices', '5'], /--devices is a flag of throughput, scale and registration: put it after the scenario name/],
+    [
+      ['--devices', '5'],
+      /--devices is a flag of throughput, scale, registration and listing: put it after the scenario name/,
+    ],
     [['latency', '--devices', '5'], /unknown option --devices for scenario latency; its flags: --calls, --warmup/],
     [['latency', '--calls'], /--calls needs a value/],
     [['latency', '--calls', '--warmup', '3'], /--calls needs a value/],
