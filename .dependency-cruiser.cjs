@@ -1,6 +1,7 @@
 // Layer rules, checked by `npm run deps:check` (part of `npm test`).
 // The tsconfig.json path aliases (@app/common, ...) are resolved like TypeScript does.
-const FRAMEWORK = '^node_modules/(@nestjs/|amqplib/|amqp-connection-manager/)';
+// Nest, the broker clients and the validation libraries the Nest apps use.
+const FRAMEWORK = '^node_modules/(@nestjs/|amqplib/|amqp-connection-manager/|class-validator/|class-transformer/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -24,10 +25,10 @@ module.exports = {
     {
       name: 'common-core-is-framework-free',
       comment:
-        '@app/common (libs/common/src/index.ts) is the framework-free part of the common library; ' +
-        'the Nest and RabbitMQ adapters are @app/common/nest (libs/common/src/nest.ts).',
+        '@app/common and @app/common/device-command are the framework-free parts of the common library; ' +
+        'what only the Nest apps use is @app/common/nest (libs/common/src/nest.ts).',
       severity: 'error',
-      from: { path: '^libs/common/src/index\\.ts$' },
+      from: { path: '^libs/common/src/(index|device-command)\\.ts$' },
       to: { path: FRAMEWORK, reachable: true },
     },
     {

@@ -19,6 +19,9 @@ BROKER_DIR="${BROKER_DATA_DIR:-$LOCAL_DIR/rabbitmq}"
 TLS_DIR="$BROKER_DIR/tls"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PLUGINS="rabbitmq_management rabbitmq_mqtt rabbitmq_auth_mechanism_ssl rabbitmq_auth_backend_http rabbitmq_auth_backend_cache"
+# Metrics for Prometheus (issue 13): its own plugin and loopback port.
+PLUGINS="$PLUGINS rabbitmq_prometheus"
+PROMETHEUS_PORT="${BROKER_PROMETHEUS_PORT:-15692}"
 AUTH_URL="http://${BROKER_AUTH_HOST:-127.0.0.1}:${BROKER_AUTH_PORT:-8089}/broker-auth"
 AUTH_CACHE_TTL_MS="${BROKER_AUTH_CACHE_TTL_MS:-2000}"
 
@@ -66,6 +69,7 @@ render_config() {
   sed -e "s|@AMQP_PORT@|$AMQP_PORT|; s|@MQTT_PORT@|$MQTT_PORT|; s|@MANAGEMENT_PORT@|$MANAGEMENT_PORT|" \
       -e "s|@AUTH_URL@|$AUTH_URL|g; s|@AUTH_CACHE_TTL_MS@|$AUTH_CACHE_TTL_MS|" \
       -e "s|@TLS_DIR@|$TLS_DIR|g; s|@ADMIN_USER@|$BROKER_ADMIN_USER|; s|@ADMIN_PASSWORD@|$BROKER_ADMIN_PASSWORD|" \
+      -e "s|@PROMETHEUS_PORT@|$PROMETHEUS_PORT|" \
       "$ROOT/infra/rabbitmq/rabbitmq.conf.template" > "$BROKER_DIR/rabbitmq.conf"
   chmod 600 "$BROKER_DIR/rabbitmq.conf"
   sed -e "s|@TLS_DIR@|$TLS_DIR|g" "$ROOT/infra/rabbitmq/advanced.config.template" > "$BROKER_DIR/advanced.config"
@@ -100,17 +104,30 @@ reconcile_accounts() {
       ctl add_user "$user" "$pass" >/dev/null
     fi
   }
+  # A service account has no password: it logs in only with SASL EXTERNAL, i.e. with its
+  # client certificate, since the listeners also admit certificate-less connections for devices'
+  # password logins (docs/security.md). Its name is what the broker derives from that certificate
+  # (ssl_cert_login_from = distinguished_name): the whole subject, "CN=svc.<service>"
+  # (libs/pki serviceBrokerUsername).
+  ensure_certificate_only_user() {
+    ctl list_users --silent | cut -f1 | grep -qx "$1" || ctl add_user "$1" "$(openssl rand -hex 32)" >/dev/null
+    ctl clear_password "$1" >/dev/null
+  }
   ensure_user "$BROKER_ADMIN_USER" "$BROKER_ADMIN_PASSWORD"
   ctl set_user_tags "$BROKER_ADMIN_USER" administrator >/dev/null
-  ctl set_permissions -p / "$BROKER_ADMIN_USER" '.*' '.*' '.*' >/dev/null
+  # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
+  ctl clear_permissions -p / "$BROKER_ADMIN_USER" >/dev/null
   # The gateway only talks to device-command through the RPC queue and its reply-to.
-  ensure_user "${GATEWAY_AMQP_USER:?}" "${GATEWAY_AMQP_PASSWORD:?GATEWAY_AMQP_PASSWORD is not set; run: npm run setup}"
-  ctl set_permissions -p / "$GATEWAY_AMQP_USER" '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
+  ensure_certificate_only_user CN=svc.api-gateway
+  ctl set_permissions -p / CN=svc.api-gateway '^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*)$' '^(amq\.default|device-command.*)$' '^(amq\.gen-.*|device-command.*)$' >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
-  ensure_user "${DEVICE_COMMAND_AMQP_USER:?}" "${DEVICE_COMMAND_AMQP_PASSWORD:?DEVICE_COMMAND_AMQP_PASSWORD is not set; run: npm run setup}"
-  ctl set_permissions -p / "$DEVICE_COMMAND_AMQP_USER" '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null
-  # No guest, anywhere.
-  if ctl list_users --silent | cut -f1 | grep -qx guest; then ctl delete_user guest >/dev/null; fi
+  ensure_certificate_only_user CN=svc.device-command
+  ctl set_permissions -p / CN=svc.device-command '^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' >/dev/null
+  # No guest, anywhere; nor the password accounts the services used before they logged in by
+  # certificate, nor the accounts named after the bare CN (before the broker took the whole subject).
+  for user in guest iotcloud-gateway iotcloud-device-command svc.api-gateway svc.device-command; do
+    if ctl list_users --silent | cut -f1 | grep -qx "$user"; then ctl delete_user "$user" >/dev/null; fi
+  done
 }
 
 start() {

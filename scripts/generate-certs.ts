@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { DomainError } from '@app/common';
 import { ensurePkiFiles, ensureServiceCertificates, loadCertificateAuthority } from '@app/pki';
 
-/** Our services: each gets a TLS client certificate, since the broker requires one from every client. */
+/** Our services: each gets a TLS client certificate, its only credential at the broker. */
 const SERVICES = ['api-gateway', 'device-command'] as const;
 
 const USAGE =

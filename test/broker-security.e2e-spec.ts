@@ -114,10 +114,13 @@ describe('broker-level device security (e2e, real broker)', () => {
     ).rejects.toThrow();
   });
 
-  it('no client certificate at all fails the TLS handshake, even with the right password', async () => {
+  it('without a client certificate, nothing but a device’s own broker password logs in', async () => {
+    // test/legacy-amqp-device.e2e-spec.ts covers certificate-less password logins in full.
+    await expect(mqttConnect({ clientId: a.deviceId })).rejects.toThrow();
     await expect(
-      mqttConnect({ clientId: a.deviceId, username: a.deviceId, password: a.brokerPassword }),
+      mqttConnect({ clientId: a.deviceId, username: a.deviceId, password: b.brokerPassword }),
     ).rejects.toThrow();
+    track(await mqttConnect({ clientId: a.deviceId, username: a.deviceId, password: a.brokerPassword }));
   });
 
   it('a client id other than the certificate’s identity is refused', async () => {

@@ -209,7 +209,7 @@ describe('device control (e2e: HTTPS -> gateway -> AMQPS -> device-command -> MQ
   });
 
   it('two device-command replicas: nothing lost or misrouted, and one takes over when the other stops', async () => {
-    const second = await startDeviceCommand();
+    const second = await startDeviceCommand({ httpPort: 0 }); // the first holds DEVICE_COMMAND_HTTP_PORT
     try {
       const fleet = await Promise.all(Array.from({ length: 10 }, () => device('mqtt')));
       fleet.forEach(({ sim }, i) => sim.device.setGpio(3, (i % 2) as 0 | 1));

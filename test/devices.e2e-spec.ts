@@ -69,6 +69,7 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(device.deviceId).toMatch(/^[0-9a-f]{32}$/);
     expect(device.keyOrigin).toBe('rsa');
     expect(device.caCertificate).toBe(CA_PEM);
+    // The ports of this checkout's .env (a worktree may shift them from the defaults).
     expect(device.mqtt).toEqual({ host: 'localhost', port: Number(process.env.MQTT_PORT ?? 8883) });
     expect(device.amqp).toEqual({ host: 'localhost', port: Number(process.env.AMQP_PORT ?? 5671) });
     expect(opensslVerify(device.certificate)).toMatch(/: OK/);

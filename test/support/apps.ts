@@ -1,11 +1,14 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
-import { startDeviceCommand as start } from '../../apps/device-command/src/start-device-command';
+import {
+  DeviceCommandStartOptions,
+  startDeviceCommand as start,
+} from '../../apps/device-command/src/start-device-command';
 import { ROOT } from './infrastructure';
 
 export const CERTS_DIR = path.join(ROOT, 'certs');
@@ -18,13 +21,13 @@ export interface RunningGateway {
 }
 
 /** Boots the real api-gateway module over HTTPS on a free loopback port, configured as main.ts does. */
-export async function startGateway(): Promise<RunningGateway> {
+export async function startGateway(options: { logger?: LoggerService } = {}): Promise<RunningGateway> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     httpsOptions: {
       key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
       cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
     },
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
   });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
@@ -32,7 +35,10 @@ export async function startGateway(): Promise<RunningGateway> {
   return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
 }
 
-/** Boots the real device-command microservice on the real broker (AMQPS), as main.ts does. */
-export function startDeviceCommand(): Promise<INestApplication> {
-  return start({ logger: ['error', 'warn'] });
+/**
+ * Boots the real device-command microservice on the real broker (AMQPS), as main.ts does.
+ * A second replica running at the same time needs `httpPort: 0` (any free port).
+ */
+export function startDeviceCommand(options: DeviceCommandStartOptions = {}): Promise<INestApplication> {
+  return start({ logger: ['error', 'warn'], ...options });
 }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule } from '@nestjs/mongoose';
-import { validateConfigWith } from '@app/common';
+import { validateConfigWith } from '@app/common/nest';
 import { AuthModule } from './auth/auth.module';
 import { BrokerAuthModule } from './broker-auth/broker-auth.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
+import { ObservabilityModule } from './observability/observability.module';
 
 @Module({
   imports: [
@@ -24,6 +25,7 @@ import { DeviceCommandClientModule } from './infrastructure/device-command.clien
         serverSelectionTimeoutMS: 5000,
       }),
     }),
+    ObservabilityModule,
     DeviceCommandClientModule,
     AuthModule,
     DevicesModule,

@@ -1,21 +1,26 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { HttpErrorFilter, createValidationPipe } from '@app/common/nest';
 import { GatewayConfig } from './config/gateway.config';
+import { GatewayMetrics } from './observability/gateway.metrics';
+import { observeHttp } from './observability/http-observer';
 
 export const SWAGGER_PATH = 'api/docs';
 
 /**
- * Everything that makes the gateway what it is besides its modules: body limits,
+ * Everything that makes the gateway what it is besides its modules: request ids,
+ * metrics and the access log, body limits,
  * security headers, validation, the error shape and Swagger. main.ts and the e2e
  * tests both call this, so tests run what users run.
  */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const bodyLimit = config.get('BODY_LIMIT', { infer: true });
+  // First, so every request, even one refused by the body parser, has an id, a duration and an access line.
+  app.use(observeHttp(app.get(GatewayMetrics), new Logger('Access')));
   app.useBodyParser('json', { limit: bodyLimit });
   app.useBodyParser('urlencoded', { limit: bodyLimit, extended: false });
   app.use(

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { exitIfShutdownStalls, logLevels } from '@app/common/nest';
+import { PlatformLogger, exitIfShutdownStalls } from '@app/common/nest';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { SWAGGER_PATH, configureApp } from './configure-app';
@@ -40,7 +40,10 @@ function httpsOptions(): { key: Buffer; cert: Buffer } | undefined {
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const https = httpsOptions();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { httpsOptions: https, logger: logLevels() });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    httpsOptions: https,
+    logger: new PlatformLogger(),
+  });
   configureApp(app);
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const port = config.get('PORT', { infer: true });

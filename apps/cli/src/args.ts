@@ -6,14 +6,13 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
 import { CLI_NAME, COMMANDS, commandHelp, usageOf } from './help';
 import {
-  DEVICE_NAME_PATTERN,
-  MAC_PATTERN,
-  MAX_DEVICE_TIMEOUT_MS,
+  DEVICE_TIMEOUT_MS,
+  MAC_ADDRESS_PATTERN,
   MAX_GPIO_NUMBER,
   MAX_RTC_SECONDS,
   MAX_UART_DATA_LENGTH,
-  MIN_DEVICE_TIMEOUT_MS,
-} from './limits';
+} from '@app/device-protocol';
+import { DEVICE_NAME_PATTERN } from './limits';
 
 export type KeyType = 'rsa' | 'ec';
 export type NetworkField = 'ip' | 'subnet' | 'gateway';
@@ -186,7 +185,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     }
   }
   if (values.timeout !== undefined) {
-    options.timeoutMs = parseInteger('--timeout', values.timeout, MIN_DEVICE_TIMEOUT_MS, MAX_DEVICE_TIMEOUT_MS, name);
+    options.timeoutMs = parseInteger('--timeout', values.timeout, DEVICE_TIMEOUT_MS.min, DEVICE_TIMEOUT_MS.max, name);
   }
 
   const command = parseCommand(name, args, values);
@@ -275,7 +274,7 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       return { kind: 'mac.get', name: deviceName(take(1)[0], usage) };
     case 'mac set': {
       const [device, mac] = take(2);
-      if (!MAC_PATTERN.test(mac)) {
+      if (!MAC_ADDRESS_PATTERN.test(mac)) {
         throw new UsageError(`MAC must be six hex octets like aa:bb:cc:dd:ee:ff, got "${mac}"`, usage);
       }
       return { kind: 'mac.set', name: deviceName(device, usage), mac: mac.toLowerCase() };

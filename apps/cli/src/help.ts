@@ -1,6 +1,6 @@
 /** The command reference: one table that drives `--help`, usage errors and the README. */
 import { ExitCode } from './errors';
-import { DEFAULT_DEVICE_TIMEOUT_MS, MAX_DEVICE_TIMEOUT_MS, MIN_DEVICE_TIMEOUT_MS } from './limits';
+import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 
 export const CLI_NAME = 'iotcloud';
 export const CLI_VERSION = '0.1.0';
@@ -126,7 +126,7 @@ export function commandHelp(name: string): string | undefined {
     lines.push(`usage: ${usageLine(spec)}`, `  ${spec.summary}`, `  example: ${spec.example}`);
     if (DEVICE_OPS.has(spec.name))
       lines.push(
-        `  --timeout MS   how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`,
+        `  --timeout MS   how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
       );
     lines.push('');
   }
@@ -167,7 +167,7 @@ export function globalHelp(): string {
     '  --ca FILE        CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
     "  --insecure       do not verify the gateway's certificate (prints a warning; for debugging only)",
     '  --json           print exactly the JSON body on stdout (errors: {statusCode, code, message})',
-    `  --timeout MS     device operations: how long the gateway waits for the device (${MIN_DEVICE_TIMEOUT_MS}-${MAX_DEVICE_TIMEOUT_MS}, default ${DEFAULT_DEVICE_TIMEOUT_MS})`,
+    `  --timeout MS     device operations: how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
     '  --password P     signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',
     '  -h, --help       help; `iotcloud help COMMAND` for one command',
     '  -V, --version    print the version',

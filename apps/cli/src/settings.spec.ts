@@ -72,11 +72,11 @@ describe('resolveCa', () => {
 });
 
 describe('defaultCaCandidates', () => {
-  it('looks three levels above the code, then in the working directory', () => {
+  it('looks in the repository of the code (source or build), then in the working directory', () => {
     expect(defaultCaCandidates('/repo/apps/cli/src', '/home/me')).toEqual([
       '/repo/certs/rootca.pem',
       '/home/me/certs/rootca.pem',
     ]);
-    expect(defaultCaCandidates('/repo/dist/apps/cli', '/repo')).toEqual(['/repo/certs/rootca.pem']);
+    expect(defaultCaCandidates('/repo/dist/apps/cli/apps/cli/src', '/repo')).toEqual(['/repo/certs/rootca.pem']);
   });
 });

@@ -3,7 +3,7 @@
  * the saved session. Reads the CA file; nothing else.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { StoredSession } from './config-store';
 import { UsageError } from './errors';
 
@@ -43,11 +43,14 @@ export function resolveUrl(flag: string | undefined, env: Env, session: StoredSe
 
 /**
  * Where the platform CA is looked for when neither --ca nor IOTCLOUD_CA is given:
- * `certs/rootca.pem` of the repository (3 levels up from apps/cli/src, and from
- * dist/apps/cli once built), then of the working directory.
+ * `certs/rootca.pem` of the repository (3 levels up from apps/cli/src, and 6 from
+ * dist/apps/cli/apps/cli/src once built), then of the working directory.
  */
 export function defaultCaCandidates(moduleDir: string, cwd: string): string[] {
-  const candidates = [resolve(moduleDir, '..', '..', '..', 'certs', 'rootca.pem'), resolve(cwd, 'certs', 'rootca.pem')];
+  const source = resolve(moduleDir, '..', '..', '..');
+  const root =
+    basename(source) === 'cli' && basename(dirname(source)) === 'apps' ? resolve(source, '..', '..', '..') : source;
+  const candidates = [resolve(root, 'certs', 'rootca.pem'), resolve(cwd, 'certs', 'rootca.pem')];
   return [...new Set(candidates)];
 }
 

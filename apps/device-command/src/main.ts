@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { exitIfShutdownStalls, logLevels } from '@app/common/nest';
+import { PlatformLogger, exitIfShutdownStalls } from '@app/common/nest';
 import { startDeviceCommand } from './start-device-command';
 
 async function bootstrap(): Promise<void> {
   try {
-    process.loadEnvFile('.env'); // for LOG_LEVEL, before the app module exists; the environment wins
+    process.loadEnvFile('.env'); // for LOG_LEVEL and LOG_FORMAT, before the app module exists; the environment wins
   } catch {
     // no .env: the environment alone configures the service
   }
-  await startDeviceCommand({ logger: logLevels() });
+  await startDeviceCommand({ logger: new PlatformLogger() });
   exitIfShutdownStalls();
   Logger.log('device-command is consuming its shard queues over AMQPS', 'Bootstrap');
 }

@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { RmqContext, RmqOptions } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
-import { DEVICE_COMMAND_QUEUE_OPTIONS, deviceCommandQueue } from '@app/common';
+import { DEVICE_COMMAND_QUEUE_OPTIONS, deviceCommandQueue } from '@app/common/device-command';
 import { BrokerConnectionSettings, rmqTransportOptions } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import * as path from 'node:path';
@@ -11,8 +11,6 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
   return {
     host: config.get('AMQP_HOST', { infer: true }),
     port: config.get('AMQP_PORT', { infer: true }),
-    username: config.get('DEVICE_COMMAND_AMQP_USER', { infer: true }),
-    password: config.get('DEVICE_COMMAND_AMQP_PASSWORD', { infer: true }),
     ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
   };
 }
@@ -36,10 +34,15 @@ export function shardTransports(config: ConfigService<DeviceCommandConfig, true>
 }
 
 /**
- * Acks a handler's message once its work is done (the transports run with
- * `noAck: false`). Nest types the channel and message as `any`; they are amqplib's.
+ * Runs a message handler's work and acks its message once the work is done,
+ * whatever the outcome (the transports run with `noAck: false`): if this replica
+ * dies first, the shard's next consumer gets the message.
  */
-export function ackMessage(context: RmqContext): void {
-  const channel = context.getChannelRef() as Channel;
-  channel.ack(context.getMessage() as Message);
+export async function ackWhenDone<T>(context: RmqContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    // Nest types the channel and message as `any`; they are amqplib's.
+    (context.getChannelRef() as Channel).ack(context.getMessage() as Message);
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * The protocol library and the framework-free part of @app/common are loaded by
- * the CLI, the simulator and tools: loading them must not load Nest or a broker
- * client. Each case requires the module in a fresh module registry in which the
- * framework packages record that they were loaded.
+ * The protocol library and the framework-free parts of @app/common are loaded by
+ * the CLI, the simulator and tools: loading them must not load Nest, a broker
+ * client or the validation libraries. Each case requires the module in a fresh
+ * module registry in which those packages record that they were loaded.
  */
 const FRAMEWORK = [
   '@nestjs/common',
@@ -10,6 +10,8 @@ const FRAMEWORK = [
   '@nestjs/microservices',
   'amqplib',
   'amqp-connection-manager',
+  'class-transformer',
+  'class-validator',
 ] as const;
 
 function frameworkLoadedBy(moduleName: string): string[] {
@@ -31,9 +33,12 @@ afterEach(() => {
 });
 
 describe('framework-free libraries', () => {
-  it.each(['@app/device-protocol', '@app/common'])('%s loads no Nest and no broker client', (moduleName) => {
-    expect(frameworkLoadedBy(moduleName)).toEqual([]);
-  });
+  it.each(['@app/device-protocol', '@app/common', '@app/common/device-command'])(
+    '%s loads no Nest, no broker client and no validation library',
+    (moduleName) => {
+      expect(frameworkLoadedBy(moduleName)).toEqual([]);
+    },
+  );
 
   it('the probe sees what @app/common/nest loads (so the cases above can fail)', () => {
     expect(frameworkLoadedBy('@app/common/nest')).toEqual([...FRAMEWORK].sort());

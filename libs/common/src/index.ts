@@ -1,15 +1,13 @@
 /**
- * @app/common: what every app shares and no single feature owns, free of Nest
- * and of any broker client, so that the protocol library and the CLI can load it
- * cheaply: the domain error base class and its mapping to HTTP status, typed
- * config validation, the message contract between api-gateway and
- * device-command, and small concurrency helpers.
- * The Nest and RabbitMQ adapters built on these live in `@app/common/nest`.
+ * @app/common: what every app shares and no single feature owns, with no
+ * dependency at all, so that the protocol library, the CLI and the simulator
+ * load it cheaply: the domain error base class and its mapping to HTTP status,
+ * and a semaphore. Two more entry points:
+ * - `@app/common/device-command`: the message contract between api-gateway and device-command;
+ * - `@app/common/nest`: what only the Nest apps use (filters, validation pipe,
+ *   typed config, RMQ transport and broker connection, log levels, shutdown).
  */
 export * from './errors/domain-error';
 export * from './errors/http-status';
-export * from './config/validate-config';
-export * from './config/broker-client.config';
-export * from './messaging/device-command.contract';
-export * from './messaging/device-command.errors';
 export * from './concurrency/semaphore';
+export * from './observability/request-context';

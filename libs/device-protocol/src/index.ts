@@ -8,7 +8,8 @@
  */
 export * from './apis';
 export * from './errors';
-export { MAX_GPIO_NUMBER, MAX_RTC_SECONDS, MAX_UART_DATA_LENGTH } from './fields';
+export { MAC_ADDRESS_PATTERN, MAX_GPIO_NUMBER, MAX_RTC_SECONDS, MAX_UART_DATA_LENGTH } from './fields';
+export type { Check, FieldCheck, FieldSchema } from './fields';
 export { decodeDeviceReply, encodePayload, parseDeviceReply, parseDeviceRequest } from './payloads';
 export * from './routing';
 export * from './device-id';

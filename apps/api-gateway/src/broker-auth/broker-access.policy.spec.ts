@@ -19,12 +19,13 @@ describe('broker access policy', () => {
     }
   });
 
-  it('lets a device read and write amq.topic but no other exchange, and never configure it', () => {
-    expect(mayAccessResource(A, 'exchange', 'amq.topic', 'read')).toBe(true);
-    expect(mayAccessResource(A, 'exchange', 'amq.topic', 'write')).toBe(true);
-    expect(mayAccessResource(A, 'exchange', 'amq.topic', 'configure')).toBe(false);
-    expect(mayAccessResource(A, 'exchange', 'amq.default', 'write')).toBe(false);
-    expect(mayAccessResource(A, 'exchange', 'amq.direct', 'read')).toBe(false);
+  it('lets a device use amq.topic (re-declaring it included) but no other exchange', () => {
+    for (const permission of ['configure', 'read', 'write'] as const) {
+      expect(mayAccessResource(A, 'exchange', 'amq.topic', permission)).toBe(true);
+      expect(mayAccessResource(A, 'exchange', 'amq.default', permission)).toBe(false);
+      expect(mayAccessResource(A, 'exchange', 'amq.direct', permission)).toBe(false);
+      expect(mayAccessResource(A, 'exchange', `legacy-${A}`, permission)).toBe(false);
+    }
   });
 
   it('lets a device publish only its own replies', () => {

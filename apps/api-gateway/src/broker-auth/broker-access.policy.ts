@@ -20,13 +20,17 @@ export function mayUseVhost(deviceId: string, vhost: string, clientId: string | 
   return vhost === '/' && (clientId === undefined || clientId === deviceId);
 }
 
-export function mayAccessResource(deviceId: string, resource: string, name: string, permission: Permission): boolean {
+/**
+ * Every permission (configure, read, write) on its own queues and on amq.topic; nothing else.
+ * On amq.topic, read lets it bind its queue and write lets it publish its replies; topic checks
+ * narrow both. Configure lets libpyiotcloud's AMQP device re-declare amq.topic (non-passively)
+ * before binding: RabbitMQ itself refuses deleting any amq.* exchange and re-declaring one with
+ * other properties, so that grants an equivalent re-declaration and nothing more. No other
+ * exchange is within reach, so no exchange can be created.
+ */
+export function mayAccessResource(deviceId: string, resource: string, name: string, _permission: Permission): boolean {
   if (resource === 'queue') return ownQueues(deviceId).includes(name);
-  if (resource === 'exchange' && name === TOPIC_EXCHANGE) {
-    // read: bind its queue to amq.topic; write: publish its replies. Topic checks narrow both.
-    return permission === 'read' || permission === 'write';
-  }
-  return false;
+  return resource === 'exchange' && name === TOPIC_EXCHANGE;
 }
 
 export function mayAccessTopic(

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { QueryBus } from '@nestjs/cqrs';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { GatewayConfig } from '../config/gateway.config';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 import { Permission } from './broker-access.policy';
 import {
   AuthorizeBrokerAccessQuery,
@@ -63,6 +64,7 @@ export class BrokerAuthHttpServer implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly queryBus: QueryBus,
     private readonly config: ConfigService<GatewayConfig, true>,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,9 +95,12 @@ export class BrokerAuthHttpServer implements OnApplicationBootstrap, OnApplicati
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end(decision ? 'allow' : 'deny');
     const elapsed = performance.now() - started;
+    const check = request?.check ?? 'malformed';
+    this.metrics.brokerAuthDecisions.inc({ check, result: decision ? 'allow' : 'deny' });
+    this.metrics.brokerAuthDuration.observe({ check }, elapsed / 1000);
     if (elapsed > SLOW_ANSWER_MS) {
       this.logger.warn(
-        `answered the broker's ${request?.check ?? 'malformed'} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`,
+        `answered the broker's ${check} check for ${request?.username ?? '?'} in ${Math.round(elapsed)} ms`,
       );
     }
   }

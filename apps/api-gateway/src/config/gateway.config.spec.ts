@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigValidationError, validateConfigWith } from '@app/common';
+import { ConfigValidationError, validateConfigWith } from '@app/common/nest';
 import { GatewayConfig } from './gateway.config';
 
 describe('GatewayConfig', () => {
@@ -7,7 +7,6 @@ describe('GatewayConfig', () => {
   const secrets = {
     JWT_SECRET: 'j'.repeat(64),
     LEGACY_SECRET_KEY: 'l'.repeat(64),
-    GATEWAY_AMQP_PASSWORD: 'p'.repeat(32),
     BROKER_ADMIN_PASSWORD: 'a'.repeat(32),
   };
 

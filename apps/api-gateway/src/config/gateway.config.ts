@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig } from '@app/common';
+import { BrokerClientConfig } from '@app/common/nest';
 import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Reads the raw env string: implicit conversion alone would turn "false" into true. */
@@ -89,14 +89,6 @@ export class GatewayConfig extends BrokerClientConfig {
   @Max(65535)
   MQTT_PORT: number = 8883;
 
-  @IsString()
-  @IsNotEmpty()
-  GATEWAY_AMQP_USER: string = 'iotcloud-gateway';
-
-  @IsString()
-  @MinLength(8, { message: 'GATEWAY_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
-  GATEWAY_AMQP_PASSWORD: string;
-
   /** Internal endpoint for RabbitMQ's HTTP auth backend (0 disables it). Never expose it publicly. */
   @IsInt()
   @Min(0)
@@ -131,6 +123,16 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsString()
   @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
+
+  /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT: number = 9464;
+
+  @IsString()
+  @IsNotEmpty()
+  METRICS_HOST: string = '127.0.0.1';
 
   /** Largest accepted request body (body-parser syntax). */
   @IsString()

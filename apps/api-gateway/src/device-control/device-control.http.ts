@@ -1,9 +1,36 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { InvokeDeviceResult } from '@app/common';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard';
+import {
+  ExecutionContext,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Put,
+  Query,
+  Res,
+  Type,
+  UseGuards,
+  applyDecorators,
+  createParamDecorator,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { Request, Response } from 'express';
+import { InvokeDeviceResult } from '@app/common/device-command';
+import { validationFailed } from '@app/common/nest';
+import {
+  DeviceApi,
+  FieldChecks,
+  FieldSchema,
+  InvalidDeviceRequestError,
+  defaultTimeoutMs,
+  deviceApiDefinition,
+  parseDeviceRequest,
+  restPathFields,
+} from '@app/device-protocol';
+import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
+import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE } from '../devices/domain/device';
 import { ErrorResponseDto } from '../infrastructure/error-response.dto';
+import { DeviceTimeoutQueryDto } from './device-control.dto';
 
 const DEVICE_ERRORS: [number, string][] = [
   [400, 'VALIDATION_FAILED, INVALID_DEVICE_REQUEST'],
@@ -25,8 +52,142 @@ export function DeviceControlRoute(): MethodDecorator & ClassDecorator {
   );
 }
 
+/** One call of a device api, read from a REST request and validated against the api's schema. */
+export interface DeviceApiCall<A extends DeviceApi = DeviceApi> {
+  api: A;
+  /** The device's name (`/devices/{name}/...`). */
+  name: string;
+  /** The device request: the api's fields from the path and the JSON body. */
+  params: Record<string, unknown>;
+  timeoutMs: number;
+}
+
+/** A controller whose routes are generated from the device API table: it only dispatches. */
+export interface DeviceApiController<A extends DeviceApi> {
+  dispatch(user: AuthenticatedUser, call: DeviceApiCall<A>): Promise<InvokeDeviceResult>;
+}
+
+/**
+ * Adds one route per api to a controller mounted at `devices/:name`, all from
+ * the device API table: method and path, the path and body fields with their
+ * validation (400 VALIDATION_FAILED, like every DTO), the default timeout and
+ * the OpenAPI description. Each route hands a DeviceApiCall to `dispatch`.
+ */
+export function addDeviceApiRoutes<A extends DeviceApi>(
+  controller: Type<DeviceApiController<A>>,
+  apis: readonly A[],
+): void {
+  const prototype = controller.prototype as DeviceApiController<A>;
+  for (const api of apis) {
+    const route = async function (
+      this: DeviceApiController<A>,
+      user: AuthenticatedUser,
+      request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs'>,
+      query: DeviceTimeoutQueryDto,
+      response: Response,
+    ): Promise<Record<string, unknown>> {
+      const timeoutMs = query.timeout ?? defaultTimeoutMs(api);
+      const result = await this.dispatch(user, { api, ...request, timeoutMs });
+      return deviceReply(result, response);
+    };
+    Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
+    CurrentUser()(prototype, api, 0);
+    DeviceApiRequest(api)(prototype, api, 1);
+    Query()(prototype, api, 2);
+    Res({ passthrough: true })(prototype, api, 3);
+    // What TypeScript would emit for a hand-written method: the global ValidationPipe checks `timeout` by it.
+    Reflect.defineMetadata('design:paramtypes', [Object, Object, DeviceTimeoutQueryDto, Object], prototype, api);
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, api) as PropertyDescriptor;
+    applyDecorators(...routeDecorators(api))(prototype, api, descriptor);
+  }
+}
+
 /** The device's reply is the body; its round trip is told in a Server-Timing header. */
 export function deviceReply(result: InvokeDeviceResult, response: Response): Record<string, unknown> {
   response.setHeader('Server-Timing', `device;dur=${result.deviceLatencyMs.toFixed(2)}`);
   return result.reply;
+}
+
+const VERB = { GET: Get, PUT: Put, POST: Post } as const;
+
+function routeDecorators(api: DeviceApi): MethodDecorator[] {
+  const { summary, rest, request, reply } = deviceApiDefinition(api);
+  const pathFields = restPathFields(api);
+  const bodyFields = bodyChecks(api);
+  return [
+    VERB[rest.method](rest.path),
+    ...(rest.method === 'POST' ? [HttpCode(HttpStatus.OK)] : []),
+    ApiOperation({ summary: `${summary} (\`${api}\`)` }),
+    ApiParam({
+      name: 'name',
+      description: `The device's name: ${DEVICE_NAME_RULE}`,
+      schema: { type: 'string', pattern: DEVICE_NAME_PATTERN.source },
+    }),
+    ...pathFields.map((field) => ApiParam({ name: field, schema: openApiSchema(request[field].schema) })),
+    ...(Object.keys(bodyFields).length > 0 ? [ApiBody({ schema: objectSchema(bodyFields) })] : []),
+    ApiOkResponse({ description: "The device's reply", schema: objectSchema(reply) }),
+  ];
+}
+
+/** The request fields an api takes from the JSON body (those its REST path does not carry). */
+function bodyChecks(api: DeviceApi): FieldChecks {
+  const inPath = new Set(restPathFields(api));
+  return Object.fromEntries(Object.entries(deviceApiDefinition(api).request).filter(([field]) => !inPath.has(field)));
+}
+
+function objectSchema(checks: FieldChecks): SchemaObject {
+  return {
+    type: 'object',
+    required: Object.keys(checks),
+    properties: Object.fromEntries(
+      Object.entries(checks).map(([field, check]) => [field, openApiSchema(check.schema)]),
+    ),
+  };
+}
+
+function openApiSchema(schema: FieldSchema): SchemaObject {
+  const { enum: values, ...rest } = schema;
+  return values ? { ...rest, enum: [...values] } : rest;
+}
+
+/**
+ * The device name and the api's request, from the path and the JSON body,
+ * checked by the api's own schema. Path segments are text: a field whose schema
+ * is an integer is read as a decimal number first. Unknown body fields are
+ * refused, as the global ValidationPipe refuses them for every DTO.
+ */
+const DeviceApiRequest = createParamDecorator(
+  (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs'> => {
+    const http = context.switchToHttp().getRequest<Request<Record<string, string>>>();
+    const path = http.params;
+    if (!DEVICE_NAME_PATTERN.test(path.name ?? '')) {
+      throw validationFailed([{ field: 'name', problems: [`name must be ${DEVICE_NAME_RULE}`] }]);
+    }
+    const body: unknown = http.body ?? {};
+    const bodyFields = Object.keys(bodyChecks(api));
+    if (bodyFields.length > 0 && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+      throw validationFailed([{ field: 'body', problems: ['body must be a JSON object'] }]);
+    }
+    const given = bodyFields.length > 0 ? (body as Record<string, unknown>) : {};
+    const unknown = Object.keys(given).filter((field) => !bodyFields.includes(field));
+    if (unknown.length > 0) {
+      throw validationFailed(unknown.map((field) => ({ field, problems: [`property ${field} should not exist`] })));
+    }
+    const fromPath = Object.fromEntries(
+      restPathFields(api).map((field) => [field, pathValue(api, field, path[field] ?? '')]),
+    );
+    try {
+      return { name: path.name, params: parseDeviceRequest(api, { ...given, ...fromPath }) };
+    } catch (error) {
+      if (!(error instanceof InvalidDeviceRequestError)) throw error;
+      const field = error.details.field ?? 'body';
+      throw validationFailed([{ field, problems: [`${field} ${error.details.reason}`] }]);
+    }
+  },
+);
+
+function pathValue(api: DeviceApi, field: string, text: string): unknown {
+  return deviceApiDefinition(api).request[field].schema.type === 'integer' && /^\d{1,10}$/.test(text)
+    ? Number(text)
+    : text;
 }

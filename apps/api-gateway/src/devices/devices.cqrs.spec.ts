@@ -28,6 +28,8 @@ import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceQuery } from './queries/get-device/get-device.query';
 import { ListDevicesHandler } from './queries/list-devices/list-devices.handler';
 import { ListDevicesQuery } from './queries/list-devices/list-devices.query';
+import { Registry } from 'prom-client';
+import { GatewayMetrics } from '../observability/gateway.metrics';
 
 /** A fake of the repository port, with the same uniqueness rule as the Mongo index. */
 class InMemoryDeviceRepository implements DeviceRepository {
@@ -93,6 +95,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         GetDeviceHandler,
         { provide: DEVICE_REPOSITORY, useValue: repository },
         { provide: CERTIFICATE_AUTHORITY, useValue: ca },
+        { provide: GatewayMetrics, useValue: new GatewayMetrics(new Registry()) },
         {
           provide: ConfigService,
           useValue: new ConfigService({ DEVICE_CERT_VALIDITY_DAYS: 30, RSA_KEYGEN_CONCURRENCY: 1 }),

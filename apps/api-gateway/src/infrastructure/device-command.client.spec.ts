@@ -1,4 +1,5 @@
 import { AmqpConnectionManager } from 'amqp-connection-manager';
+import { DeviceCommandPattern } from '@app/common/device-command';
 import { DeviceCommandClient } from './device-command.client';
 
 /** A connection whose broker never confirms a publish: an overloaded broker. */
@@ -18,7 +19,7 @@ function stalledConnection(connected = true): AmqpConnectionManager {
 describe('DeviceCommandClient', () => {
   it('answers DEVICE_COMMAND_UNAVAILABLE at once when the broker is not connected', async () => {
     const client = new DeviceCommandClient(stalledConnection(false), 8);
-    await expect(client.request('p', {}, { timeoutMs: 1000 })).rejects.toMatchObject({
+    await expect(client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 1000 })).rejects.toMatchObject({
       code: 'DEVICE_COMMAND_UNAVAILABLE',
     });
   });
@@ -29,7 +30,7 @@ describe('DeviceCommandClient', () => {
     try {
       const client = new DeviceCommandClient(stalledConnection(), 8);
       const started = Date.now();
-      await expect(client.request('p', {}, { timeoutMs: 50 })).rejects.toMatchObject({
+      await expect(client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 50 })).rejects.toMatchObject({
         code: 'DEVICE_COMMAND_UNAVAILABLE',
       });
       expect(Date.now() - started).toBeLessThan(1000);

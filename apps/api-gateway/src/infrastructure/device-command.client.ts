@@ -5,12 +5,16 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomInt, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import {
+  DeviceCommandMessagePattern,
+  DeviceCommandRequest,
+  DeviceCommandResult,
   DeviceCommandUnavailableError,
   RemoteDomainError,
   deviceCommandQueue,
   isSerializedDomainError,
   shardOf,
-} from '@app/common';
+} from '@app/common/device-command';
+import { REQUEST_ID_HEADER, currentRequest } from '@app/common';
 import { connectBroker } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
@@ -93,21 +97,23 @@ export class DeviceCommandClient implements OnModuleDestroy {
    * Sends `data` to `pattern` and resolves with the answer. `shardKey` (a
    * device id) picks the shard queue, so one device always reaches one replica.
    */
-  async request<TResult>(
-    pattern: string,
-    data: unknown,
+  async request<P extends DeviceCommandMessagePattern>(
+    pattern: P,
+    data: DeviceCommandRequest<P>,
     options: { timeoutMs: number; shardKey?: string },
-  ): Promise<TResult> {
+  ): Promise<DeviceCommandResult<P>> {
     if (!this.isConnected()) throw new DeviceCommandUnavailableError('broker unreachable');
     const id = randomUUID();
     const shard = options.shardKey === undefined ? randomInt(this.shards) : shardOf(options.shardKey, this.shards);
-    const answer = new Promise<TResult>((resolve, reject) => {
+    const answer = new Promise<DeviceCommandResult<P>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new DeviceCommandUnavailableError(`no answer within ${options.timeoutMs} ms`));
       }, options.timeoutMs);
-      this.pending.set(id, { resolve: resolve, reject, timer });
+      // The answer is device-command's, which is typed by the same contract.
+      this.pending.set(id, { resolve: (value) => resolve(value as DeviceCommandResult<P>), reject, timer });
     });
+    const requestId = currentRequest()?.requestId;
     // Not awaited: the caller waits on `answer` alone, so an unconfirmed publish (an
     // overloaded broker) cannot hold a request past its timeout.
     this.channel
@@ -117,6 +123,8 @@ export class DeviceCommandClient implements OnModuleDestroy {
         mandatory: true,
         expiration: String(options.timeoutMs),
         contentType: 'application/json',
+        // device-command logs under the same id, so one call can be followed across both apps.
+        ...(requestId ? { headers: { [REQUEST_ID_HEADER]: requestId } } : {}),
       })
       .then(
         () => {
@@ -186,8 +194,6 @@ export class DeviceCommandClient implements OnModuleDestroy {
             {
               host: config.get('AMQP_HOST', { infer: true }),
               port: config.get('AMQP_PORT', { infer: true }),
-              username: config.get('GATEWAY_AMQP_USER', { infer: true }),
-              password: config.get('GATEWAY_AMQP_PASSWORD', { infer: true }),
               ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
             },
             'api-gateway',

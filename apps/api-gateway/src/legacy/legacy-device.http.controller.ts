@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError, TIMEOUT_MS } from '@app/common';
-import { DeviceApi } from '@app/device-protocol';
+import { DomainError } from '@app/common';
+import { DEVICE_APIS, DeviceApi, defaultTimeoutMs, deviceApiDefinition, isDeviceReadApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
-import { isDeviceReadApi } from '../device-control/device-apis';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
 
@@ -29,7 +28,7 @@ const ADDRESSING = new Set(['username', 'secret', 'devicename']);
  * libpyiotcloud's device routes (`GET /get_gpio`, `POST /set_gpio`, …): the
  * body carries username, secret and devicename, the rest goes to the device,
  * and the device's JSON reply is the answer. Same queries and commands as
- * `/devices/:name/...`.
+ * `/devices/:name/...`. One route per api with a legacy route in the device API table.
  */
 @ApiExcludeController()
 @Controller()
@@ -39,44 +38,7 @@ export class LegacyDeviceHttpController {
     private readonly queryBus: QueryBus,
   ) {}
 
-  @Get('get_status') getStatus(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_status', b, r);
-  }
-  @Post('set_status') setStatus(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_status', b, r);
-  }
-  @Get('get_gpio') getGpio(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_gpio', b, r);
-  }
-  @Post('set_gpio') setGpio(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_gpio', b, r);
-  }
-  @Get('get_rtc') getRtc(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_rtc', b, r);
-  }
-  @Post('set_rtc') setRtc(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_rtc', b, r);
-  }
-  @Get('get_mac') getMac(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_mac', b, r);
-  }
-  @Post('set_mac') setMac(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('set_mac', b, r);
-  }
-  @Get('get_ip') getIp(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_ip', b, r);
-  }
-  @Get('get_subnet') getSubnet(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_subnet', b, r);
-  }
-  @Get('get_gateway') getGateway(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('get_gateway', b, r);
-  }
-  @Post('write_uart') writeUart(@Body() b: unknown, @Res() r: Response) {
-    return this.invoke('write_uart', b, r);
-  }
-
-  private async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
+  async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
     const body = legacyBody(raw);
     try {
       const user = await this.queryBus.execute(
@@ -85,8 +47,10 @@ export class LegacyDeviceHttpController {
       const name = text(body, 'devicename');
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
-        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, TIMEOUT_MS.default))
-        : await this.commandBus.execute(new ControlDeviceCommand(user.userId, name, api, params, TIMEOUT_MS.default));
+        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, defaultTimeoutMs(api)))
+        : await this.commandBus.execute(
+            new ControlDeviceCommand(user.userId, name, api, params, defaultTimeoutMs(api)),
+          );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {
       const answer = error instanceof DomainError ? ERROR_TEXT[error.code] : undefined;
@@ -98,4 +62,24 @@ export class LegacyDeviceHttpController {
 
 function deviceParams(body: LegacyBody): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([key]) => !ADDRESSING.has(key)));
+}
+
+const VERB = { GET: Get, POST: Post } as const;
+
+for (const api of DEVICE_APIS) {
+  const legacy = deviceApiDefinition(api).legacy;
+  if (!legacy) continue;
+  const prototype = LegacyDeviceHttpController.prototype;
+  const route = function (this: LegacyDeviceHttpController, body: unknown, response: Response) {
+    return this.invoke(api, body, response);
+  };
+  Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
+  Body()(prototype, api, 0);
+  Res()(prototype, api, 1);
+  Reflect.defineMetadata('design:paramtypes', [Object, Object], prototype, api);
+  VERB[legacy.method](legacy.path)(
+    prototype,
+    api,
+    Object.getOwnPropertyDescriptor(prototype, api) as PropertyDescriptor,
+  );
 }

@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { DeviceControlModule } from '../device-control/device-control.module';
 import { DevicesModule } from '../devices/devices.module';
+import { ConnectionCloseMiddleware } from './connection-close.middleware';
 import { LegacyDeviceHttpController } from './legacy-device.http.controller';
 import { LegacyRegistryHttpController } from './legacy-registry.http.controller';
 
@@ -10,4 +11,8 @@ import { LegacyRegistryHttpController } from './legacy-registry.http.controller'
   imports: [AuthModule, DevicesModule, DeviceControlModule],
   controllers: [LegacyRegistryHttpController, LegacyDeviceHttpController],
 })
-export class LegacyModule {}
+export class LegacyModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ConnectionCloseMiddleware).forRoutes(LegacyRegistryHttpController, LegacyDeviceHttpController);
+  }
+}

@@ -3,22 +3,34 @@
  * gateway, which relays it to the device and answers with the device's reply.
  * The individual commands and `demo` both call these.
  */
+import { DeviceApi, DeviceRequest, deviceApiDefinition, restPath, restPathFields } from '@app/device-protocol';
 import { CommandOf, NetworkField } from '../args';
-import { HttpMethod } from '../http-client';
 import { CommandResult, field, formatEpoch } from '../output';
 import { CommandContext, accessToken } from './context';
 
-/** `/devices/lamp/gpio/5`. */
+/** `/devices/lamp`, or `/devices/lamp/gpio/5`. */
 export function devicePath(name: string, ...rest: (string | number)[]): string {
   return ['/devices', name, ...rest.map(String)]
     .map((part, i) => (i === 0 ? part : encodeURIComponent(part)))
     .join('/');
 }
 
-/** One device operation; `?timeout=` when --timeout was given. Returns the device's reply. */
-async function call(ctx: CommandContext, method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
-  const response = await ctx.http.request(method, path, {
-    body,
+/**
+ * One device operation: method and path from the device API table, the request
+ * fields the path does not carry as the JSON body, `?timeout=` when --timeout
+ * was given. Returns the device's reply.
+ */
+async function call<A extends DeviceApi>(
+  ctx: CommandContext,
+  api: A,
+  name: string,
+  request: DeviceRequest<A>,
+): Promise<unknown> {
+  const { method } = deviceApiDefinition(api).rest;
+  const inPath = new Set(restPathFields(api));
+  const body = Object.fromEntries(Object.entries(request).filter(([field]) => !inPath.has(field)));
+  const response = await ctx.http.request(method, `${devicePath(name)}/${restPath(api, request)}`, {
+    body: Object.keys(body).length > 0 ? body : undefined,
     token: accessToken(ctx),
     query: { timeout: ctx.options.timeoutMs },
   });
@@ -26,55 +38,55 @@ async function call(ctx: CommandContext, method: HttpMethod, path: string, body?
 }
 
 export async function getStatus(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'GET', devicePath(name, 'status'));
+  const reply = await call(ctx, 'get_status', name, {});
   return { json: reply, human: `${name}: ${field(reply, 'status')}` };
 }
 
 export async function restart(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'PUT', devicePath(name, 'status'), { status: 'restart' });
+  const reply = await call(ctx, 'set_status', name, { status: 'restart' });
   return { json: reply, human: `${name}: ${field(reply, 'status')}` };
 }
 
 export async function getGpio(ctx: CommandContext, name: string, pin: number): Promise<CommandResult> {
-  const reply = await call(ctx, 'GET', devicePath(name, 'gpio', pin));
+  const reply = await call(ctx, 'get_gpio', name, { number: pin });
   return { json: reply, human: `${name}: gpio ${field(reply, 'number')} = ${field(reply, 'value')}` };
 }
 
 export async function setGpio(ctx: CommandContext, name: string, pin: number, value: 0 | 1): Promise<CommandResult> {
-  const reply = await call(ctx, 'PUT', devicePath(name, 'gpio', pin), { value });
+  const reply = await call(ctx, 'set_gpio', name, { number: pin, value });
   return { json: reply, human: `${name}: gpio ${field(reply, 'number')} set to ${field(reply, 'value')}` };
 }
 
 export async function getRtc(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'GET', devicePath(name, 'rtc'));
+  const reply = await call(ctx, 'get_rtc', name, {});
   return { json: reply, human: `${name}: rtc = ${formatEpoch(field(reply, 'value'))}` };
 }
 
 /** Sets the clock to `epoch` seconds, or to now. */
 export async function setRtc(ctx: CommandContext, name: string, epoch?: number): Promise<CommandResult> {
   const value = epoch ?? Math.floor(ctx.now() / 1000);
-  const reply = await call(ctx, 'PUT', devicePath(name, 'rtc'), { value });
+  const reply = await call(ctx, 'set_rtc', name, { value });
   return { json: reply, human: `${name}: rtc set to ${formatEpoch(field(reply, 'value'))}` };
 }
 
 export async function getMac(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'GET', devicePath(name, 'mac'));
+  const reply = await call(ctx, 'get_mac', name, {});
   return { json: reply, human: `${name}: mac = ${field(reply, 'value')}` };
 }
 
 export async function setMac(ctx: CommandContext, name: string, mac: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'PUT', devicePath(name, 'mac'), { value: mac });
+  const reply = await call(ctx, 'set_mac', name, { value: mac });
   return { json: reply, human: `${name}: mac set to ${field(reply, 'value')}` };
 }
 
 /** ip, subnet or gateway. */
 export async function getNetwork(ctx: CommandContext, name: string, which: NetworkField): Promise<CommandResult> {
-  const reply = await call(ctx, 'GET', devicePath(name, which));
+  const reply = await call(ctx, `get_${which}`, name, {});
   return { json: reply, human: `${name}: ${which} = ${field(reply, 'value')}` };
 }
 
 export async function writeUart(ctx: CommandContext, name: string, text: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'POST', devicePath(name, 'uart'), { data: text });
+  const reply = await call(ctx, 'write_uart', name, { data: text });
   return { json: reply, human: `${name}: uart echoed ${JSON.stringify(field(reply, 'data'))}` };
 }
 

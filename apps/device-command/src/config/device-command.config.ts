@@ -1,16 +1,8 @@
-import { BrokerClientConfig } from '@app/common';
-import { IsInt, IsNotEmpty, IsString, Max, Min, MinLength } from 'class-validator';
+import { BrokerClientConfig } from '@app/common/nest';
+import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */
 export class DeviceCommandConfig extends BrokerClientConfig {
-  @IsString()
-  @IsNotEmpty()
-  DEVICE_COMMAND_AMQP_USER: string = 'iotcloud-device-command';
-
-  @IsString()
-  @MinLength(8, { message: 'DEVICE_COMMAND_AMQP_PASSWORD is not set (run `npm run setup` to generate one)' })
-  DEVICE_COMMAND_AMQP_PASSWORD: string;
-
   /** Requests that may wait for one busy device; beyond that: 429 DEVICE_BUSY. */
   @IsInt()
   @Min(1)
@@ -22,4 +14,14 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   @Min(1)
   @Max(10000)
   DEVICE_COMMAND_PREFETCH: number = 256;
+
+  /** Listener of /metrics and /health/*, loopback by default (0 disables it). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  DEVICE_COMMAND_HTTP_PORT: number = 9465;
+
+  @IsString()
+  @IsNotEmpty()
+  DEVICE_COMMAND_HTTP_HOST: string = '127.0.0.1';
 }

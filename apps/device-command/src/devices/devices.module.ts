@@ -3,14 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager } from 'amqp-connection-manager';
 import { connectBroker } from '@app/common/nest';
 import { DeviceCommandConfig } from '../config/device-command.config';
+import { BROKER_CONNECTION } from './broker-connection.token';
 import { brokerSettings } from '../transport.options';
 import { InvokeDeviceHandler } from './commands/invoke-device/invoke-device.handler';
 import { InvokeDeviceMessageController } from './commands/invoke-device/invoke-device.message.controller';
 import { AmqpDeviceLink } from './link/amqp-device-link';
 import { DeviceDispatcher } from './link/device-dispatcher';
 import { DEVICE_LINK } from './link/device-link.port';
-
-const BROKER_CONNECTION = Symbol('BROKER_CONNECTION');
 
 @Module({
   controllers: [InvokeDeviceMessageController],
@@ -35,5 +34,6 @@ const BROKER_CONNECTION = Symbol('BROKER_CONNECTION');
     DeviceDispatcher,
     InvokeDeviceHandler,
   ],
+  exports: [BROKER_CONNECTION],
 })
 export class DevicesModule {}

@@ -1,4 +1,8 @@
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+// The implicit conversion of env strings reads the design types TypeScript emits, which need
+// Reflect.metadata at class definition: @app/common is loaded without Nest (e.g. first through
+// @app/pki), so it cannot rely on Nest having loaded the polyfill already.
+import 'reflect-metadata';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
 
 /**
@@ -30,4 +34,9 @@ export class BrokerClientConfig {
   @IsOptional()
   @IsString()
   LOG_LEVEL?: string;
+
+  /** `text` (default) or `json`: one JSON object per line. */
+  @IsOptional()
+  @IsIn(['text', 'json'])
+  LOG_FORMAT?: string;
 }

@@ -1,3 +1,5 @@
+import type { DeviceApi } from '@app/device-protocol';
+
 /**
  * The contract between api-gateway and device-command over RabbitMQ: the
  * queues device-command consumes, the message patterns it answers, and the
@@ -53,7 +55,7 @@ export interface PingResult {
 /** Call one device API. `params` is validated again by device-command against the API's schema. */
 export interface InvokeDeviceRequest {
   deviceId: string;
-  api: string;
+  api: DeviceApi;
   params: Record<string, unknown>;
   /** How long the caller waits, queueing for the device included. */
   timeoutMs: number;
@@ -65,4 +67,15 @@ export interface InvokeDeviceResult {
   deviceLatencyMs: number;
 }
 
-export const TIMEOUT_MS = { min: 100, max: 30_000, default: 5_000 } as const;
+/**
+ * Every message pattern device-command answers, with its request and result:
+ * the gateway's client and device-command's message controllers are both typed by it.
+ */
+export interface DeviceCommandContract {
+  [DeviceCommandPattern.ping]: { request: PingRequest; result: PingResult };
+  [DeviceCommandPattern.invoke]: { request: InvokeDeviceRequest; result: InvokeDeviceResult };
+}
+
+export type DeviceCommandMessagePattern = keyof DeviceCommandContract;
+export type DeviceCommandRequest<P extends DeviceCommandMessagePattern> = DeviceCommandContract[P]['request'];
+export type DeviceCommandResult<P extends DeviceCommandMessagePattern> = DeviceCommandContract[P]['result'];

@@ -1,34 +1,37 @@
 import { RmqOptions, Transport } from '@nestjs/microservices';
+import { credentials } from 'amqplib';
 
 export interface BrokerConnectionSettings {
   host: string;
   port: number;
-  username: string;
-  password: string;
   /** PEM of the CA that signed the broker's certificate. */
   caPem: string;
-  /** This service's TLS client certificate and key: the broker requires one from every client. */
+  /** This service's TLS client certificate and key: its only credential (see tlsSocketOptions). */
   clientCertPem: string;
   clientKeyPem: string;
 }
 
-/** The TLS options of every AMQPS connection our services open. */
+/**
+ * The TLS options of every AMQPS connection our services open. A service logs in
+ * with SASL EXTERNAL: the broker takes its account name from the certificate's
+ * subject (`CN=svc.<service>`), and service accounts have no password, so a service account
+ * cannot log in without its certificate (docs/security.md).
+ */
 export function tlsSocketOptions(settings: BrokerConnectionSettings) {
   return {
     ca: [settings.caPem],
     cert: settings.clientCertPem,
     key: settings.clientKeyPem,
     servername: settings.host,
+    credentials: credentials.external(),
     // amqplib leaves Nagle on by default: with delayed ACKs that costs ~40 ms per request.
     noDelay: true,
   };
 }
 
-/** `amqps://` URL for amqp-connection-manager; credentials URL-encoded. */
+/** `amqps://` URL for amqp-connection-manager (no user info: the login is the certificate). */
 export function amqpsUrl(settings: BrokerConnectionSettings): string {
-  const user = encodeURIComponent(settings.username);
-  const pass = encodeURIComponent(settings.password);
-  return `amqps://${user}:${pass}@${settings.host}:${settings.port}`;
+  return `amqps://${settings.host}:${settings.port}`;
 }
 
 /**

@@ -68,3 +68,5 @@ export interface DeviceListFilter {
 
 /** Device names: 1-64 characters of letters, digits, `_` and `-`. */
 export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** DEVICE_NAME_PATTERN in words, for error messages. */
+export const DEVICE_NAME_RULE = '1-64 characters of letters, digits, _ and -';

@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Registry } from 'prom-client';
+import { currentRequest, runInRequest } from '@app/common';
+import { shardOf } from '@app/common/device-command';
 import { DeviceApi } from '@app/device-protocol';
-import { DeviceDispatcher } from './device-dispatcher';
+import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
+import { BARRIER_APIS, DeviceDispatcher } from './device-dispatcher';
 import { DeviceLink, ReplyListener } from './device-link.port';
 
 const A = 'a'.repeat(32);
@@ -35,11 +39,34 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('DeviceDispatcher', () => {
   let link: FakeLink;
   let dispatcher: DeviceDispatcher;
+  let registry: Registry;
 
   beforeEach(() => {
     link = new FakeLink();
-    dispatcher = new DeviceDispatcher(link, new ConfigService({ DEVICE_QUEUE_LIMIT: 2 }));
+    registry = new Registry();
+    dispatcher = new DeviceDispatcher(
+      link,
+      new ConfigService({ DEVICE_QUEUE_LIMIT: 2, DEVICE_COMMAND_SHARDS: 8 }),
+      new DeviceCommandMetrics(registry),
+    );
   });
+
+  it('uses as barriers the read apis of the table that take no request fields', () => {
+    expect(BARRIER_APIS).toEqual(['get_status', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway']);
+  });
+
+  /** One sample's value from the registry, by metric name and labels. */
+  async function sample(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+    const values = (await registry.getMetricsAsJSON()).flatMap((m) =>
+      m.values.map((v) => ({ ...v, name: (v as { metricName?: string }).metricName ?? m.name })),
+    );
+    const match = values.find(
+      (v) =>
+        v.name === name &&
+        Object.entries(labels).every(([key, value]) => String((v.labels as Record<string, unknown>)[key]) === value),
+    );
+    return match?.value;
+  }
 
   it('answers with the validated reply and the device latency', async () => {
     const call = dispatcher.dispatch(A, 'get_gpio', { number: 3 }, 1000);
@@ -125,6 +152,44 @@ describe('DeviceDispatcher', () => {
     expect(link.sent.map((s) => s.api)).toEqual(['get_gpio', 'get_status', 'get_gpio']);
     link.reply(A, 'get_gpio', { number: 1, value: 0 });
     await expect(next).resolves.toMatchObject({ reply: { number: 1, value: 0 } });
+
+    // What an operator sees of it: one timeout and one ok on the device hop, a barrier, a late reply.
+    const exchanges = 'iotcloud_device_exchange_duration_seconds_count';
+    expect(await sample(exchanges, { api: 'get_gpio', kind: 'request', outcome: 'timeout' })).toBe(1);
+    expect(await sample(exchanges, { api: 'get_gpio', kind: 'request', outcome: 'ok' })).toBe(1);
+    expect(await sample(exchanges, { api: 'get_status', kind: 'barrier', outcome: 'ok' })).toBe(1);
+    expect(await sample('iotcloud_device_barriers_sent_total')).toBe(1);
+    expect(await sample('iotcloud_device_replies_dropped_total', { reason: 'late' })).toBe(1);
+    expect(await sample('iotcloud_device_queue_wait_seconds_count')).toBe(2);
+  });
+
+  it('counts waiting requests per shard, and no more once they ran', async () => {
+    const shard = String(shardOf(A, 8));
+    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    const second = dispatcher.dispatch(A, 'get_rtc', {}, 1000);
+    expect(await sample('iotcloud_device_command_waiting_requests', { shard })).toBe(1); // the first one runs
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' });
+    await first;
+    link.reply(A, 'get_rtc', { value: 1700000000 });
+    await second;
+    expect(await sample('iotcloud_device_command_waiting_requests', { shard })).toBe(0);
+  });
+
+  it('logs a late reply under the id of the request that timed out', async () => {
+    const ids: (string | undefined)[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => {
+      ids.push(currentRequest()?.requestId);
+    });
+    try {
+      await expect(
+        runInRequest({ requestId: 'req-late-1' }, () => dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)),
+      ).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      link.reply(A, 'get_gpio', { number: 1, value: 1 });
+      expect(ids).toEqual(['req-late-1']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('warns when a reply comes after its request timed out, saying how late', async () => {
@@ -165,7 +230,11 @@ describe('DeviceDispatcher with a stalled broker', () => {
   it('times out a request whose publish is never confirmed, and serves the device again afterwards', async () => {
     const link = new FakeLink();
     link.stalled = true;
-    const dispatcher = new DeviceDispatcher(link, new ConfigService({ DEVICE_QUEUE_LIMIT: 2 }));
+    const dispatcher = new DeviceDispatcher(
+      link,
+      new ConfigService({ DEVICE_QUEUE_LIMIT: 2, DEVICE_COMMAND_SHARDS: 8 }),
+      new DeviceCommandMetrics(new Registry()),
+    );
     await expect(dispatcher.dispatch(A, 'get_status', {}, 100)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
     link.stalled = false;
     const next = dispatcher.dispatch(A, 'get_status', {}, 1000);

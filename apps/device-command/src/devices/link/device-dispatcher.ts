@@ -1,14 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { DomainError } from '@app/common';
 import {
   DeviceBusyError,
   DeviceCommandUnavailableError,
   DeviceOfflineError,
   DeviceTimeoutError,
-  DomainError,
-} from '@app/common';
-import { DeviceApi, decodeDeviceReply, encodePayload } from '@app/device-protocol';
+  shardOf,
+} from '@app/common/device-command';
+import { RequestContext, currentRequest, runInRequest } from '@app/common';
+import { deviceCallOutcome, secondsSince } from '@app/common/nest';
+import {
+  DEVICE_APIS,
+  DeviceApi,
+  decodeDeviceReply,
+  deviceApiDefinition,
+  encodePayload,
+  isDeviceReadApi,
+} from '@app/device-protocol';
 import { DeviceCommandConfig } from '../../config/device-command.config';
+import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
 import { DEVICE_LINK, DeviceLink } from './device-link.port';
 
 export interface DispatchResult {
@@ -21,6 +32,9 @@ interface Job {
   params: object;
   deadline: number;
   timeoutMs: number;
+  enqueuedAt: number;
+  /** The request it serves, so what is logged while it runs carries its id. */
+  request?: RequestContext;
   resolve(result: DispatchResult): void;
   reject(error: unknown): void;
 }
@@ -31,16 +45,25 @@ interface Awaiting {
   fail(error: Error): void;
 }
 
+interface Orphan {
+  timedOutAt: number;
+  request?: RequestContext;
+}
+
 interface DeviceState {
+  /** The device's shard, as a metrics label. */
+  shard: string;
   waiting: Job[];
   running: boolean;
-  /** APIs whose request timed out (and when): the device may still answer them, late. */
-  orphans: Map<DeviceApi, number>;
+  /** APIs whose request timed out (when, for which request): the device may still answer them, late. */
+  orphans: Map<DeviceApi, Orphan>;
   awaiting?: Awaiting;
 }
 
-/** Read-only APIs, usable as a barrier after a timeout. */
-const BARRIER_APIS: readonly DeviceApi[] = ['get_status', 'get_rtc', 'get_mac', 'get_ip', 'get_subnet', 'get_gateway'];
+/** Read-only APIs that take no request fields: any of them can be a barrier after a timeout. */
+export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
+  (api) => isDeviceReadApi(api) && Object.keys(deviceApiDefinition(api).request).length === 0,
+);
 
 /**
  * Talks to devices one request at a time. The protocol carries no request id,
@@ -60,13 +83,16 @@ export class DeviceDispatcher {
   private readonly logger = new Logger(DeviceDispatcher.name);
   private readonly devices = new Map<string, DeviceState>();
   private readonly maxWaiting: number;
+  private readonly shards: number;
   private droppedReplies = 0;
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
     config: ConfigService<DeviceCommandConfig, true>,
+    private readonly metrics: DeviceCommandMetrics,
   ) {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
+    this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
     link.onReply((deviceId, api, body) => this.onReply(deviceId, api, body));
   }
 
@@ -78,13 +104,15 @@ export class DeviceDispatcher {
   dispatch(deviceId: string, api: DeviceApi, params: object, timeoutMs: number): Promise<DispatchResult> {
     let state = this.devices.get(deviceId);
     if (!state) {
-      state = { waiting: [], running: false, orphans: new Map() };
+      state = { shard: String(shardOf(deviceId, this.shards)), waiting: [], running: false, orphans: new Map() };
       this.devices.set(deviceId, state);
     }
     if (state.waiting.length >= this.maxWaiting) return Promise.reject(new DeviceBusyError(deviceId, this.maxWaiting));
     const deadline = Date.now() + timeoutMs;
+    const request = currentRequest();
     return new Promise<DispatchResult>((resolve, reject) => {
-      state.waiting.push({ api, params, deadline, timeoutMs, resolve, reject });
+      state.waiting.push({ api, params, deadline, timeoutMs, enqueuedAt: performance.now(), request, resolve, reject });
+      this.metrics.waitingRequests.inc({ shard: state.shard });
       if (!state.running) void this.drain(deviceId, state);
     });
   }
@@ -92,8 +120,11 @@ export class DeviceDispatcher {
   private async drain(deviceId: string, state: DeviceState): Promise<void> {
     state.running = true;
     for (let job = state.waiting.shift(); job; job = state.waiting.shift()) {
+      this.metrics.waitingRequests.dec({ shard: state.shard });
+      this.metrics.queueWait.observe(secondsSince(job.enqueuedAt));
+      const current = job;
       try {
-        job.resolve(await this.run(deviceId, state, job));
+        job.resolve(await runInRequest(job.request, () => this.run(deviceId, state, current)));
       } catch (error) {
         job.reject(error);
       }
@@ -106,17 +137,42 @@ export class DeviceDispatcher {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
-    const body = await this.exchange(deviceId, state, job.api, job.params, job);
-    const deviceLatencyMs = performance.now() - started;
-    return { reply: decodeDeviceReply(job.api, body), deviceLatencyMs };
+    const body = await this.timedExchange('request', deviceId, state, job.api, job.params, job, (raw) =>
+      decodeDeviceReply(job.api, raw),
+    );
+    return { reply: body, deviceLatencyMs: performance.now() - started };
   }
 
   private async barrier(deviceId: string, state: DeviceState, job: Job): Promise<void> {
     const api = BARRIER_APIS.find((candidate) => !state.orphans.has(candidate));
     if (!api) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    await this.exchange(deviceId, state, api, {}, job);
+    this.metrics.barriersSent.inc();
+    await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
     // The barrier's reply is in: any late reply was sent before it and has been dropped.
     state.orphans.clear();
+  }
+
+  /** One exchange with the device, observed as the device hop (a barrier's too: it waits on the same path). */
+  private async timedExchange<T>(
+    kind: 'request' | 'barrier',
+    deviceId: string,
+    state: DeviceState,
+    api: DeviceApi,
+    params: object,
+    job: Job,
+    decode: (body: Buffer) => T,
+  ): Promise<T> {
+    const started = performance.now();
+    let failure: unknown;
+    try {
+      return decode(await this.exchange(deviceId, state, api, params, job));
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      const outcome = deviceCallOutcome(failure);
+      this.metrics.deviceExchangeDuration.observe({ api, kind, outcome }, secondsSince(started));
+    }
   }
 
   /** Sends one request and waits for the matching reply's raw body. */
@@ -127,7 +183,7 @@ export class DeviceDispatcher {
       const timer = setTimeout(() => {
         if (state.awaiting !== awaiting) return;
         state.awaiting = undefined;
-        state.orphans.set(api, performance.now());
+        state.orphans.set(api, { timedOutAt: performance.now(), request: job.request });
         reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
       }, remaining);
       const awaiting: Awaiting = {
@@ -168,11 +224,15 @@ export class DeviceDispatcher {
       return;
     }
     this.droppedReplies += 1;
-    const timedOutAt = state?.orphans.get(api);
-    if (timedOutAt !== undefined) {
+    const orphan = state?.orphans.get(api);
+    this.metrics.droppedReplies.inc({ reason: orphan ? 'late' : 'unsolicited' });
+    if (orphan) {
       // Worth an operator's attention: a device (or the path to it) slower than the callers' timeout.
-      const late = Math.round(performance.now() - timedOutAt);
-      this.logger.warn(`dropped a late reply: ${deviceId} ${api} answered ${late} ms after its request timed out`);
+      // Logged under the id of the request that timed out, so it sits next to that request's lines.
+      const late = Math.round(performance.now() - orphan.timedOutAt);
+      runInRequest(orphan.request, () =>
+        this.logger.warn(`dropped a late reply: ${deviceId} ${api} answered ${late} ms after its request timed out`),
+      );
     } else {
       this.logger.debug(`dropped a reply nobody waits for: ${deviceId} ${api}`);
     }

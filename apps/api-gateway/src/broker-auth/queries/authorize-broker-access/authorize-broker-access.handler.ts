@@ -11,9 +11,10 @@ import { AuthorizeBrokerAccessQuery } from './authorize-broker-access.query';
  * Answers RabbitMQ for devices: a device may connect only while registered and
  * not revoked, logging in by its current certificate (the broker has verified it
  * against our CA and names the login after its subject, which carries the
- * certificate's serial), or a replaced one during a renewal's grace window, and
- * reach only its own topics. Every check re-checks the certificate, so a retired
- * one loses access as soon as the broker's cache expires.
+ * certificate's serial), or a replaced one during a renewal's grace window, or by
+ * its broker password (with or without a certificate), and reach only its own
+ * topics, however it logged in. Every check re-checks the certificate, so a
+ * retired one loses access as soon as the broker's cache expires.
  */
 @QueryHandler(AuthorizeBrokerAccessQuery)
 export class AuthorizeBrokerAccessHandler implements IQueryHandler<AuthorizeBrokerAccessQuery> {

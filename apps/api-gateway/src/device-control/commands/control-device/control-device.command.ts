@@ -1,6 +1,6 @@
 import { Command } from '@nestjs/cqrs';
-import { InvokeDeviceResult } from '@app/common';
-import { DeviceWriteApi } from '../../device-apis';
+import { InvokeDeviceResult } from '@app/common/device-command';
+import { DeviceWriteApi } from '@app/device-protocol';
 
 /** Change one of the caller's devices (restart, GPIO, RTC, MAC, UART write). */
 export class ControlDeviceCommand extends Command<InvokeDeviceResult> {

@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { InvokeDeviceResult } from '@app/common';
+import { InvokeDeviceResult } from '@app/common/device-command';
 import { DeviceInvoker } from '../../device-invoker';
 import { ControlDeviceCommand } from './control-device.command';
 

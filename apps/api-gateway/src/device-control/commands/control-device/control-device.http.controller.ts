@@ -1,108 +1,22 @@
-import { Body, Controller, HttpCode, HttpStatus, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { AuthenticatedUser, CurrentUser } from '../../../auth/jwt-auth.guard';
-import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
-import { DeviceWriteApi } from '../../device-apis';
-import { DeviceControlRoute, deviceReply } from '../../device-control.http';
-import {
-  DeviceGpioParamsDto,
-  DeviceTimeoutQueryDto,
-  GpioReplyDto,
-  SetGpioRequestDto,
-  SetMacRequestDto,
-  SetRtcRequestDto,
-  SetStatusRequestDto,
-  StatusReplyDto,
-  UartReplyDto,
-  ValueReplyDto,
-  WriteUartRequestDto,
-} from '../../device-control.dto';
+import { InvokeDeviceResult } from '@app/common/device-command';
+import { DEVICE_WRITE_APIS, DeviceWriteApi } from '@app/device-protocol';
+import { AuthenticatedUser } from '../../../auth/jwt-auth.guard';
+import { DeviceApiCall, DeviceApiController, DeviceControlRoute, addDeviceApiRoutes } from '../../device-control.http';
 import { ControlDeviceCommand } from './control-device.command';
 
+/** `PUT`/`POST /devices/{name}/...`: one route per write api of the device API table. */
 @DeviceControlRoute()
 @Controller('devices/:name')
-export class ControlDeviceHttpController {
+export class ControlDeviceHttpController implements DeviceApiController<DeviceWriteApi> {
   constructor(private readonly commandBus: CommandBus) {}
 
-  private async control(
-    user: AuthenticatedUser,
-    name: string,
-    api: DeviceWriteApi,
-    params: Record<string, unknown>,
-    query: DeviceTimeoutQueryDto,
-    response: Response,
-  ): Promise<Record<string, unknown>> {
-    const result = await this.commandBus.execute(
-      new ControlDeviceCommand(user.userId, name, api, params, query.timeout ?? 5000),
+  dispatch(user: AuthenticatedUser, { api, name, params, timeoutMs }: DeviceApiCall<DeviceWriteApi>) {
+    return this.commandBus.execute<ControlDeviceCommand, InvokeDeviceResult>(
+      new ControlDeviceCommand(user.userId, name, api, params, timeoutMs),
     );
-    return deviceReply(result, response);
-  }
-
-  /** Restart the device (`set_status`); it answers `restarting`, then reconnects. */
-  @Put('status')
-  @ApiOkResponse({ type: StatusReplyDto })
-  setStatus(
-    @CurrentUser() u: AuthenticatedUser,
-    @Param() p: DeviceNameParamDto,
-    @Body() b: SetStatusRequestDto,
-    @Query() q: DeviceTimeoutQueryDto,
-    @Res({ passthrough: true }) r: Response,
-  ) {
-    return this.control(u, p.name, 'set_status', { status: b.status }, q, r);
-  }
-
-  /** Drive one GPIO pin low (0) or high (1) (`set_gpio`). */
-  @Put('gpio/:number')
-  @ApiOkResponse({ type: GpioReplyDto })
-  setGpio(
-    @CurrentUser() u: AuthenticatedUser,
-    @Param() p: DeviceGpioParamsDto,
-    @Body() b: SetGpioRequestDto,
-    @Query() q: DeviceTimeoutQueryDto,
-    @Res({ passthrough: true }) r: Response,
-  ) {
-    return this.control(u, p.name, 'set_gpio', { number: p.number, value: b.value }, q, r);
-  }
-
-  /** Set the device clock, in epoch seconds (`set_rtc`). */
-  @Put('rtc')
-  @ApiOkResponse({ type: ValueReplyDto })
-  setRtc(
-    @CurrentUser() u: AuthenticatedUser,
-    @Param() p: DeviceNameParamDto,
-    @Body() b: SetRtcRequestDto,
-    @Query() q: DeviceTimeoutQueryDto,
-    @Res({ passthrough: true }) r: Response,
-  ) {
-    return this.control(u, p.name, 'set_rtc', { value: b.value }, q, r);
-  }
-
-  /** Set the MAC address (`set_mac`). */
-  @Put('mac')
-  @ApiOkResponse({ type: ValueReplyDto })
-  setMac(
-    @CurrentUser() u: AuthenticatedUser,
-    @Param() p: DeviceNameParamDto,
-    @Body() b: SetMacRequestDto,
-    @Query() q: DeviceTimeoutQueryDto,
-    @Res({ passthrough: true }) r: Response,
-  ) {
-    return this.control(u, p.name, 'set_mac', { value: b.value }, q, r);
-  }
-
-  /** Write text to the device's UART (`write_uart`); the device echoes it. */
-  @Post('uart')
-  @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: UartReplyDto })
-  writeUart(
-    @CurrentUser() u: AuthenticatedUser,
-    @Param() p: DeviceNameParamDto,
-    @Body() b: WriteUartRequestDto,
-    @Query() q: DeviceTimeoutQueryDto,
-    @Res({ passthrough: true }) r: Response,
-  ) {
-    return this.control(u, p.name, 'write_uart', { data: b.data }, q, r);
   }
 }
+
+addDeviceApiRoutes(ControlDeviceHttpController, DEVICE_WRITE_APIS);

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { InvokeDeviceResult } from '@app/common';
+import { InvokeDeviceResult } from '@app/common/device-command';
 import { DeviceInvoker } from '../../device-invoker';
 import { ReadDeviceQuery } from './read-device.query';
 

@@ -1,6 +1,6 @@
 import { Query } from '@nestjs/cqrs';
-import { InvokeDeviceResult } from '@app/common';
-import { DeviceReadApi } from '../../device-apis';
+import { InvokeDeviceResult } from '@app/common/device-command';
+import { DeviceReadApi } from '@app/device-protocol';
 
 /** Read state from one of the caller's devices (status, GPIO, RTC, MAC, IP, subnet, gateway). */
 export class ReadDeviceQuery extends Query<InvokeDeviceResult> {

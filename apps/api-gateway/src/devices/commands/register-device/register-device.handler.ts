@@ -1,6 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@app/common';
 import { generateDeviceId } from '@app/device-protocol';
+import { GatewayMetrics } from '../../../observability/gateway.metrics';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
 import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
@@ -14,9 +16,26 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   constructor(
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly issuer: DeviceCertificateIssuer,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async execute(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
+    const keyType = command.csrPem ? 'csr' : command.keyType;
+    try {
+      const registered = await this.register(command);
+      this.metrics.registrations.inc({ key_type: keyType, outcome: 'ok' });
+      return registered;
+    } catch (error) {
+      // Error codes are a fixed set, so they make a bounded label.
+      this.metrics.registrations.inc({
+        key_type: keyType,
+        outcome: error instanceof DomainError ? error.code : 'error',
+      });
+      throw error;
+    }
+  }
+
+  private async register(command: RegisterDeviceCommand): Promise<RegisteredDevice> {
     // Every edge validates too; this holds for all of them (REST, legacy routes).
     if (!DEVICE_NAME_PATTERN.test(command.name)) throw new InvalidDeviceNameError();
     const tagError = tagsProblem(command.tags);

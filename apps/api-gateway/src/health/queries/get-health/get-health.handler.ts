@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
-import { DeviceCommandPattern, PingRequest, PingResult } from '@app/common';
+import { DeviceCommandPattern, PingRequest } from '@app/common/device-command';
 import { DeviceCommandClient } from '../../../infrastructure/device-command.client';
 import { ComponentStatus, GetHealthQuery, HealthReport } from './get-health.query';
 
@@ -43,13 +43,9 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
     const deviceCommand: ComponentStatus =
       broker.status === 'up'
         ? await probe(() =>
-            this.deviceCommand.request<PingResult>(
-              DeviceCommandPattern.ping,
-              { sentAt: Date.now() } satisfies PingRequest,
-              {
-                timeoutMs: CHECK_TIMEOUT_MS,
-              },
-            ),
+            this.deviceCommand.request(DeviceCommandPattern.ping, { sentAt: Date.now() } satisfies PingRequest, {
+              timeoutMs: CHECK_TIMEOUT_MS,
+            }),
           )
         : { status: 'down', error: 'broker unreachable' };
     const allUp = [database, broker, deviceCommand].every((c) => c.status === 'up');

@@ -18,4 +18,22 @@ export class GetHealthHttpController {
     response.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return report;
   }
+
+  /**
+   * Liveness: the process is up and its event loop turns (it answers). Checks nothing
+   * else, so a broker or database outage never gets a healthy gateway restarted.
+   */
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is up' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database, the broker and device-command all answer. 503 when any is down. */
+  @Get('ready')
+  @ApiOkResponse({ description: 'Ready to serve' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  ready(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+    return this.health(response);
+  }
 }

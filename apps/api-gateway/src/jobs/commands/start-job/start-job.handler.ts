@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomBytes } from 'node:crypto';
-import { TIMEOUT_MS } from '@app/common';
-import { isDeviceApi, parseDeviceRequest } from '@app/device-protocol';
+import { DEVICE_TIMEOUT_MS, isDeviceApi, parseDeviceRequest } from '@app/device-protocol';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../../devices/database/device.repository.port';
 import { DEVICE_NAME_PATTERN } from '../../../devices/domain/device';
 import { parseTagFilter } from '../../../devices/domain/device-tags';
@@ -30,8 +29,8 @@ export class StartJobHandler implements ICommandHandler<StartJobCommand> {
     const { api } = command;
     if (!isDeviceApi(api)) throw new InvalidJobError(`unknown device API "${api}"`);
     const params = parseDeviceRequest(api, command.params) as Record<string, unknown>;
-    if (command.timeoutMs < TIMEOUT_MS.min || command.timeoutMs > TIMEOUT_MS.max) {
-      throw new InvalidJobError(`timeoutMs must be ${TIMEOUT_MS.min}..${TIMEOUT_MS.max}`);
+    if (command.timeoutMs < DEVICE_TIMEOUT_MS.min || command.timeoutMs > DEVICE_TIMEOUT_MS.max) {
+      throw new InvalidJobError(`timeoutMs must be ${DEVICE_TIMEOUT_MS.min}..${DEVICE_TIMEOUT_MS.max}`);
     }
     const names = await this.targets(command);
     if (names.length === 0) throw new InvalidJobError('the job targets no device');

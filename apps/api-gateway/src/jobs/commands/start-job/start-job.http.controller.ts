@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { TIMEOUT_MS } from '@app/common';
+import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
 import { InvalidJobError } from '../../domain/job.errors';
@@ -35,7 +35,7 @@ export class StartJobHttpController {
         target,
         body.api,
         body.params ?? {},
-        body.timeoutMs ?? TIMEOUT_MS.default,
+        body.timeoutMs ?? DEVICE_TIMEOUT_MS.default,
         body.concurrency ?? 50,
         body.ratePerSecond,
         body.abort,

@@ -13,7 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { TIMEOUT_MS } from '@app/common';
+import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { MAX_JOB_DEVICES } from '../../domain/job';
 
 export class JobSelectorDto {
@@ -73,8 +73,8 @@ export class StartJobRequestDto {
   /** Per-device timeout in ms (100..30000, default 5000). */
   @IsOptional()
   @IsInt()
-  @Min(TIMEOUT_MS.min)
-  @Max(TIMEOUT_MS.max)
+  @Min(DEVICE_TIMEOUT_MS.min)
+  @Max(DEVICE_TIMEOUT_MS.max)
   timeoutMs?: number;
 
   /** Devices in flight at once (1..1000, default 50). */

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import { InvokeDeviceResult } from '@app/common';
+import { InvokeDeviceResult } from '@app/common/device-command';
 
 /** Call one API on one device and wait for its validated reply. */
 export class InvokeDeviceCommand extends Command<InvokeDeviceResult> {

@@ -1,6 +1,13 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { InvokeDeviceResult, TIMEOUT_MS } from '@app/common';
-import { InvalidDeviceRequestError, isDeviceApi, isValidDeviceId, parseDeviceRequest } from '@app/device-protocol';
+import { InvokeDeviceResult } from '@app/common/device-command';
+import {
+  DEVICE_TIMEOUT_MS,
+  InvalidDeviceRequestError,
+  defaultTimeoutMs,
+  isDeviceApi,
+  isValidDeviceId,
+  parseDeviceRequest,
+} from '@app/device-protocol';
 import { DeviceDispatcher } from '../../link/device-dispatcher';
 import { InvokeDeviceCommand } from './invoke-device.command';
 
@@ -16,8 +23,8 @@ export class InvokeDeviceHandler implements ICommandHandler<InvokeDeviceCommand>
     }
     const payload = parseDeviceRequest(api, params);
     const timeout = Number.isFinite(timeoutMs)
-      ? Math.min(Math.max(Math.round(timeoutMs), TIMEOUT_MS.min), TIMEOUT_MS.max)
-      : TIMEOUT_MS.default;
+      ? Math.min(Math.max(Math.round(timeoutMs), DEVICE_TIMEOUT_MS.min), DEVICE_TIMEOUT_MS.max)
+      : defaultTimeoutMs(api);
     return this.dispatcher.dispatch(deviceId, api, payload, timeout);
   }
 }

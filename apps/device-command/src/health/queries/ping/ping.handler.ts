@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { PingResult } from '@app/common';
+import { PingResult } from '@app/common/device-command';
 import { randomUUID } from 'node:crypto';
 import { PingQuery } from './ping.query';
 

@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import { PingResult } from '@app/common';
+import { PingResult } from '@app/common/device-command';
 
 export class PingQuery extends Query<PingResult> {
   constructor(readonly sentAt: number) {
