@@ -62,6 +62,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/auth/signup',
       '/devices',
       '/devices/{name}',
+      '/devices/{name}/certificate',
       '/devices/{name}/gateway',
       '/devices/{name}/gpio/{number}',
       '/devices/{name}/ip',
@@ -73,6 +74,10 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/jobs',
+      '/jobs/{id}',
+      '/jobs/{id}/cancel',
+      '/jobs/{id}/results',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
     expect(paths['/devices/{name}/gpio/{number}'].get.responses).toEqual(
@@ -85,7 +90,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       }),
     );
     expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
-    expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get', 'patch']);
     expect(paths['/devices'].post.responses).toHaveProperty('409');
     expect(paths['/devices'].post.responses).toHaveProperty('400');
     expect(paths['/auth/login'].post.responses).toHaveProperty('401');
@@ -93,6 +98,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       'csr',
       'keyType',
       'name',
+      'tags',
     ]);
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('brokerPassword');
