@@ -1,10 +1,10 @@
-import { UsageError, formatTable, formatValue, parseBenchArgs, toJsonReport } from './main';
+import { UsageError, formatTable, formatValue, parseBenchArgs, ratiosToFloor, toJsonReport } from './main';
 import { devicesOfClient } from './scenarios/throughput';
 
 describe('parseBenchArgs', () => {
   it('runs every scenario with default sizes when none is named', () => {
     const options = parseBenchArgs([]);
-    expect(options.scenarios).toEqual(['latency', 'throughput', 'scale', 'registration', 'listing']);
+    expect(options.scenarios).toEqual(['floor', 'latency', 'throughput', 'scale', 'registration', 'listing']);
     expect(options.sizes.latency).toEqual({ calls: 2000, warmup: 200, 'baseline-calls': 500 });
     expect(options.sizes.throughput).toMatchObject({ clients: 200, devices: 200, seconds: 20 });
     expect(options.sizes.scale).toMatchObject({ devices: 10000, concurrency: 200 });
@@ -28,9 +28,21 @@ describe('parseBenchArgs', () => {
     expect(Object.keys(options.sizes)).toEqual(['scale', 'latency']);
   });
 
+  it('reports the platform against floor as ratios when both ran', () => {
+    expect(
+      ratiosToFloor({
+        floor: { p50Ms: 2, p99Ms: 4, roundTripsPerSec: 1000 },
+        latency: { p50Ms: 5, p99Ms: 10 },
+        throughput: { roundTripsPerSec: 400 },
+      }),
+    ).toEqual({ 'latency.p50': 2.5, 'latency.p99': 2.5, throughput: 0.4 });
+    expect(ratiosToFloor({ latency: { p50Ms: 5, p99Ms: 10 } })).toBeUndefined();
+    expect(ratiosToFloor({ floor: { failed: 1 }, latency: { p50Ms: 5, p99Ms: 10 } })).toBeUndefined();
+  });
+
   it('accepts qualified flags anywhere', () => {
     const options = parseBenchArgs(['--scale.devices', '300', '--out', 'r.json', '--throughput.seconds=2.5']);
-    expect(options.scenarios).toHaveLength(5);
+    expect(options.scenarios).toHaveLength(6);
     expect(options.sizes.scale.devices).toBe(300);
     expect(options.sizes.throughput.seconds).toBe(2.5);
     expect(options.out).toBe('r.json');
@@ -75,7 +87,7 @@ describe('parseBenchArgs', () => {
     [['--bogus'], /unknown option --bogus/],
     [
       ['--devices', '5'],
-      /--devices is a flag of throughput, scale, registration and listing: put it after the scenario name/,
+      /--devices is a flag of floor, throughput, scale, registration and listing: put it after the scenario name/,
     ],
     [['latency', '--devices', '5'], /unknown option --devices for scenario latency; its flags: --calls, --warmup/],
     [['latency', '--calls'], /--calls needs a value/],

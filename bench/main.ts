@@ -14,6 +14,7 @@ import { HttpsClient } from './http';
 import { profileFiles, summarizeProfileFile } from './profile-summary';
 import { progress } from './progress';
 import { countDeviceRecords } from './registry-size';
+import { floorScenario } from './scenarios/floor';
 import { latencyScenario } from './scenarios/latency';
 import { listingScenario } from './scenarios/listing';
 import { registrationScenario } from './scenarios/registration';
@@ -26,12 +27,31 @@ import { Teardown } from './teardown';
 
 /** In the order they run when none is named. */
 export const SCENARIOS: readonly Scenario[] = [
+  floorScenario,
   latencyScenario,
   throughputScenario,
   scaleScenario,
   registrationScenario,
   listingScenario,
 ];
+
+/**
+ * The platform's latency and throughput as multiples of `floor` (the broker and TLS alone),
+ * measured in the same run: absolute numbers on a shared machine move by ±25 % within minutes.
+ */
+export function ratiosToFloor(results: Results): Metrics | undefined {
+  const floor = results.floor;
+  if (!floor || floor.failed) return undefined;
+  const ratios: Metrics = {};
+  const latency = results.latency;
+  if (latency && !latency.failed) {
+    ratios['latency.p50'] = latency.p50Ms / floor.p50Ms;
+    ratios['latency.p99'] = latency.p99Ms / floor.p99Ms;
+  }
+  const throughput = results.throughput;
+  if (throughput && !throughput.failed) ratios.throughput = throughput.roundTripsPerSec / floor.roundTripsPerSec;
+  return Object.keys(ratios).length > 0 ? ratios : undefined;
+}
 
 /** scenario → metric → value, in insertion order. */
 export type Results = Record<string, Metrics>;
@@ -461,6 +481,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         progress(`== ${name} FAILED: ${messageOf(error)}`);
       }
     }
+    const ratios = ratiosToFloor(results);
+    if (ratios) results.vsFloor = ratios;
   } catch (error) {
     failures.push(messageOf(error));
     progress(`error: ${messageOf(error)}`);

@@ -123,6 +123,10 @@ export class DevicePool {
     return this.registrations.slice(0, count).map((r) => r.name);
   }
 
+  deviceIds(count: number): string[] {
+    return this.registrations.slice(0, count).map((r) => r.deviceId);
+  }
+
   /** Registers pool devices until there are `count`, with bounded concurrency and progress lines. */
   async ensure(count: number, signal?: AbortSignal): Promise<void> {
     if (this.registrations.length >= count) return;

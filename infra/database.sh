@@ -65,7 +65,7 @@ ferretdb_bin() {
 start() {
   if [ -n "${MONGODB_URI:-}" ]; then log "MONGODB_URI is set: using that database, starting none"; return 0; fi
   if pid_alive "$PID_FILE"; then log "already running on 127.0.0.1:$PORT"; return 0; fi
-  if port_open 127.0.0.1 "$PORT"; then die "port $PORT is in use by another process; set LOCAL_DB_PORT or MONGODB_URI in .env"; fi
+  if ! wait_ports_free 30 "$PORT"; then die "port $PORT is in use by another process; set LOCAL_DB_PORT or MONGODB_URI in .env"; fi
   mkdir -p "$DB_DIR/data"
   if command -v mongod >/dev/null 2>&1; then
     log "starting mongod on 127.0.0.1:$PORT"

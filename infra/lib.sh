@@ -32,6 +32,18 @@ wait_until() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+port_free() { ! port_open 127.0.0.1 "$1"; }
+
+# wait_ports_free SECONDS PORT...: a restart right after a stop finds the old
+# processes still exiting; wait for their ports instead of failing. 1 when one stays taken.
+wait_ports_free() {
+  local seconds="$1" port; shift
+  for port in "$@"; do
+    port_free "$port" && continue
+    log "port $port is still in use; waiting up to ${seconds} s for it to free (a process still exiting?)"
+    wait_until "$seconds" "port $port" port_free "$port" || return 1
+  done
+}
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

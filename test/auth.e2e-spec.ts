@@ -1,5 +1,7 @@
+import mongoose from 'mongoose';
+import { LOGIN_FAILURES_COLLECTION } from '../apps/api-gateway/src/auth/database/login-failure.mongo-store';
 import { RunningGateway, startGateway } from './support/apps';
-import { closeClient, request, uniqueName } from './support/https-client';
+import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 
 describe('accounts (e2e, HTTPS + real database)', () => {
   let gateway: RunningGateway;
@@ -103,6 +105,33 @@ describe('accounts (e2e, HTTPS + real database)', () => {
     expect(malformed.body.code).toBe('MALFORMED_JSON');
   });
 
+  it('refuses hostile bodies with 400 and a stable code on every JSON route, never 500', async () => {
+    let deep = '1';
+    for (let i = 0; i < 3000; i++) deep = i % 2 ? `[${deep}]` : `{"a":${deep}}`;
+    const token = await signUpAndLogIn(url(), uniqueName('hostile'));
+    const routes: [string, string][] = [
+      ['POST', '/auth/login'],
+      ['POST', '/auth/signup'],
+      ['POST', '/devices'],
+      ['PUT', '/devices/lamp/gpio/3'],
+      ['POST', '/login'], // a legacy route
+    ];
+    for (const [method, path] of routes) {
+      const res = await request<{ code: string }>(url(), method, path, { rawBody: deep, token });
+      expect([path, res.status, res.body.code]).toEqual([path, 400, 'BODY_TOO_DEEP']);
+    }
+    const mixed = [
+      { username: Array.from({ length: 5000 }, (_, i) => i), password: 'p4ssword-long' },
+      { username: { $gt: '' }, password: { $ne: null } },
+      { username: 42, password: true },
+      [1, 'two', { three: 3 }],
+    ];
+    for (const body of mixed) {
+      const res = await request<{ code: string }>(url(), 'POST', '/auth/login', { body });
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
+  });
+
   it('limits the request body size (413)', async () => {
     const res = await request<{ code: string }>(url(), 'POST', '/auth/signup', {
       body: { username: 'x'.repeat(200_000), password: 'p4ssword-long' },
@@ -129,11 +158,19 @@ describe('login rate limiting (e2e)', () => {
   const url = () => gateway.baseUrl;
 
   beforeAll(async () => {
-    gateway = await startGateway(); // its own gateway: a fresh throttle, so other tests are not affected
+    // The counts live in the shared database: start from none, whatever ran before.
+    const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
+    await db.collection(LOGIN_FAILURES_COLLECTION).deleteMany({});
+    await db.close();
+    gateway = await startGateway();
   });
   afterAll(async () => {
     await gateway.close();
     closeClient();
+    // This suite locks out 127.0.0.1 on purpose; the suites after it log in from there too.
+    const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
+    await db.collection(LOGIN_FAILURES_COLLECTION).deleteMany({});
+    await db.close();
   });
 
   it('answers 429 with Retry-After once a username has too many failures, even for the right password', async () => {

@@ -135,6 +135,16 @@ describe('broker-level device security (e2e, real broker)', () => {
     await expect(asDevice(a, { username: b.deviceId, password: a.brokerPassword })).rejects.toThrow();
   });
 
+  it('the password "none" logs nobody in (RabbitMQ 4.0 sends certificate logins as password=none)', async () => {
+    // With its own certificate, device A claims B's identity by username and the literal password.
+    await expect(asDevice(a, { clientId: b.deviceId, username: b.deviceId, password: 'none' })).rejects.toThrow();
+    await expect(asDevice(a, { username: a.deviceId, password: 'none' })).rejects.toThrow();
+    // Over MQTT 5 too.
+    await expect(
+      asDevice(a, { clientId: b.deviceId, username: b.deviceId, password: 'none', protocolVersion: 5 }),
+    ).rejects.toThrow();
+  });
+
   it('a revoked device is dropped within 5 s and cannot come back, by certificate or password', async () => {
     const victim = await register();
     const client = track(await asDevice(victim));

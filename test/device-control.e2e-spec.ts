@@ -39,7 +39,7 @@ describe('device control (e2e: HTTPS -> gateway -> AMQPS -> device-command -> MQ
     closeClient();
   });
 
-  describe.each<TestTransport>(['mqtt', 'mqtt31', 'amqp'])('every API over %s', (transport) => {
+  describe.each<TestTransport>(['mqtt', 'mqtt31', 'mqtt5', 'amqp'])('every API over %s', (transport) => {
     let reg: Registration;
     let sim: ConnectedDevice;
     const at = (suffix: string) => `/devices/${reg.name}${suffix}`;

@@ -57,12 +57,15 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     }>(gateway.baseUrl, 'GET', '/api/docs-json');
     const { paths, components } = res.body;
     expect(Object.keys(paths).sort()).toEqual([
+      '/audit',
       '/auth/legacy-secret/rotate',
       '/auth/login',
       '/auth/signup',
       '/devices',
       '/devices/{name}',
       '/devices/{name}/certificate',
+      '/devices/{name}/commands',
+      '/devices/{name}/commands/{id}',
       '/devices/{name}/gateway',
       '/devices/{name}/gpio/{number}',
       '/devices/{name}/ip',
@@ -71,6 +74,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/devices/{name}/status',
       '/devices/{name}/subnet',
       '/devices/{name}/uart',
+      '/events',
       '/health',
       '/health/live',
       '/health/ready',

@@ -1,10 +1,13 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
+import { BrokerAuthHttpServer } from '../../apps/api-gateway/src/broker-auth/broker-auth.http-server';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
+import { MetricsHttpServer } from '../../apps/api-gateway/src/observability/metrics.http-server';
 import {
   DeviceCommandStartOptions,
   startDeviceCommand as start,
@@ -28,6 +31,36 @@ export async function startGateway(options: { logger?: LoggerService } = {}): Pr
       cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
     },
     logger: options.logger ?? ['error', 'warn'],
+  });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
+}
+
+/**
+ * A second gateway replica in this process: the same module, except that it does not
+ * serve the broker's auth questions nor /metrics (as a replica runs with BROKER_AUTH_PORT=0
+ * and its own METRICS_PORT; config is read once per process, so here those servers are
+ * left out instead).
+ */
+export function startGatewayReplica(): Promise<RunningGateway> {
+  return startGatewayWithout([BrokerAuthHttpServer, MetricsHttpServer]);
+}
+
+/** The real gateway module with some providers replaced by inert objects. */
+export async function startGatewayWithout(
+  providers: (abstract new (...args: never[]) => unknown)[],
+): Promise<RunningGateway> {
+  let builder = Test.createTestingModule({ imports: [AppModule] });
+  for (const provider of providers) builder = builder.overrideProvider(provider).useValue({});
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    httpsOptions: {
+      key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
+      cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
+    },
+    logger: ['error', 'warn'],
   });
   configureApp(app);
   await app.listen(0, '127.0.0.1');

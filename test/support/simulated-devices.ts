@@ -2,7 +2,8 @@ import { AmqpDevice, ConnectedDevice, FaultOptions, MqttDevice, silentLogger } f
 import { CA_PEM } from './apps';
 import { request } from './https-client';
 
-export type TestTransport = 'mqtt' | 'mqtt31' | 'amqp';
+/** `mqtt` is MQTT 3.1.1, `mqtt31` MQTT 3.1 (MQIsdp), `mqtt5` MQTT 5. */
+export type TestTransport = 'mqtt' | 'mqtt31' | 'mqtt5' | 'amqp';
 
 export interface Registration {
   deviceId: string;
@@ -20,6 +21,8 @@ export async function registerDevice(baseUrl: string, token: string, name: strin
   if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${res.text}`);
   return res.body;
 }
+
+const MQTT_VERSIONS = { mqtt31: 3, mqtt: 4, mqtt5: 5 } as const;
 
 /** A simulated device connected over TLS with its own certificate, as real firmware does. */
 export async function connectDevice(
@@ -44,7 +47,7 @@ export async function connectDevice(
           ...common,
           host: registration.mqtt.host,
           port: registration.mqtt.port,
-          mqttVersion: transport === 'mqtt31' ? 3 : 4,
+          mqttVersion: MQTT_VERSIONS[transport],
         });
   await device.start();
   return device;

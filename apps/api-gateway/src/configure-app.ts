@@ -7,6 +7,7 @@ import { HttpErrorFilter, createValidationPipe } from '@app/common/nest';
 import { GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './observability/gateway.metrics';
 import { observeHttp } from './observability/http-observer';
+import { rejectDeepBodies } from './infrastructure/body-depth';
 
 export const SWAGGER_PATH = 'api/docs';
 
@@ -23,6 +24,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(observeHttp(app.get(GatewayMetrics), new Logger('Access')));
   app.useBodyParser('json', { limit: bodyLimit });
   app.useBodyParser('urlencoded', { limit: bodyLimit, extended: false });
+  app.use(rejectDeepBodies());
+  // Behind a TLS-terminating proxy, the client address (the login throttle's key) is the
+  // one the trusted proxy puts in X-Forwarded-For, not the proxy's own.
+  app.set('trust proxy', config.get('TRUST_PROXY', { infer: true }));
   app.use(
     helmet({
       // Swagger UI needs its inline script and style.

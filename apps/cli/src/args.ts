@@ -45,7 +45,9 @@ export type Command =
   | { kind: 'mac.set'; name: string; mac: string }
   | { kind: 'network'; name: string; field: NetworkField }
   | { kind: 'uart'; name: string; text: string }
-  | { kind: 'demo'; name: string; pin: number };
+  | { kind: 'demo'; name: string; pin: number }
+  | { kind: 'watch'; maxConnections?: number }
+  | { kind: 'history'; name: string; limit?: number; before?: string; api?: string; outcome?: string };
 
 export type CommandKind = Command['kind'];
 
@@ -84,6 +86,10 @@ const OPTIONS = {
   out: { type: 'string' },
   grace: { type: 'string' },
   pin: { type: 'string' },
+  limit: { type: 'string' },
+  before: { type: 'string' },
+  api: { type: 'string' },
+  outcome: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -96,6 +102,10 @@ const COMMAND_OPTIONS: Partial<Record<OptionName, readonly string[]>> = {
   out: ['devices register', 'devices renew'],
   grace: ['devices renew'],
   pin: ['demo'],
+  limit: ['history'],
+  before: ['history'],
+  api: ['history'],
+  outcome: ['history'],
   timeout: [
     'status',
     'restart',
@@ -294,6 +304,29 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       const [device] = take(1);
       const pin = values.pin === undefined ? DEFAULT_DEMO_PIN : gpioPin(values.pin, usage);
       return { kind: 'demo', name: deviceName(device, usage), pin };
+    }
+    case 'watch':
+      take(0);
+      return { kind: 'watch' };
+    case 'history': {
+      const [device] = take(1);
+      if (values.before !== undefined && !/^[0-9a-f]{24}$/.test(values.before)) {
+        throw new UsageError(`--before must be a command id (24 hex digits), got "${values.before}"`, usage);
+      }
+      if (values.outcome !== undefined && !/^[A-Z_]{2,64}$/.test(values.outcome)) {
+        throw new UsageError(
+          `--outcome must be OK or an error code like DEVICE_TIMEOUT, got "${values.outcome}"`,
+          usage,
+        );
+      }
+      return {
+        kind: 'history',
+        name: deviceName(device, usage),
+        limit: values.limit === undefined ? undefined : parseInteger('--limit', values.limit, 1, 100, name),
+        before: values.before,
+        api: values.api,
+        outcome: values.outcome,
+      };
     }
     default:
       throw new UsageError(`unknown command "${name}"`);

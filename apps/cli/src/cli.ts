@@ -6,13 +6,23 @@ import { Command, GlobalOptions, parseCommandLine, wantsJson } from './args';
 import { ConfigStore, StoredSession, configPath } from './config-store';
 import { exitCodeFor } from './errors';
 import { CLI_NAME, CLI_VERSION, commandHelp, globalHelp } from './help';
-import { HttpClient, HttpClientOptions, HttpMethod, HttpResponse, JsonTransport, RequestOptions } from './http-client';
+import {
+  HttpClient,
+  HttpClientOptions,
+  HttpMethod,
+  HttpResponse,
+  JsonTransport,
+  RequestOptions,
+  StreamOptions,
+} from './http-client';
 import { CommandResult, renderError, renderResult } from './output';
 import { PromptInput, TextOutput } from './password';
 import { defaultCaCandidates, resolveCa, resolveUrl } from './settings';
 import { login, logout, signup } from './commands/auth';
 import { CommandContext } from './commands/context';
 import { demo } from './commands/demo';
+import { history } from './commands/history';
+import { watch } from './commands/watch';
 import { runDeviceOperation } from './commands/device-ops';
 import { listDevices, registerDevice, renewDevice, showDevice, unregisterDevice } from './commands/devices';
 
@@ -41,6 +51,12 @@ class LazyTransport implements ClosableTransport {
   request(method: HttpMethod, path: string, options?: RequestOptions): Promise<HttpResponse> {
     this.client ??= this.create();
     return this.client.request(method, path, options);
+  }
+
+  stream(path: string, options: StreamOptions): Promise<void> {
+    this.client ??= this.create();
+    if (!this.client.stream) throw new Error('this transport cannot stream');
+    return this.client.stream(path, options);
   }
 
   close(): void {
@@ -84,6 +100,10 @@ function dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>
       return unregisterDevice(ctx, command);
     case 'demo':
       return demo(ctx, command);
+    case 'watch':
+      return watch(ctx, command);
+    case 'history':
+      return history(ctx, command);
     case 'help':
       return helpResult(command.topic);
     case 'version':
@@ -114,6 +134,7 @@ function buildContext(
     stdin: deps.stdin,
     stderr: deps.stderr,
     progress: options.json ? () => undefined : (line) => deps.stdout.write(`${line}\n`),
+    print: (line) => deps.stdout.write(`${line}\n`),
     now: deps.now ?? Date.now,
   };
   return { ctx, http };

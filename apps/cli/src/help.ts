@@ -86,6 +86,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'walk through every device operation, timing each call',
     example: 'iotcloud demo lamp --pin 5',
   },
+  {
+    name: 'watch',
+    args: '',
+    summary: 'print the events of your devices as they happen (connect, disconnect, commands); --json: one per line',
+    example: 'iotcloud watch --json',
+  },
+  {
+    name: 'history',
+    args: 'NAME [--limit N] [--before ID] [--api API] [--outcome CODE]',
+    summary: "list the device's commands, newest first",
+    example: 'iotcloud history lamp --outcome DEVICE_TIMEOUT',
+  },
   { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
 ];
 

@@ -29,9 +29,49 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** One Server-Sent Events message. */
+export interface StreamMessage {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+export interface StreamOptions {
+  token?: string;
+  /** Sent as `Last-Event-ID`, to resume after that event. */
+  lastEventId?: string;
+  onMessage(message: StreamMessage): void;
+}
+
 /** What commands need from a transport; HttpClient is the real one, tests may fake it. */
 export interface JsonTransport {
   request(method: HttpMethod, path: string, options?: RequestOptions): Promise<HttpResponse>;
+  /** Reads a text/event-stream until the server ends it (resolves) or it breaks (rejects). */
+  stream?(path: string, options: StreamOptions): Promise<void>;
+}
+
+/** Splits SSE text into messages; returns the unfinished rest. */
+export function parseEventStream(buffer: string, onMessage: (message: StreamMessage) => void): string {
+  let end: number;
+  while ((end = buffer.indexOf('\n\n')) >= 0) {
+    const block = buffer.slice(0, end);
+    buffer = buffer.slice(end + 2);
+    const message: StreamMessage = { data: '' };
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'id') message.id = value;
+      else if (field === 'event') message.event = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length === 0) continue;
+    message.data = data.join('\n');
+    onMessage(message);
+  }
+  return buffer;
 }
 
 export interface HttpClientOptions {
@@ -103,6 +143,7 @@ export class HttpClient implements JsonTransport {
   private readonly insecure: boolean;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
+  private readonly ca?: string | Buffer;
 
   constructor(options: HttpClientOptions) {
     const base = new URL(options.baseUrl);
@@ -110,6 +151,7 @@ export class HttpClient implements JsonTransport {
     this.base = base;
     this.baseUrl = base.origin + base.pathname.replace(/\/+$/, '');
     this.caFile = options.caFile;
+    this.ca = options.ca;
     this.insecure = options.insecure === true;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'iotcloud-cli';
@@ -139,6 +181,46 @@ export class HttpClient implements JsonTransport {
       if (error instanceof StaleSocketError) throw this.unreachable(error.original);
       throw error;
     }
+  }
+
+  stream(path: string, options: StreamOptions): Promise<void> {
+    const url = this.urlFor(path);
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'user-agent': this.userAgent };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
+    return new Promise<void>((resolve, reject) => {
+      // Its own connection: a stream holds it for as long as it runs.
+      const request = https.request(url, { method: 'GET', headers, agent: false, ...this.tlsOptions() }, (response) => {
+        const status = response.statusCode ?? 0;
+        let buffer = '';
+        response.setEncoding('utf8');
+        if (status >= 400) {
+          response.on('data', (chunk: string) => (buffer += chunk));
+          response.on('end', () => {
+            let body: unknown;
+            try {
+              body = JSON.parse(buffer);
+            } catch {
+              body = undefined;
+            }
+            reject(toApiError(status, body, buffer));
+          });
+          return;
+        }
+        const onMessage = (message: StreamMessage) => options.onMessage(message);
+        response.on('data', (chunk: string) => {
+          buffer = parseEventStream(buffer + chunk, onMessage);
+        });
+        response.on('error', (error) => reject(this.unreachable(error)));
+        response.on('end', () => resolve());
+      });
+      request.on('error', (error) => reject(this.unreachable(error)));
+      request.end();
+    });
+  }
+
+  private tlsOptions(): https.RequestOptions {
+    return { ...(this.ca !== undefined ? { ca: this.ca } : {}), rejectUnauthorized: !this.insecure };
   }
 
   /** Closes kept-alive connections, so the process can exit. */

@@ -55,6 +55,7 @@ export function fakeContext(
     },
     stderr: { write: () => undefined },
     progress: (line) => lines.push(line),
+    print: (line) => lines.push(line),
     now: () => 1_700_000_000_000,
     lines,
     dir,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { PlatformLogger, exitIfShutdownStalls } from '@app/common/nest';
+import { surviveRepliesLostWithTheBroker } from './lost-replies';
 import { startDeviceCommand } from './start-device-command';
 
 async function bootstrap(): Promise<void> {
@@ -8,6 +9,7 @@ async function bootstrap(): Promise<void> {
   } catch {
     // no .env: the environment alone configures the service
   }
+  surviveRepliesLostWithTheBroker();
   await startDeviceCommand({ logger: new PlatformLogger() });
   exitIfShutdownStalls();
   Logger.log('device-command is consuming its shard queues over AMQPS', 'Bootstrap');

@@ -1,8 +1,8 @@
 import { ConfigService } from '@nestjs/config';
 import { RmqContext, RmqOptions } from '@nestjs/microservices';
 import type { Channel, Message } from 'amqplib';
-import { DEVICE_COMMAND_QUEUE_OPTIONS, deviceCommandQueue } from '@app/common/device-command';
-import { BrokerConnectionSettings, rmqTransportOptions } from '@app/common/nest';
+import { deviceCommandQueue, deviceCommandQueueOptions } from '@app/common/device-command';
+import { BrokerConnectionSettings, parseAmqpUrls, rmqTransportOptions } from '@app/common/nest';
 import { loadServiceTls } from '@app/pki';
 import * as path from 'node:path';
 import { DeviceCommandConfig } from './config/device-command.config';
@@ -11,6 +11,7 @@ export function brokerSettings(config: ConfigService<DeviceCommandConfig, true>)
   return {
     host: config.get('AMQP_HOST', { infer: true }),
     port: config.get('AMQP_PORT', { infer: true }),
+    endpoints: parseAmqpUrls(config.get('AMQP_URLS', { infer: true })),
     ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'device-command'),
   };
 }
@@ -25,7 +26,7 @@ export function shardTransports(config: ConfigService<DeviceCommandConfig, true>
   const shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
   return Array.from({ length: shards }, (_, shard) =>
     rmqTransportOptions(settings, deviceCommandQueue(shard), {
-      queueOptions: { ...DEVICE_COMMAND_QUEUE_OPTIONS },
+      queueOptions: deviceCommandQueueOptions(config.get('DEVICE_COMMAND_QUEUE_TYPE', { infer: true })),
       // Acked by the handlers once the work is done.
       noAck: false,
       prefetchCount: config.get('DEVICE_COMMAND_PREFETCH', { infer: true }),

@@ -204,7 +204,7 @@ describe('AmqpDevice: connecting', () => {
     await makeDevice(broker).start();
     expect(broker.log).toEqual([
       'connect',
-      `assertQueue ${queue()} {"durable":false,"autoDelete":true}`,
+      `assertQueue ${queue()} {"exclusive":true}`,
       `bindQueue ${queue()} amq.topic ${id()}.#`,
       'prefetch 1',
       `consume ${queue()} {"noAck":false}`,
@@ -220,7 +220,7 @@ describe('AmqpDevice: connecting', () => {
     };
     await makeDevice(broker).start();
     expect(broker.log.slice(1)).toEqual([
-      `assertQueue ${queue()} {"durable":false,"autoDelete":true}`,
+      `assertQueue ${queue()} {"exclusive":true}`,
       `checkQueue ${queue()}`,
       `bindQueue ${queue()} amq.topic ${id()}.#`,
       'prefetch 1',
@@ -343,7 +343,7 @@ describe('AmqpDevice: answering', () => {
       'channel.close',
       'close',
       'connect',
-      `assertQueue ${queue()} {"durable":false,"autoDelete":true}`,
+      `assertQueue ${queue()} {"exclusive":true}`,
       `bindQueue ${queue()} amq.topic ${id()}.#`,
       'prefetch 1',
       `consume ${queue()} {"noAck":false}`,

@@ -40,7 +40,6 @@ interface Link {
  * once it is answered.
  */
 export class AmqpDevice extends ConnectedDevice {
-  readonly url: string;
   private readonly heartbeatSeconds: number;
   private readonly vhost: string;
   private readonly amqpConnect: AmqpConnect;
@@ -51,12 +50,17 @@ export class AmqpDevice extends ConnectedDevice {
     this.heartbeatSeconds = options.heartbeatSeconds ?? 10;
     this.vhost = options.vhost ?? '/';
     this.amqpConnect = options.amqpConnect ?? ((url, socketOptions) => amqplib.connect(url, socketOptions));
-    this.url = `amqps://${options.host}:${options.port}`;
+  }
+
+  get url(): string {
+    const { host, port } = this.endpoint();
+    return `amqps://${host}:${port}`;
   }
 
   /** What is handed to amqplib.connect (exposed for tests). */
   connectArguments(): [Options.Connect, Record<string, unknown>] {
-    const { host, port, certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
+    const { host, port } = this.endpoint();
+    const { certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
     const legacy = username !== undefined || password !== undefined;
     const url: Options.Connect = {
       protocol: 'amqps',
@@ -114,7 +118,8 @@ export class AmqpDevice extends ConnectedDevice {
       link.lastError = error;
     });
     try {
-      await channel.assertQueue(queue, { durable: false, autoDelete: true });
+      // Exclusive: gone with this connection (RabbitMQ 4 deprecates shared non-durable queues).
+      await channel.assertQueue(queue, { exclusive: true });
     } catch (error) {
       // PRECONDITION_FAILED: the queue exists with other arguments (e.g. the
       // MQTT plugin made it). The channel is closed now: use it as it is.

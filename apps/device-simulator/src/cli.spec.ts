@@ -122,7 +122,7 @@ describe('parseCliArgs', () => {
     [['--device'], "Option '--device <value>' argument missing"],
     [['dev.json'], "Unexpected argument 'dev.json'"],
     [['--device', 'd', '--transport', 'http'], '--transport must be mqtt or amqp, got "http"'],
-    [['--device', 'd', '--mqtt-version', '5'], '--mqtt-version must be an integer from 3 to 4, got "5"'],
+    [['--device', 'd', '--mqtt-version', '6'], '--mqtt-version must be an integer from 3 to 5, got "6"'],
     [
       ['--device', 'd', '--transport', 'amqp', '--mqtt-version', '4'],
       '--mqtt-version only applies to --transport mqtt',

@@ -13,6 +13,7 @@ import {
   startFleet,
 } from './fleet';
 import { SimulatorLogger } from './logger';
+import type { MqttVersion } from './mqtt-device';
 
 export const USAGE = `Usage: npm run simulator -- [options]
 
@@ -33,7 +34,8 @@ Device (single-device mode):
 
 Connection:
   --transport mqtt|amqp  default mqtt
-  --mqtt-version 3|4     3 = MQTT 3.1 (MQIsdp), 4 = MQTT 3.1.1 (default)
+  --mqtt-version 3|4|5   3 = MQTT 3.1 (MQIsdp), 4 = MQTT 3.1.1 (default), 5 = MQTT 5
+                         (replies echo the request's Correlation Data, on its Response Topic)
   --username USER        legacy login with a password (default: none, the broker
   --password PASS        logs the device in by its certificate CN)
   --insecure             do not verify the broker certificate
@@ -184,7 +186,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (transport !== 'mqtt' && transport !== 'amqp') {
     throw new UsageError(`--transport must be mqtt or amqp, got ${JSON.stringify(transport)}`);
   }
-  const mqttVersion = integer('mqtt-version', values['mqtt-version'], 3, 4);
+  const mqttVersion = integer('mqtt-version', values['mqtt-version'], 3, 5);
   if (mqttVersion !== undefined && transport !== 'mqtt') {
     throw new UsageError('--mqtt-version only applies to --transport mqtt');
   }
@@ -193,7 +195,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
 
   const device: SharedDeviceOptions = {};
-  if (mqttVersion !== undefined) device.mqttVersion = mqttVersion as 3 | 4;
+  if (mqttVersion !== undefined) device.mqttVersion = mqttVersion as MqttVersion;
   if (values.username !== undefined) device.username = values.username;
   if (values.password !== undefined) device.password = values.password;
   if (values.insecure) device.insecure = true;

@@ -17,6 +17,11 @@ export interface ConnectionOptions {
   host: string;
   port: number;
   /**
+   * More brokers (the other nodes of a cluster): after a lost connection or a failed
+   * reconnect the device moves on to the next one, round robin, starting from host/port.
+   */
+  failover?: { host: string; port: number }[];
+  /**
    * Legacy login with a username/password. By default none is sent: the
    * broker logs the device in by its certificate's CN.
    */
@@ -41,6 +46,8 @@ export interface RequestEvent {
   api: DeviceApi;
   /** The raw body as received. */
   body: Buffer;
+  /** MQTT 5 only: the request's Response Topic and Correlation Data. */
+  replyContext?: ReplyContext;
 }
 
 export interface ReplyEvent {
@@ -89,9 +96,16 @@ export interface DeviceEventMap {
 
 type State = 'stopped' | 'connecting' | 'connected' | 'restarting' | 'reconnecting';
 
+/** Where a request asked its reply to go (MQTT 5 Response Topic and Correlation Data). */
+export interface ReplyContext {
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+
 interface Pending {
   api: DeviceApi;
   body: Buffer;
+  replyContext?: ReplyContext;
   generation: number;
   receivedAt: number;
   settle?: () => void;
@@ -168,15 +182,28 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
     }
   }
 
-  /** `mqtts://host:port` or `amqps://host:port`, for messages. */
-  abstract readonly url: string;
+  /** `mqtts://host:port` or `amqps://host:port` of the current broker, for messages. */
+  abstract get url(): string;
+
+  private endpointIndex = 0;
+
+  /** The broker this device connects to now: host/port, or one of `failover` after a loss. */
+  protected endpoint(): { host: string; port: number } {
+    const endpoints = [{ host: this.options.host, port: this.options.port }, ...(this.options.failover ?? [])];
+    return endpoints[this.endpointIndex % endpoints.length];
+  }
+
+  /** Moves to the next broker, when there are several. */
+  private nextEndpoint(): void {
+    if (this.options.failover?.length) this.endpointIndex += 1;
+  }
 
   /** Connects and subscribes. Must throw a DeviceConnectError; must not retry. */
   protected abstract openTransport(): Promise<void>;
   /** Closes the current connection (or the one being opened) on purpose. Must not throw. */
   protected abstract closeTransport(): Promise<void>;
   /** Publishes one reply; resolves when it is out (acknowledged, for MQTT QoS 1). */
-  protected abstract sendReply(api: DeviceApi, body: Buffer): Promise<void>;
+  protected abstract sendReply(api: DeviceApi, body: Buffer, replyContext?: ReplyContext): Promise<void>;
 
   get label(): string {
     return this.device.label;
@@ -251,9 +278,16 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
    * Queues a request that arrived on the current connection. `settle` runs
    * once the request has been handled (replied to or dropped): AMQP acks there.
    */
-  protected receive(api: DeviceApi, body: Buffer, settle?: () => void): void {
-    const pending: Pending = { api, body, generation: this.generation, receivedAt: performance.now(), settle };
-    this.emit('request', { api, body });
+  protected receive(api: DeviceApi, body: Buffer, settle?: () => void, replyContext?: ReplyContext): void {
+    const pending: Pending = {
+      api,
+      body,
+      replyContext,
+      generation: this.generation,
+      receivedAt: performance.now(),
+      settle,
+    };
+    this.emit('request', { api, body, replyContext });
     this.chain = this.chain.then(() => this.process(pending));
   }
 
@@ -262,6 +296,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
     if (this.state !== 'connected') return;
     this.state = 'reconnecting';
     this.generation += 1;
+    this.nextEndpoint();
     const reason = error ? messageOf(error) : 'closed by the broker';
     this.logger.warn(`[sim ${this.label}] connection lost (${reason}); reconnecting`);
     this.emit('disconnect', { restarting: false, error: error ?? new Error(reason) });
@@ -316,7 +351,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
       return false;
     }
     try {
-      await this.sendReply(api, response.body);
+      await this.sendReply(api, response.body, pending.replyContext);
     } catch (error) {
       this.dropped({ api, request: response.request, reason: 'publish-failed', detail: messageOf(error) }, pending);
       return response.restart;
@@ -378,6 +413,7 @@ export abstract class ConnectedDevice extends EventEmitter<DeviceEventMap> {
         await this.openTransport();
       } catch (error) {
         if (this.stopped()) return;
+        this.nextEndpoint();
         delay = this.jittered(Math.min(this.reconnectMaxDelayMs, this.reconnectMinDelayMs * 2 ** (attempt - 1)));
         this.logger.warn(
           `[sim ${this.label}] reconnect failed: ${messageOf(error)}; retrying in ${Math.round(delay)} ms`,

@@ -33,9 +33,10 @@ export type {
   ReplyEvent,
   DropEvent,
   DisconnectEvent,
+  ReplyContext,
 } from './connected-device';
 export { MqttDevice } from './mqtt-device';
-export type { MqttDeviceOptions } from './mqtt-device';
+export type { MqttDeviceOptions, MqttVersion } from './mqtt-device';
 export { AmqpDevice } from './amqp-device';
 export type { AmqpDeviceOptions, AmqpConnect } from './amqp-device';
 export { DeviceConnectError } from './connect-errors';

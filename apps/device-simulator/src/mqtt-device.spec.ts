@@ -198,6 +198,26 @@ describe('MqttDevice: connecting', () => {
   });
 });
 
+describe('MqttDevice: failover', () => {
+  it('moves on to the next broker of its list when the connection is lost', async () => {
+    const second = new FakeMqttBroker({ key: pki.serverKey, cert: pki.serverCert, ca: pki.ca.certificatePem });
+    const secondPort = await second.listen();
+    try {
+      const device = makeDevice({ failover: [{ host: 'localhost', port: secondPort }] });
+      await device.start();
+      expect(device.url).toBe(`mqtts://localhost:${port}`);
+      const reconnected = once(device, 'connect');
+      broker.drop(id());
+      await reconnected;
+      expect(second.connects).toHaveLength(1);
+      expect(device.url).toBe(`mqtts://localhost:${secondPort}`);
+      await device.stop();
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('MqttDevice: answering', () => {
   it('answers on server/{id}/{api} at QoS 1 without retain, and logs one line per request', async () => {
     const logger = capture();

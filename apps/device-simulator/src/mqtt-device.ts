@@ -1,15 +1,20 @@
 import { isIP } from 'node:net';
 import { IClientOptions, MqttClient, connect } from 'mqtt';
 import { DeviceApi, deviceSubscriptionTopic, parseRequestTopic, replyTopic } from '@app/device-protocol';
-import { ConnectedDevice, DeviceOptions } from './connected-device';
+import { ConnectedDevice, DeviceOptions, ReplyContext } from './connected-device';
 import { DeviceConnectError, messageOf, socketConnectError } from './connect-errors';
 
 export interface MqttDeviceOptions extends DeviceOptions {
-  /** 4 = MQTT 3.1.1 (default), 3 = MQTT 3.1 (protocol name `MQIsdp`), as older firmware speaks. */
-  mqttVersion?: 3 | 4;
+  /**
+   * 4 = MQTT 3.1.1 (default), 3 = MQTT 3.1 (protocol name `MQIsdp`), as older firmware speaks,
+   * 5 = MQTT 5: replies go to the request's Response Topic and echo its Correlation Data.
+   */
+  mqttVersion?: MqttVersion;
   /** MQTT keepalive in seconds. Default 60. */
   keepaliveSeconds?: number;
 }
+
+export type MqttVersion = 3 | 4 | 5;
 
 /** CONNACK return codes of MQTT 3.1 / 3.1.1. */
 const CONNACK_REFUSALS: Record<number, { text: string; reason: DeviceConnectError['reason'] }> = {
@@ -51,24 +56,30 @@ interface Link {
  * ```
  */
 export class MqttDevice extends ConnectedDevice {
-  readonly url: string;
-  private readonly mqttVersion: 3 | 4;
+  private readonly mqttVersion: MqttVersion;
   private readonly keepaliveSeconds: number;
   private link?: Link;
 
   constructor(options: MqttDeviceOptions) {
     super(options);
     this.mqttVersion = options.mqttVersion ?? 4;
-    if (this.mqttVersion !== 3 && this.mqttVersion !== 4) {
-      throw new RangeError(`mqttVersion must be 3 (MQTT 3.1) or 4 (MQTT 3.1.1), got ${String(options.mqttVersion)}`);
+    if (this.mqttVersion !== 3 && this.mqttVersion !== 4 && this.mqttVersion !== 5) {
+      throw new RangeError(
+        `mqttVersion must be 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5), got ${String(options.mqttVersion)}`,
+      );
     }
     this.keepaliveSeconds = options.keepaliveSeconds ?? 60;
-    this.url = `mqtts://${options.host}:${options.port}`;
+  }
+
+  get url(): string {
+    const { host, port } = this.endpoint();
+    return `mqtts://${host}:${port}`;
   }
 
   /** The options handed to mqtt.js (exposed for tests). */
   clientOptions(): IClientOptions {
-    const { host, port, certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
+    const { host, port } = this.endpoint();
+    const { certificatePem, privateKeyPem, caPem, username, password, insecure } = this.options;
     const options: IClientOptions = {
       protocol: 'mqtts',
       host,
@@ -140,12 +151,18 @@ export class MqttDevice extends ConnectedDevice {
         this.link = undefined;
         this.transportLost(link.lastError);
       });
-      client.on('message', (messageTopic, payload) => {
+      client.on('message', (messageTopic, payload, packet) => {
         if (this.link !== link) return;
         const address = parseRequestTopic(messageTopic);
         // Our own replies (server/...) and unknown apis are not requests: ignore them.
         if (!address || address.deviceId !== this.deviceId) return;
-        this.receive(address.api, payload);
+        const { responseTopic, correlationData } = packet.properties ?? {};
+        this.receive(
+          address.api,
+          payload,
+          undefined,
+          this.mqttVersion === 5 ? { responseTopic, correlationData } : undefined,
+        );
       });
       client.once('connect', () => {
         client.subscribe(topic, { qos: 1 }, (error) => {
@@ -191,14 +208,17 @@ export class MqttDevice extends ConnectedDevice {
     });
   }
 
-  protected sendReply(api: DeviceApi, body: Buffer): Promise<void> {
+  protected sendReply(api: DeviceApi, body: Buffer, replyContext?: ReplyContext): Promise<void> {
     const link = this.link;
     if (!link || !link.client.connected) return Promise.reject(new Error('not connected'));
     const { client } = link;
     return new Promise<void>((resolve, reject) => {
       const onClose = (): void => reject(new Error('connection closed before the PUBACK'));
       client.once('close', onClose);
-      client.publish(replyTopic(this.deviceId, api), body, { qos: 1, retain: false }, (error) => {
+      // MQTT 5: where the request said, echoing its Correlation Data; else the protocol's reply topic.
+      const topic = replyContext?.responseTopic ?? replyTopic(this.deviceId, api);
+      const properties = replyContext?.correlationData ? { correlationData: replyContext.correlationData } : undefined;
+      client.publish(topic, body, { qos: 1, retain: false, ...(properties && { properties }) }, (error) => {
         client.removeListener('close', onClose);
         if (error) reject(error);
         else resolve();

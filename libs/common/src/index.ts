@@ -10,4 +10,5 @@
 export * from './errors/domain-error';
 export * from './errors/http-status';
 export * from './concurrency/semaphore';
+export * from './events/platform-events';
 export * from './observability/request-context';

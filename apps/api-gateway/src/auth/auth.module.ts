@@ -16,7 +16,8 @@ import { RotateLegacySecretHandler } from './commands/rotate-legacy-secret/rotat
 import { RotateLegacySecretHttpController } from './commands/rotate-legacy-secret/rotate-legacy-secret.http.controller';
 import { CredentialsVerifier } from './domain/credentials-verifier';
 import { LegacySecrets } from './domain/legacy-secret';
-import { LoginThrottle } from './domain/login-throttle';
+import { LOGIN_FAILURE_STORE, LoginFailureStore, LoginThrottle } from './domain/login-throttle';
+import { LoginFailureMongoStore } from './database/login-failure.mongo-store';
 import { AuthenticateLegacySecretHandler } from './queries/authenticate-legacy-secret/authenticate-legacy-secret.handler';
 import { Argon2PasswordHasher, PASSWORD_HASHER } from './domain/password-hasher';
 import { JwtAuthGuard } from './jwt-auth.guard';
@@ -52,15 +53,19 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     JwtAuthGuard,
     { provide: USER_REPOSITORY, useClass: UserMongoRepository },
     { provide: PASSWORD_HASHER, useClass: Argon2PasswordHasher },
+    { provide: LOGIN_FAILURE_STORE, useClass: LoginFailureMongoStore },
     {
       provide: LoginThrottle,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<GatewayConfig, true>) =>
-        new LoginThrottle({
-          perUsername: config.get('LOGIN_MAX_FAILURES_PER_USERNAME', { infer: true }),
-          perAddress: config.get('LOGIN_MAX_FAILURES_PER_ADDRESS', { infer: true }),
-          windowMs: config.get('LOGIN_THROTTLE_WINDOW_SECONDS', { infer: true }) * 1000,
-        }),
+      inject: [ConfigService, LOGIN_FAILURE_STORE],
+      useFactory: (config: ConfigService<GatewayConfig, true>, store: LoginFailureStore) =>
+        new LoginThrottle(
+          {
+            perUsername: config.get('LOGIN_MAX_FAILURES_PER_USERNAME', { infer: true }),
+            perAddress: config.get('LOGIN_MAX_FAILURES_PER_ADDRESS', { infer: true }),
+            windowMs: config.get('LOGIN_THROTTLE_WINDOW_SECONDS', { infer: true }) * 1000,
+          },
+          store,
+        ),
     },
   ],
   exports: [JwtModule, JwtAuthGuard],

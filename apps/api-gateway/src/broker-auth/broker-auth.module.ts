@@ -40,5 +40,6 @@ import { AuthorizeBrokerAccessHandler } from './queries/authorize-broker-access/
       },
     },
   ],
+  exports: [BrokerConnections],
 })
 export class BrokerAuthModule {}

@@ -43,6 +43,17 @@ export class BrokerConnections {
     });
   }
 
+  /**
+   * Every connection the broker has now: its name and user. Reads the general list,
+   * which may miss a connection opened in the last second or so (a statistics interval).
+   */
+  async listConnections(): Promise<{ name: string; user: string }[]> {
+    const { body } = await this.call('GET', '/api/connections?columns=name,user');
+    return (JSON.parse(body) as { name?: unknown; user?: unknown }[])
+      .filter((c) => typeof c.name === 'string' && typeof c.user === 'string')
+      .map((c) => ({ name: c.name as string, user: c.user as string }));
+  }
+
   private call(
     method: string,
     path: string,

@@ -35,4 +35,12 @@ describe('GatewayConfig', () => {
       expect(message).toContain('npm run setup');
     }
   });
+
+  it('reads TRUST_PROXY as Express takes it, and refuses anything else', () => {
+    expect(validate(secrets).TRUST_PROXY).toBe(false);
+    expect(validate({ ...secrets, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(validate({ ...secrets, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(validate({ ...secrets, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+    expect(() => validate({ ...secrets, TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+  });
 });

@@ -1,7 +1,20 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
 import { BrokerClientConfig } from '@app/common/nest';
-import { IsBoolean, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { isIP } from 'node:net';
 
 /** Reads the raw env string: implicit conversion alone would turn "false" into true. */
 const toBoolean = (fallback: boolean) =>
@@ -14,6 +27,37 @@ const toBoolean = (fallback: boolean) =>
     if (/^(false|0|no)$/i.test(String(value))) return false;
     return value; // left as is, so @IsBoolean names the variable
   });
+
+/** TRUST_PROXY as Express takes it: a boolean, a hop count, or a list of addresses/subnets. */
+export function parseTrustProxy(value: unknown): unknown {
+  if (value === undefined || value === '' || typeof value === 'boolean' || typeof value === 'number')
+    return value ?? false;
+  if (typeof value !== 'string') return value; // left as is, so the validator names the variable
+  const text = value.trim();
+  if (/^(false|0|no)$/i.test(text)) return false;
+  if (/^(true|yes)$/i.test(text)) return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
+}
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+@ValidatorConstraint({ name: 'isTrustProxy' })
+class IsTrustProxy implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value === 'boolean') return true;
+    if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 32;
+    if (typeof value !== 'string') return false;
+    return value.split(',').every((part) => {
+      const [address, bits] = part.trim().split('/');
+      if (TRUST_PROXY_NAMES.has(address) && bits === undefined) return true;
+      return isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+    });
+  }
+  defaultMessage(): string {
+    return 'TRUST_PROXY must be true, false, a hop count, or comma-separated addresses/subnets (e.g. loopback, 10.0.0.0/8)';
+  }
+}
 
 /**
  * The api-gateway's configuration, read from the environment (and .env) and
@@ -29,6 +73,15 @@ export class GatewayConfig extends BrokerClientConfig {
   @toBoolean(true)
   @IsBoolean()
   HTTPS: boolean = true;
+
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client
+   * address. `false` (default: none), `true` (any, only if the port is reachable through the
+   * proxy alone), a hop count, or addresses/subnets/`loopback`, comma-separated.
+   */
+  @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
+  @Validate(IsTrustProxy)
+  TRUST_PROXY: boolean | number | string = false;
 
   /** Host name devices use to reach the broker; returned by POST /devices. */
   @IsString()
@@ -84,6 +137,12 @@ export class GatewayConfig extends BrokerClientConfig {
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
 
+  /** How long a database call waits for a reachable server before 503 DATABASE_UNAVAILABLE. */
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: number = 500;
+
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -123,6 +182,23 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsString()
   @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
   BROKER_ADMIN_PASSWORD: string;
+
+  /** Record every device command (history of `GET /devices/{name}/commands`); false only to measure its cost. */
+  @toBoolean(true)
+  @IsBoolean()
+  COMMAND_HISTORY: boolean = true;
+
+  /** Days a command stays in the history (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  COMMAND_HISTORY_DAYS: number = 30;
+
+  /** Days an audit entry is kept (TTL index; a sweep where the database has none). */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  AUDIT_LOG_DAYS: number = 365;
 
   /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
   @IsInt()

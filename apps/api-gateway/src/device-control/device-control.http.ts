@@ -15,6 +15,7 @@ import {
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
+import { sortableId } from '@app/common';
 import { InvokeDeviceResult } from '@app/common/device-command';
 import { validationFailed } from '@app/common/nest';
 import {
@@ -38,7 +39,10 @@ const DEVICE_ERRORS: [number, string][] = [
   [404, 'DEVICE_NOT_FOUND'],
   [429, 'DEVICE_BUSY: too many requests already wait for this device'],
   [502, 'DEVICE_BAD_REPLY: the device answered with something that breaks the protocol'],
-  [503, 'DEVICE_OFFLINE (the device is not connected) or DEVICE_COMMAND_UNAVAILABLE'],
+  [
+    503,
+    'DEVICE_OFFLINE (the device is not connected), DEVICE_COMMAND_UNAVAILABLE, or DATABASE_UNAVAILABLE (a device not yet cached)',
+  ],
   [504, 'DEVICE_TIMEOUT: the device did not answer within `timeout` ms'],
 ];
 
@@ -52,6 +56,18 @@ export function DeviceControlRoute(): MethodDecorator & ClassDecorator {
   );
 }
 
+export const COMMAND_ID_HEADER = 'X-Command-Id';
+
+/**
+ * A new device command's id, sent at once as X-Command-Id (so errors carry it too).
+ * Time-ordered, so a device's history lists by id.
+ */
+export function startCommand(response: Response): string {
+  const commandId = sortableId();
+  response.setHeader(COMMAND_ID_HEADER, commandId);
+  return commandId;
+}
+
 /** One call of a device api, read from a REST request and validated against the api's schema. */
 export interface DeviceApiCall<A extends DeviceApi = DeviceApi> {
   api: A;
@@ -60,6 +76,8 @@ export interface DeviceApiCall<A extends DeviceApi = DeviceApi> {
   /** The device request: the api's fields from the path and the JSON body. */
   params: Record<string, unknown>;
   timeoutMs: number;
+  /** This command's id (X-Command-Id), under which the history records it. */
+  commandId: string;
 }
 
 /** A controller whose routes are generated from the device API table: it only dispatches. */
@@ -82,12 +100,13 @@ export function addDeviceApiRoutes<A extends DeviceApi>(
     const route = async function (
       this: DeviceApiController<A>,
       user: AuthenticatedUser,
-      request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs'>,
+      request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs' | 'commandId'>,
       query: DeviceTimeoutQueryDto,
       response: Response,
     ): Promise<Record<string, unknown>> {
       const timeoutMs = query.timeout ?? defaultTimeoutMs(api);
-      const result = await this.dispatch(user, { api, ...request, timeoutMs });
+      const commandId = startCommand(response);
+      const result = await this.dispatch(user, { api, ...request, timeoutMs, commandId });
       return deviceReply(result, response);
     };
     Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
@@ -157,7 +176,7 @@ function openApiSchema(schema: FieldSchema): SchemaObject {
  * refused, as the global ValidationPipe refuses them for every DTO.
  */
 const DeviceApiRequest = createParamDecorator(
-  (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs'> => {
+  (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs' | 'commandId'> => {
     const http = context.switchToHttp().getRequest<Request<Record<string, string>>>();
     const path = http.params;
     if (!DEVICE_NAME_PATTERN.test(path.name ?? '')) {

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { DomainError } from '@app/common';
 import { DeviceCommandPattern, InvokeDeviceRequest, InvokeDeviceResult } from '@app/common/device-command';
 import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import { DeviceApi, parseDeviceRequest } from '@app/device-protocol';
@@ -6,20 +8,27 @@ import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.
 import { DeviceNotFoundError } from '../devices/domain/device.errors';
 import { DeviceCommandClient } from '../infrastructure/device-command.client';
 import { GatewayMetrics } from '../observability/gateway.metrics';
+import { DeviceCommandCompletedEvent } from './domain/device-command-completed.event';
 
 /** Extra time the gateway waits beyond the device timeout, for the hops to device-command and back. */
 export const RPC_MARGIN_MS = 1000;
 
+/** The outcome of a command that failed with something other than a domain error. */
+export const UNEXPECTED_OUTCOME = 'INTERNAL_ERROR';
+
 /**
  * The one path from a use case to a device: resolve the caller's device by name,
  * validate the request against the API's schema, and relay it to device-command.
- * Both the read queries and the control commands use it.
+ * Both the read queries and the control commands use it. Every command that reaches
+ * a device of the caller ends in a DeviceCommandCompletedEvent (history, event stream,
+ * presence), published after the answer, off the request path.
  */
 @Injectable()
 export class DeviceInvoker {
   constructor(
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly deviceCommand: DeviceCommandClient,
+    private readonly events: EventBus,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -29,23 +38,46 @@ export class DeviceInvoker {
     api: DeviceApi,
     params: object,
     timeoutMs: number,
+    commandId: string,
   ): Promise<InvokeDeviceResult> {
+    const requestedAt = new Date();
+    const started = performance.now();
     const payload = parseDeviceRequest(api, params) as Record<string, unknown>;
     const device = await this.devices.findActiveByName(ownerId, name);
     if (!device) throw new DeviceNotFoundError(name);
     const request: InvokeDeviceRequest = { deviceId: device.deviceId, api, params: payload, timeoutMs };
-    const started = performance.now();
+    const complete = (outcome: string, result: InvokeDeviceResult | null): void =>
+      void this.events.publish(
+        new DeviceCommandCompletedEvent(
+          commandId,
+          ownerId,
+          device.deviceId,
+          device.name,
+          api,
+          payload,
+          outcome,
+          result?.reply ?? null,
+          requestedAt,
+          new Date(),
+          Math.round((performance.now() - started) * 100) / 100,
+          result ? result.deviceLatencyMs : null,
+        ),
+      );
+    const rpcStarted = performance.now();
     let failure: unknown;
     try {
-      return await this.deviceCommand.request(DeviceCommandPattern.invoke, request, {
+      const result = await this.deviceCommand.request(DeviceCommandPattern.invoke, request, {
         timeoutMs: timeoutMs + RPC_MARGIN_MS,
         shardKey: device.deviceId,
       });
+      complete('OK', result);
+      return result;
     } catch (error) {
       failure = error;
+      complete(error instanceof DomainError ? error.code : UNEXPECTED_OUTCOME, null);
       throw error;
     } finally {
-      this.metrics.deviceCallDuration.observe({ api, outcome: deviceCallOutcome(failure) }, secondsSince(started));
+      this.metrics.deviceCallDuration.observe({ api, outcome: deviceCallOutcome(failure) }, secondsSince(rpcStarted));
     }
   }
 }

@@ -1,5 +1,6 @@
 import { BrokerEndpoints } from './domain/broker-endpoints';
 import { DeviceRecord } from './domain/device';
+import { DeviceView } from './domain/device-view';
 
 export class EndpointDto {
   host: string;
@@ -41,6 +42,37 @@ export class DeviceResponseDto {
       createdAt: device.createdAt.toISOString(),
       mqtt: endpoints.mqtt,
       amqp: endpoints.amqp,
+    };
+  }
+}
+
+/** A device with its presence, as `GET /devices` and `GET /devices/{name}` show it. */
+export class DeviceWithPresenceResponseDto extends DeviceResponseDto {
+  /** Connected to the broker now. */
+  online: boolean;
+  /** Over which transport it is (or was last) connected: `mqtt` or `amqp`; null if never seen. */
+  transport: 'mqtt' | 'amqp' | null;
+  /** MQTT protocol level (3 = 3.1, 4 = 3.1.1, 5); null for AMQP or when the broker did not say. */
+  protocolLevel: number | null;
+  /** Its last connect (ISO time); null if never seen. */
+  connectedAt: string | null;
+  /** Its last connect, reply or disconnect. */
+  lastSeenAt: string | null;
+  disconnectedAt: string | null;
+  /** Why it disconnected, where the broker or the platform says. */
+  disconnectReason: string | null;
+
+  static fromView(device: DeviceView, endpoints: BrokerEndpoints): DeviceWithPresenceResponseDto {
+    const p = device.presence;
+    return {
+      ...DeviceResponseDto.from(device, endpoints),
+      online: p?.online ?? false,
+      transport: p?.transport ?? null,
+      protocolLevel: p?.protocolLevel ?? null,
+      connectedAt: p?.connectedAt?.toISOString() ?? null,
+      lastSeenAt: p?.lastSeenAt?.toISOString() ?? null,
+      disconnectedAt: p?.disconnectedAt?.toISOString() ?? null,
+      disconnectReason: p?.disconnectReason ?? null,
     };
   }
 }

@@ -3,6 +3,7 @@ import { CommandBus, CqrsModule, EventBus, QueryBus } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import { X509Certificate } from 'node:crypto';
 import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
+import { AuditTrail } from '../audit/audit-trail';
 import { CERTIFICATE_AUTHORITY } from './certificate-authority.provider';
 import { RegisterDeviceCommand } from './commands/register-device/register-device.command';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
@@ -28,6 +29,8 @@ import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceQuery } from './queries/get-device/get-device.query';
 import { ListDevicesHandler } from './queries/list-devices/list-devices.handler';
 import { ListDevicesQuery } from './queries/list-devices/list-devices.query';
+import { PRESENCE_REPOSITORY, PresenceRepository } from '../presence/database/presence.repository.port';
+import { DevicePresence } from '../presence/domain/device-presence';
 import { Registry } from 'prom-client';
 import { GatewayMetrics } from '../observability/gateway.metrics';
 
@@ -69,12 +72,35 @@ class InMemoryDeviceRepository implements DeviceRepository {
   }
 }
 
+/** Presence as the tracker would have written it. */
+class InMemoryPresenceRepository implements PresenceRepository {
+  readonly records = new Map<string, DevicePresence>();
+  async findMany(deviceIds: string[]): Promise<Map<string, DevicePresence>> {
+    return new Map(deviceIds.flatMap((id) => (this.records.has(id) ? [[id, this.records.get(id)!]] : [])));
+  }
+  async find(deviceId: string): Promise<DevicePresence | null> {
+    return this.records.get(deviceId) ?? null;
+  }
+  async save(presence: DevicePresence): Promise<void> {
+    this.records.set(presence.deviceId, presence);
+  }
+  async listOnline(): Promise<DevicePresence[]> {
+    return [...this.records.values()].filter((p) => p.online);
+  }
+  async findOnlineByConnection(name: string): Promise<DevicePresence | null> {
+    return [...this.records.values()].find((p) => p.online && p.connectionName === name) ?? null;
+  }
+  async touch(): Promise<void> {}
+}
+
 describe('devices use cases, wired through the real CQRS buses', () => {
   let commandBus: CommandBus;
   let queryBus: QueryBus;
   let events: DeviceUnregisteredEvent[];
   let retired: CertificateRetiredEvent[];
   let repository: InMemoryDeviceRepository;
+  let presence: InMemoryPresenceRepository;
+  const audited = jest.fn();
   let ca: CertificateAuthority;
 
   beforeAll(async () => {
@@ -83,6 +109,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
 
   beforeEach(async () => {
     repository = new InMemoryDeviceRepository();
+    presence = new InMemoryPresenceRepository();
     const moduleRef = await Test.createTestingModule({
       imports: [CqrsModule.forRoot()],
       providers: [
@@ -94,6 +121,8 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         ListDevicesHandler,
         GetDeviceHandler,
         { provide: DEVICE_REPOSITORY, useValue: repository },
+        { provide: PRESENCE_REPOSITORY, useValue: presence },
+        { provide: AuditTrail, useValue: { record: audited } },
         { provide: CERTIFICATE_AUTHORITY, useValue: ca },
         { provide: GatewayMetrics, useValue: new GatewayMetrics(new Registry()) },
         {
@@ -140,6 +169,55 @@ describe('devices use cases, wired through the real CQRS buses', () => {
     await expect(queryBus.execute(new GetDeviceQuery('owner-1', 'b'))).rejects.toBeInstanceOf(DeviceNotFoundError);
   });
 
+  it('joins presence and filters on online', async () => {
+    const { device: a } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'a', 'ec'));
+    await commandBus.execute(new RegisterDeviceCommand('owner-1', 'b', 'ec'));
+    const at = new Date();
+    await presence.save({
+      deviceId: a.deviceId,
+      ownerId: 'owner-1',
+      name: 'a',
+      online: true,
+      transport: 'mqtt',
+      protocolLevel: 4,
+      connectionName: 'c1',
+      connectedAt: at,
+      lastSeenAt: at,
+      disconnectedAt: null,
+      disconnectReason: null,
+    });
+    const online = await queryBus.execute(new ListDevicesQuery('owner-1', {}, true));
+    expect(online.map((d) => [d.name, d.presence?.transport])).toEqual([['a', 'mqtt']]);
+    const offline = await queryBus.execute(new ListDevicesQuery('owner-1', {}, false));
+    expect(offline.map((d) => [d.name, d.presence])).toEqual([['b', null]]);
+    expect((await queryBus.execute(new GetDeviceQuery('owner-1', 'a'))).presence?.online).toBe(true);
+  });
+
+  it('fills each page of an online filter, skipping devices of the other kind, and keeps the cursor', async () => {
+    for (const name of ['a', 'b', 'c', 'd']) {
+      await commandBus.execute(new RegisterDeviceCommand('owner-1', name, 'ec'));
+    }
+    const b = repository.records.find((r) => r.name === 'b')!;
+    const at = new Date();
+    await presence.save({
+      deviceId: b.deviceId,
+      ownerId: 'owner-1',
+      name: 'b',
+      online: true,
+      transport: 'mqtt',
+      protocolLevel: 4,
+      connectionName: 'c1',
+      connectedAt: at,
+      lastSeenAt: at,
+      disconnectedAt: null,
+      disconnectReason: null,
+    });
+    const first = await queryBus.execute(new ListDevicesQuery('owner-1', { limit: 2 }, false));
+    expect(first.map((d) => d.name)).toEqual(['a', 'c']);
+    const next = await queryBus.execute(new ListDevicesQuery('owner-1', { limit: 2, after: 'c' }, false));
+    expect(next.map((d) => d.name)).toEqual(['d']);
+  });
+
   it('unregisters: revokes, publishes DeviceUnregisteredEvent, and a second time is not found', async () => {
     const { device } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'lamp', 'ec'));
     await commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'));
@@ -149,6 +227,13 @@ describe('devices use cases, wired through the real CQRS buses', () => {
         { serial: device.certificateSerial, serialInSubject: true },
       ]),
     ]);
+    expect(audited).toHaveBeenCalledWith({
+      userId: 'owner-1',
+      action: 'device.unregistered',
+      outcome: 'OK',
+      deviceId: device.deviceId,
+      deviceName: 'lamp',
+    });
     await expect(commandBus.execute(new UnregisterDeviceCommand('owner-1', 'lamp'))).rejects.toBeInstanceOf(
       DeviceNotFoundError,
     );

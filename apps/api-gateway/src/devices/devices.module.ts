@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuthModule } from '../auth/auth.module';
+import { PresenceStoreModule } from '../presence/presence-store.module';
 import { certificateAuthorityProvider } from './certificate-authority.provider';
 import { RenewCertificateHandler } from './commands/renew-certificate/renew-certificate.handler';
 import { RenewCertificateHttpController } from './commands/renew-certificate/renew-certificate.http.controller';
@@ -12,6 +13,9 @@ import { UnregisterDeviceHandler } from './commands/unregister-device/unregister
 import { UnregisterDeviceHttpController } from './commands/unregister-device/unregister-device.http.controller';
 import { ConfigService } from '@nestjs/config';
 import { GatewayConfig } from '../config/gateway.config';
+import { AmqpConnectionManager } from 'amqp-connection-manager';
+import { GATEWAY_BROKER_CONNECTION } from '../infrastructure/device-command.client';
+import { AmqpDeviceCacheBroadcast } from './database/device-cache.broadcast';
 import { CachedDeviceRepository } from './database/device.cached-repository';
 import { DeviceMongoRepository } from './database/device.mongo-repository';
 import { DEVICE_REPOSITORY } from './database/device.repository.port';
@@ -34,6 +38,7 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
 @Module({
   imports: [
     AuthModule,
+    PresenceStoreModule,
     MongooseModule.forFeature([
       { name: Device.name, schema: DeviceSchema },
       { name: DeviceName.name, schema: DeviceNameSchema },
@@ -61,10 +66,18 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     DeviceMongoRepository,
     DeviceRegistryMigration,
     {
+      provide: AmqpDeviceCacheBroadcast,
+      inject: [GATEWAY_BROKER_CONNECTION],
+      useFactory: (connection: AmqpConnectionManager) => new AmqpDeviceCacheBroadcast(connection),
+    },
+    {
       provide: DEVICE_REPOSITORY,
-      inject: [DeviceMongoRepository, ConfigService],
-      useFactory: (mongo: DeviceMongoRepository, config: ConfigService<GatewayConfig, true>) =>
-        new CachedDeviceRepository(mongo, config.get('DEVICE_CACHE_TTL_MS', { infer: true })),
+      inject: [DeviceMongoRepository, ConfigService, AmqpDeviceCacheBroadcast],
+      useFactory: (
+        mongo: DeviceMongoRepository,
+        config: ConfigService<GatewayConfig, true>,
+        broadcast: AmqpDeviceCacheBroadcast,
+      ) => new CachedDeviceRepository(mongo, config.get('DEVICE_CACHE_TTL_MS', { infer: true }), broadcast),
     },
   ],
   exports: [DEVICE_REPOSITORY, certificateAuthorityProvider],

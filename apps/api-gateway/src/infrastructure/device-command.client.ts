@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomInt, randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import {
   DeviceCommandMessagePattern,
   DeviceCommandRequest,
@@ -16,8 +15,8 @@ import {
 } from '@app/common/device-command';
 import { REQUEST_ID_HEADER, currentRequest } from '@app/common';
 import { connectBroker } from '@app/common/nest';
-import { loadServiceTls } from '@app/pki';
 import { GatewayConfig } from '../config/gateway.config';
+import { gatewayBrokerSettings } from './gateway-broker-settings';
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 
@@ -181,27 +180,26 @@ export class DeviceCommandClient implements OnModuleDestroy {
   }
 }
 
-/** Provides the one DeviceCommandClient of the gateway, built from validated config. */
+/** The gateway's one AMQPS connection (closed by DeviceCommandClient on shutdown). */
+export const GATEWAY_BROKER_CONNECTION = Symbol('GATEWAY_BROKER_CONNECTION');
+
+/** Provides the one DeviceCommandClient of the gateway, built from validated config, and its connection. */
 @Global()
 @Module({
   providers: [
     {
-      provide: DeviceCommandClient,
+      provide: GATEWAY_BROKER_CONNECTION,
       inject: [ConfigService],
       useFactory: (config: ConfigService<GatewayConfig, true>) =>
-        new DeviceCommandClient(
-          connectBroker(
-            {
-              host: config.get('AMQP_HOST', { infer: true }),
-              port: config.get('AMQP_PORT', { infer: true }),
-              ...loadServiceTls(path.resolve(config.get('CERTS_DIR', { infer: true })), 'api-gateway'),
-            },
-            'api-gateway',
-          ),
-          config.get('DEVICE_COMMAND_SHARDS', { infer: true }),
-        ),
+        connectBroker(gatewayBrokerSettings(config), 'api-gateway'),
+    },
+    {
+      provide: DeviceCommandClient,
+      inject: [GATEWAY_BROKER_CONNECTION, ConfigService],
+      useFactory: (connection: AmqpConnectionManager, config: ConfigService<GatewayConfig, true>) =>
+        new DeviceCommandClient(connection, config.get('DEVICE_COMMAND_SHARDS', { infer: true })),
     },
   ],
-  exports: [DeviceCommandClient],
+  exports: [DeviceCommandClient, GATEWAY_BROKER_CONNECTION],
 })
 export class DeviceCommandClientModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { DomainError } from '@app/common';
+import { DomainError, sortableId } from '@app/common';
 import { DeviceInvoker } from '../device-control/device-invoker';
 import { JobRepository } from './database/job.repository';
 import { abortRuleFires, JobOutcome, JobRecord, JobResultRecord, JobState, outcomeOfError } from './domain/job';
@@ -122,7 +122,15 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async dispatch(job: JobRecord, result: JobResultRecord): Promise<JobOutcome> {
     try {
-      const { reply } = await this.invoker.invoke(job.ownerId, result.name, job.api, job.params, job.timeoutMs);
+      // Each device's command gets its own id, so it shows in that device's command history.
+      const { reply } = await this.invoker.invoke(
+        job.ownerId,
+        result.name,
+        job.api,
+        job.params,
+        job.timeoutMs,
+        sortableId(),
+      );
       await this.record(job, result, 'ok', { reply });
       return 'ok';
     } catch (error) {

@@ -6,6 +6,7 @@ import { DomainError } from '@app/common';
 import { DEVICE_APIS, DeviceApi, defaultTimeoutMs, deviceApiDefinition, isDeviceReadApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
 import { ControlDeviceCommand } from '../device-control/commands/control-device/control-device.command';
+import { startCommand } from '../device-control/device-control.http';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
 
@@ -40,6 +41,7 @@ export class LegacyDeviceHttpController {
 
   async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
     const body = legacyBody(raw);
+    const commandId = startCommand(response);
     try {
       const user = await this.queryBus.execute(
         new AuthenticateLegacySecretQuery(text(body, 'username'), text(body, 'secret')),
@@ -47,9 +49,11 @@ export class LegacyDeviceHttpController {
       const name = text(body, 'devicename');
       const params = deviceParams(body);
       const result = isDeviceReadApi(api)
-        ? await this.queryBus.execute(new ReadDeviceQuery(user.userId, name, api, params, defaultTimeoutMs(api)))
+        ? await this.queryBus.execute(
+            new ReadDeviceQuery(user.userId, name, api, params, defaultTimeoutMs(api), commandId),
+          )
         : await this.commandBus.execute(
-            new ControlDeviceCommand(user.userId, name, api, params, defaultTimeoutMs(api)),
+            new ControlDeviceCommand(user.userId, name, api, params, defaultTimeoutMs(api), commandId),
           );
       response.status(HttpStatus.OK).json(result.reply);
     } catch (error) {

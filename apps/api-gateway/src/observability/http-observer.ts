@@ -21,7 +21,10 @@ export function routeTemplate(req: Request): string {
  */
 export function observeHttp(metrics: GatewayMetrics, logger: LoggerService) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const context = { requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]) };
+    const context = {
+      requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+      sourceAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    };
     res.setHeader('X-Request-Id', context.requestId);
     const started = performance.now();
     let done = false;

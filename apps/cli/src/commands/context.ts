@@ -18,6 +18,8 @@ export interface CommandContext {
   readonly stderr: TextOutput;
   /** Lines printed as they happen (the demo's progress); a no-op under --json. */
   progress(line: string): void;
+  /** A line on stdout now, under --json too (watch's stream of events). */
+  print(line: string): void;
   /** Wall-clock time in ms (Date.now). */
   now(): number;
 }

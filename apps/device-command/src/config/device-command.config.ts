@@ -1,5 +1,6 @@
+import type { DeviceCommandQueueType } from '@app/common/device-command';
 import { BrokerClientConfig } from '@app/common/nest';
-import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 
 /** device-command's configuration, validated at start-up. */
 export class DeviceCommandConfig extends BrokerClientConfig {
@@ -8,6 +9,10 @@ export class DeviceCommandConfig extends BrokerClientConfig {
   @Min(1)
   @Max(10000)
   DEVICE_QUEUE_LIMIT: number = 32;
+
+  /** classic on one node; quorum on a cluster, so the shard queues survive the loss of a node. */
+  @IsIn(['classic', 'quorum'])
+  DEVICE_COMMAND_QUEUE_TYPE: DeviceCommandQueueType = 'classic';
 
   /** How many RPC messages one replica works on at once, per shard. */
   @IsInt()

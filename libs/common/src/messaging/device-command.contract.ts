@@ -13,12 +13,20 @@ import type { DeviceApi } from '@app/device-protocol';
  */
 export const DEVICE_COMMAND_QUEUE_PREFIX = 'device-command.shard';
 
-/** Queue arguments both sides must agree on (RabbitMQ refuses a mismatched re-declare). */
-export const DEVICE_COMMAND_QUEUE_OPTIONS = {
-  durable: false,
-  autoDelete: true, // gone with its last consumer, so requests to a stopped service fail fast
-  arguments: { 'x-single-active-consumer': true },
-} as const;
+export type DeviceCommandQueueType = 'classic' | 'quorum';
+
+/**
+ * How device-command declares its shard queues (RabbitMQ refuses a mismatched re-declare).
+ * classic (one node): durable and auto-delete, so a shard is gone with its last consumer and
+ * requests to a stopped service fail fast (RabbitMQ 4 deprecates transient shared queues).
+ * quorum (a cluster): replicated, so a shard survives the loss of a node; quorum queues
+ * cannot auto-delete, so requests to a stopped service wait for their timeout instead.
+ */
+export function deviceCommandQueueOptions(type: DeviceCommandQueueType) {
+  return type === 'quorum'
+    ? { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-single-active-consumer': true } }
+    : { durable: true, autoDelete: true, arguments: { 'x-single-active-consumer': true } };
+}
 
 export const DEFAULT_DEVICE_COMMAND_SHARDS = 8;
 

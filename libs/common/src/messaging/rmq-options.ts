@@ -4,6 +4,8 @@ import { credentials } from 'amqplib';
 export interface BrokerConnectionSettings {
   host: string;
   port: number;
+  /** The nodes of a cluster, tried in turn on every (re)connect; when set, host/port are unused. */
+  endpoints?: { host: string; port: number }[];
   /** PEM of the CA that signed the broker's certificate. */
   caPem: string;
   /** This service's TLS client certificate and key: its only credential (see tlsSocketOptions). */
@@ -30,8 +32,17 @@ export function tlsSocketOptions(settings: BrokerConnectionSettings) {
 }
 
 /** `amqps://` URL for amqp-connection-manager (no user info: the login is the certificate). */
-export function amqpsUrl(settings: BrokerConnectionSettings): string {
-  return `amqps://${settings.host}:${settings.port}`;
+export function amqpsUrl(
+  settings: BrokerConnectionSettings,
+  endpoint = { host: settings.host, port: settings.port },
+): string {
+  return `amqps://${endpoint.host}:${endpoint.port}`;
+}
+
+/** One URL per node; amqp-connection-manager moves to the next one when a connection is lost. */
+export function amqpsUrls(settings: BrokerConnectionSettings): string[] {
+  const endpoints = settings.endpoints?.length ? settings.endpoints : [{ host: settings.host, port: settings.port }];
+  return endpoints.map((endpoint) => amqpsUrl(settings, endpoint));
 }
 
 /**
@@ -46,7 +57,7 @@ export function rmqTransportOptions(
   return {
     transport: Transport.RMQ,
     options: {
-      urls: [amqpsUrl(settings)],
+      urls: amqpsUrls(settings),
       queue,
       queueOptions: { durable: false },
       socketOptions: {

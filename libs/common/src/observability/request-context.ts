@@ -7,6 +7,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** What every log line written while serving one request can say about it. */
 export interface RequestContext {
   requestId: string;
+  /** The caller's address, where the request came over HTTP (the audit trail records it). */
+  sourceAddress?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
+import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { UsernameTakenError } from '../domain/user.errors';
 import { UserRecord, UserRepository } from '../domain/user.repository.port';
 import { User } from './user.schema';
 
 @Injectable()
+@MapsDatabaseErrors()
 export class UserMongoRepository implements UserRepository {
   constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
 

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@app/common';
+import { AuditTrail } from '../../audit/audit-trail';
 import { USER_REPOSITORY, UserRecord, UserRepository } from './user.repository.port';
 import { LoginThrottle } from './login-throttle';
 import { PASSWORD_HASHER, PasswordHasher } from './password-hasher';
@@ -24,18 +26,34 @@ export class CredentialsVerifier {
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Throws TooManyLoginAttemptsError when over the limit; otherwise says what it found. */
   async check(username: string, password: string, clientAddress: string): Promise<CredentialsCheck> {
-    this.throttle.check(username, clientAddress);
+    try {
+      await this.throttle.check(username, clientAddress);
+    } catch (error) {
+      void this.auditRefused(username, error);
+      throw error;
+    }
     const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash ?? DUMMY_HASH, password);
     if (user && valid) {
-      this.throttle.recordSuccess(username);
+      await this.throttle.recordSuccess(username);
+      this.audit.record({ userId: user.id, action: 'user.logged_in', outcome: 'OK' });
       return { outcome: 'ok', user };
     }
-    this.throttle.recordFailure(username, clientAddress);
+    await this.throttle.recordFailure(username, clientAddress);
+    // An unknown username concerns no account: nothing to record.
+    if (user) this.audit.record({ userId: user.id, action: 'user.login_failed', outcome: 'INVALID_CREDENTIALS' });
     return { outcome: user ? 'wrong_password' : 'unknown_user' };
+  }
+
+  /** A throttled attempt, on the trail of the account it was aimed at. */
+  private async auditRefused(username: string, error: unknown): Promise<void> {
+    const user = await this.users.findByUsername(username).catch(() => null);
+    const outcome = error instanceof DomainError ? error.code : 'REFUSED';
+    if (user) this.audit.record({ userId: user.id, action: 'user.login_failed', outcome });
   }
 }

@@ -1,4 +1,6 @@
 import { DeviceRecord } from '../domain/device';
+import { DatabaseUnavailableError } from '../../infrastructure/mongo-errors';
+import { DeviceCacheBroadcast, DeviceCacheInvalidation } from './device-cache.broadcast';
 import { CachedDeviceRepository } from './device.cached-repository';
 import { DeviceRepository, NewDevice } from './device.repository.port';
 
@@ -52,7 +54,7 @@ describe('CachedDeviceRepository', () => {
       }),
     };
     clock = 0;
-    repo = new CachedDeviceRepository(inner, 1000, 100, () => clock);
+    repo = new CachedDeviceRepository(inner, 1000, undefined, 100, () => clock);
   });
 
   it('answers repeated lookups from memory until the TTL ends', async () => {
@@ -87,5 +89,30 @@ describe('CachedDeviceRepository', () => {
     await repo.findActiveById((149).toString(16).padStart(32, '0'));
     await repo.findActiveById((0).toString(16).padStart(32, '0'));
     expect(inner.findActiveById).toHaveBeenCalledTimes(151);
+  });
+
+  it('tells the other replicas about a revocation, and forgets what another replica revoked', async () => {
+    const listeners: ((i: DeviceCacheInvalidation) => void)[] = [];
+    const broadcast: DeviceCacheBroadcast = { publish: jest.fn(), subscribe: (l) => listeners.push(l) };
+    const replicaA = new CachedDeviceRepository(inner, 60_000, broadcast, 100, () => clock);
+    await replicaA.revokeByName('owner', 'lamp', new Date());
+    expect(broadcast.publish).toHaveBeenCalledWith({ ownerId: 'owner', name: 'lamp', deviceId: 'a'.repeat(32) });
+
+    const replicaB = new CachedDeviceRepository(inner, 60_000, broadcast, 100, () => clock);
+    active = [device('fan', 'c'.repeat(32))];
+    expect(await replicaB.findActiveById('c'.repeat(32))).not.toBeNull();
+    active = []; // revoked elsewhere: replica B still answers from its cache...
+    expect(await replicaB.findActiveById('c'.repeat(32))).not.toBeNull();
+    for (const listener of listeners) listener({ ownerId: 'owner', name: 'fan', deviceId: 'c'.repeat(32) });
+    expect(await replicaB.findActiveById('c'.repeat(32))).toBeNull(); // ...until it hears of it
+  });
+
+  it('serves a known device from an expired entry while the database is unavailable', async () => {
+    await repo.findActiveByName('owner', 'lamp');
+    clock = 5000;
+    inner.findActiveByName.mockRejectedValueOnce(new DatabaseUnavailableError('MongoNetworkError'));
+    expect((await repo.findActiveByName('owner', 'lamp'))?.deviceId).toBe('a'.repeat(32));
+    inner.findActiveByName.mockRejectedValueOnce(new DatabaseUnavailableError('MongoNetworkError'));
+    await expect(repo.findActiveByName('owner', 'never-seen')).rejects.toBeInstanceOf(DatabaseUnavailableError);
   });
 });

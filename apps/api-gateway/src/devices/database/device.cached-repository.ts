@@ -1,5 +1,7 @@
 import { DeviceListFilter, DeviceRecord } from '../domain/device';
 import { DeviceTags } from '../domain/device-tags';
+import { DatabaseUnavailableError } from '../../infrastructure/mongo-errors';
+import { DeviceCacheBroadcast } from './device-cache.broadcast';
 import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
 
 interface Entry {
@@ -12,8 +14,10 @@ interface Entry {
  * resolves a name, and the broker asks about a device id on every login and
  * permission check. Lookups (found or not) are cached for `ttlMs`; this
  * process's own writes (register, revoke) drop the affected entries at once,
- * so a revoked device is refused here immediately. Another gateway replica
- * may see a revocation up to `ttlMs` late.
+ * so a revoked device is refused here immediately, and are broadcast to the
+ * other gateway replicas, which drop theirs as soon as they hear (milliseconds).
+ * Should a broadcast be lost, `ttlMs` still bounds how long a stale entry lives.
+ * While the database is unavailable, an expired entry is served rather than an error.
  */
 export class CachedDeviceRepository implements DeviceRepository {
   private readonly byName = new Map<string, Entry>();
@@ -22,14 +26,19 @@ export class CachedDeviceRepository implements DeviceRepository {
   constructor(
     private readonly inner: DeviceRepository,
     private readonly ttlMs: number,
+    private readonly broadcast?: DeviceCacheBroadcast,
     private readonly maxEntries = 100_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    broadcast?.subscribe(({ ownerId, name, deviceId }) => this.forget(ownerId, name, deviceId));
+  }
 
   async create(device: NewDevice): Promise<DeviceRecord> {
     this.forget(device.ownerId, device.name, device.deviceId);
     const created = await this.inner.create(device);
     this.forget(device.ownerId, device.name, device.deviceId);
+    // Other replicas may have cached "no such device" for the name.
+    this.broadcast?.publish({ ownerId: device.ownerId, name: device.name, deviceId: device.deviceId });
     return created;
   }
 
@@ -64,6 +73,7 @@ export class CachedDeviceRepository implements DeviceRepository {
     if (cached) this.forget(ownerId, name, cached.deviceId);
     const revoked = await this.inner.revokeByName(ownerId, name, at);
     this.forget(ownerId, name, revoked?.deviceId);
+    if (revoked) this.broadcast?.publish({ ownerId, name, deviceId: revoked.deviceId });
     return revoked;
   }
 
@@ -74,7 +84,15 @@ export class CachedDeviceRepository implements DeviceRepository {
   ): Promise<DeviceRecord | null> {
     const hit = map.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value;
-    const value = await load();
+    let value: DeviceRecord | null;
+    try {
+      value = await load();
+    } catch (error) {
+      // The database is down: known devices keep working from the last answer (nothing can be
+      // unregistered meanwhile, and invalidations from other replicas still arrive).
+      if (hit && error instanceof DatabaseUnavailableError) return hit.value;
+      throw error;
+    }
     if (map.size >= this.maxEntries) map.delete(map.keys().next().value as string); // oldest first
     map.set(key, { value, expiresAt: this.now() + this.ttlMs });
     return value;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { isDuplicateKeyError } from '../../infrastructure/mongo-errors';
+import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
 import { DeviceListFilter, DeviceRecord } from '../domain/device';
 import { DeviceTags, hasTags } from '../domain/device-tags';
 import { DeviceNameTakenError } from '../domain/device.errors';
@@ -47,6 +47,7 @@ function toRecord(doc: Device): DeviceRecord {
  * points at a revoked or missing record, which the next registration of it reclaims.
  */
 @Injectable()
+@MapsDatabaseErrors()
 export class DeviceMongoRepository implements DeviceRepository {
   constructor(
     @InjectModel(Device.name) private readonly devices: Model<Device>,

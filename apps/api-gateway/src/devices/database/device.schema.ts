@@ -25,7 +25,7 @@ export class Device {
   @Prop({ type: Object, default: {} })
   tags: Record<string, string>;
 
-  @Prop({ required: true, enum: ['rsa', 'ec', 'csr'] })
+  @Prop({ type: String, required: true, enum: ['rsa', 'ec', 'csr'] })
   keyOrigin: DeviceKeyOrigin;
 
   @Prop({ required: true })

@@ -7,9 +7,11 @@ import {
   DeviceApi,
   parseReplyRoutingKey,
   REPLY_BINDING_KEY,
+  replyRoutingKey,
   requestRoutingKey,
 } from '@app/device-protocol';
 import { DeviceLink, ReplyListener } from './device-link.port';
+import { ReplyRateLimiter } from './reply-rate-limiter';
 
 /**
  * DeviceLink over RabbitMQ's amq.topic, where MQTT and AMQP devices look alike.
@@ -28,6 +30,11 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private readonly listeners: ReplyListener[] = [];
   /** messageIds the broker returned as unroutable, until their publish confirms. */
   private readonly returned = new Set<string>();
+  private readonly replyRate = new ReplyRateLimiter(undefined, (deviceId, limit) =>
+    this.logger.warn(
+      `device ${deviceId} sends more than ${limit} replies a second: dropping the rest of this second's`,
+    ),
+  );
 
   constructor(private readonly connection: AmqpConnectionManager) {
     this.channel = connection.createChannel({
@@ -51,14 +58,16 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private receive(message: ConsumeMessage): void {
     const address = parseReplyRoutingKey(message.fields.routingKey);
     if (!address) return; // not a reply of a known API: nothing to deliver it to
-    for (const listener of this.listeners) listener(address.deviceId, address.api, message.content);
+    if (!this.replyRate.allow(address.deviceId)) return;
+    const requestId = message.properties.correlationId as string | undefined;
+    for (const listener of this.listeners) listener(address.deviceId, address.api, message.content, requestId);
   }
 
   onReply(listener: ReplyListener): void {
     this.listeners.push(listener);
   }
 
-  async send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number): Promise<boolean> {
+  async send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number, requestId: string): Promise<boolean> {
     if (!this.connection.isConnected()) throw new Error('not connected to the broker');
     const messageId = randomUUID();
     await this.channel.publish(DEVICE_EXCHANGE, requestRoutingKey(deviceId, api), payload, {
@@ -66,6 +75,10 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       messageId,
       expiration: String(Math.max(1, Math.ceil(ttlMs))),
       contentType: 'application/json',
+      // RabbitMQ's native MQTT (3.13+) hands these to MQTT 5 devices as Correlation Data and
+      // Response Topic (the header holds the routing key; the broker turns it into the topic).
+      correlationId: requestId,
+      headers: { 'x-reply-to-topic': replyRoutingKey(deviceId, api) },
     });
     // basic.return precedes the publisher confirm on the same channel.
     return !this.returned.delete(messageId);

@@ -14,23 +14,26 @@ const B = 'b'.repeat(32);
 /** A link whose "device" is driven by the test: it records requests and lets the test reply. */
 class FakeLink implements DeviceLink {
   readonly sent: { deviceId: string; api: DeviceApi; payload: unknown }[] = [];
+  /** The request id of each sent request, in order (what an MQTT 5 device would echo). */
+  readonly requestIds: string[] = [];
   online = true;
   failing = false;
   private listener?: ReplyListener;
 
   stalled = false;
 
-  async send(deviceId: string, api: DeviceApi, payload: Buffer): Promise<boolean> {
+  async send(deviceId: string, api: DeviceApi, payload: Buffer, _ttlMs: number, requestId: string): Promise<boolean> {
     if (this.failing) throw new Error('connection closed');
     if (this.stalled) return new Promise<boolean>(() => undefined); // the broker never confirms
     this.sent.push({ deviceId, api, payload: JSON.parse(payload.toString()) });
+    this.requestIds.push(requestId);
     return this.online;
   }
   onReply(listener: ReplyListener): void {
     this.listener = listener;
   }
-  reply(deviceId: string, api: DeviceApi, body: unknown): void {
-    this.listener?.(deviceId, api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+  reply(deviceId: string, api: DeviceApi, body: unknown, requestId?: string): void {
+    this.listener?.(deviceId, api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), requestId);
   }
 }
 
@@ -208,6 +211,68 @@ describe('DeviceDispatcher', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('gives every request its own id', async () => {
+    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    const other = dispatcher.dispatch(B, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
+    link.reply(B, 'get_status', { status: 'running' }, link.requestIds[1]);
+    await Promise.all([first, other]);
+    const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[2]);
+    await second;
+    expect(new Set(link.requestIds).size).toBe(3);
+  });
+
+  it('matches an MQTT 5 device by request id: a late reply is dropped and logged, no barrier needed', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      // The device's first reply echoes its id: from now on it is matched by id.
+      const first = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000);
+      await tick();
+      link.reply(A, 'get_gpio', { number: 1, value: 0 }, link.requestIds[0]);
+      await first;
+      await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)).rejects.toMatchObject({
+        code: 'DEVICE_TIMEOUT',
+      });
+      const next = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 2000);
+      await tick();
+      // Same API straight away: no barrier request.
+      expect(link.sent.map((s) => s.api)).toEqual(['get_gpio', 'get_gpio', 'get_gpio']);
+      link.reply(A, 'get_gpio', { number: 1, value: 1 }, link.requestIds[1]); // late: not this request's id
+      expect(dispatcher.dropped).toBe(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`dropped a late reply: ${A} get_gpio`));
+      link.reply(A, 'get_gpio', { number: 1, value: 1 }, 'no-such-id'); // never asked: unsolicited
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`matches no request in flight: ${A} get_gpio`));
+      link.reply(A, 'get_gpio', { number: 1, value: 0 }, link.requestIds[2]);
+      await expect(next).resolves.toMatchObject({ reply: { number: 1, value: 0 } });
+      // The counters tell the late reply from the unsolicited one, and no barrier was sent.
+      expect(await sample('iotcloud_device_replies_dropped_total', { reason: 'late' })).toBe(1);
+      expect(await sample('iotcloud_device_replies_dropped_total', { reason: 'unsolicited' })).toBe(1);
+      expect(await sample('iotcloud_device_barriers_sent_total')).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('falls back to the barrier when the device stops echoing ids (e.g. back on MQTT 3.1.1)', async () => {
+    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
+    await first;
+    const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }); // no id
+    await second;
+    await expect(dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 50)).rejects.toMatchObject({
+      code: 'DEVICE_TIMEOUT',
+    });
+    void dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000).catch(() => undefined);
+    await tick();
+    expect(link.sent.map((s) => s.api)).toEqual(['get_status', 'get_status', 'get_gpio', 'get_status']);
   });
 
   it('drops replies nobody waits for', () => {

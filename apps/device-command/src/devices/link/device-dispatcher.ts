@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@nestjs/config';
 import { DomainError } from '@app/common';
 import {
@@ -41,6 +42,8 @@ interface Job {
 
 interface Awaiting {
   api: DeviceApi;
+  /** Sent as MQTT 5 Correlation Data; a device that echoes it is matched by it. */
+  requestId: string;
   deliver(body: Buffer): void;
   fail(error: Error): void;
 }
@@ -49,6 +52,9 @@ interface Orphan {
   timedOutAt: number;
   request?: RequestContext;
 }
+
+/** Timed-out request ids of id-echoing devices kept to recognise their late replies. */
+const TIMED_OUT_IDS_KEPT = 4096;
 
 interface DeviceState {
   /** The device's shard, as a metrics label. */
@@ -77,6 +83,11 @@ export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
  *   is in, every late reply has arrived (and was dropped). A late reply is never
  *   handed to a later request.
  * - A reply with no request waiting for it is dropped.
+ *
+ * Every request also carries a request id (MQTT 5 Correlation Data). A device
+ * that echoes it (MQTT 5) is matched by it instead: a reply whose id is not the
+ * request in flight is dropped and logged, and its timeouts need no barrier.
+ * MQTT 3.x devices never see the id and keep the barrier.
  */
 @Injectable()
 export class DeviceDispatcher {
@@ -85,6 +96,15 @@ export class DeviceDispatcher {
   private readonly maxWaiting: number;
   private readonly shards: number;
   private droppedReplies = 0;
+  /** Devices whose last reply echoed its request id: their late replies cannot be mistaken. */
+  private readonly echoingIds = new Set<string>();
+  private nextRequestId = 0;
+  /**
+   * Request ids that timed out on devices that echo ids (no barrier for them), so that their
+   * late replies are still told from unsolicited ones; the most recent TIMED_OUT_IDS_KEPT only.
+   */
+  private readonly timedOutIds = new Map<string, Orphan & { deviceId: string }>();
+  private readonly instance = randomBytes(4).toString('hex');
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
@@ -93,7 +113,7 @@ export class DeviceDispatcher {
   ) {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
     this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
-    link.onReply((deviceId, api, body) => this.onReply(deviceId, api, body));
+    link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
   }
 
   /** Replies dropped because no request was waiting for them (late or unsolicited). */
@@ -183,11 +203,14 @@ export class DeviceDispatcher {
       const timer = setTimeout(() => {
         if (state.awaiting !== awaiting) return;
         state.awaiting = undefined;
-        state.orphans.set(api, { timedOutAt: performance.now(), request: job.request });
+        const orphan: Orphan = { timedOutAt: performance.now(), request: job.request };
+        if (this.echoingIds.has(deviceId)) this.rememberTimedOut(awaiting.requestId, deviceId, orphan);
+        else state.orphans.set(api, orphan);
         reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
       }, remaining);
       const awaiting: Awaiting = {
         api,
+        requestId: `${this.instance}-${(this.nextRequestId++).toString(36)}`,
         deliver: (body) => {
           clearTimeout(timer);
           state.awaiting = undefined;
@@ -200,7 +223,7 @@ export class DeviceDispatcher {
         },
       };
       state.awaiting = awaiting;
-      this.link.send(deviceId, api, encodePayload(params), remaining).then(
+      this.link.send(deviceId, api, encodePayload(params), remaining, awaiting.requestId).then(
         (routed) => {
           if (!routed && state.awaiting === awaiting) awaiting.fail(new DeviceOfflineError(deviceId));
         },
@@ -216,23 +239,51 @@ export class DeviceDispatcher {
     });
   }
 
-  private onReply(deviceId: string, api: DeviceApi, body: Buffer): void {
+  private onReply(deviceId: string, api: DeviceApi, body: Buffer, requestId?: string): void {
     const state = this.devices.get(deviceId);
     const awaiting = state?.awaiting;
+    if (requestId !== undefined) {
+      this.echoingIds.add(deviceId);
+      if (awaiting && awaiting.api === api && awaiting.requestId === requestId) {
+        awaiting.deliver(body);
+        return;
+      }
+      const timedOut = this.timedOutIds.get(requestId);
+      if (timedOut?.deviceId === deviceId) this.timedOutIds.delete(requestId);
+      this.dropReply(deviceId, api, timedOut?.deviceId === deviceId ? timedOut : undefined, requestId);
+      return;
+    }
+    this.echoingIds.delete(deviceId);
     if (awaiting && awaiting.api === api) {
       awaiting.deliver(body);
       return;
     }
+    this.dropReply(deviceId, api, state?.orphans.get(api));
+  }
+
+  private rememberTimedOut(requestId: string, deviceId: string, orphan: Orphan): void {
+    this.timedOutIds.set(requestId, { ...orphan, deviceId });
+    if (this.timedOutIds.size > TIMED_OUT_IDS_KEPT) {
+      this.timedOutIds.delete(this.timedOutIds.keys().next().value as string);
+    }
+  }
+
+  /** Counts and logs a reply no request in flight waits for: late (its request timed out) or unsolicited. */
+  private dropReply(deviceId: string, api: DeviceApi, orphan: Orphan | undefined, requestId?: string): void {
     this.droppedReplies += 1;
-    const orphan = state?.orphans.get(api);
     this.metrics.droppedReplies.inc({ reason: orphan ? 'late' : 'unsolicited' });
+    const id = requestId === undefined ? '' : ` (id ${JSON.stringify(requestId.slice(0, 64))})`;
     if (orphan) {
       // Worth an operator's attention: a device (or the path to it) slower than the callers' timeout.
       // Logged under the id of the request that timed out, so it sits next to that request's lines.
       const late = Math.round(performance.now() - orphan.timedOutAt);
       runInRequest(orphan.request, () =>
-        this.logger.warn(`dropped a late reply: ${deviceId} ${api} answered ${late} ms after its request timed out`),
+        this.logger.warn(
+          `dropped a late reply: ${deviceId} ${api}${id} answered ${late} ms after its request timed out`,
+        ),
       );
+    } else if (requestId !== undefined) {
+      this.logger.warn(`dropped a reply whose request id matches no request in flight: ${deviceId} ${api}${id}`);
     } else {
       this.logger.debug(`dropped a reply nobody waits for: ${deviceId} ${api}`);
     }

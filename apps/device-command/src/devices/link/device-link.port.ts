@@ -2,7 +2,8 @@ import { DeviceApi } from '@app/device-protocol';
 
 export const DEVICE_LINK = Symbol('DEVICE_LINK');
 
-export type ReplyListener = (deviceId: string, api: DeviceApi, body: Buffer) => void;
+/** `requestId`: the request id the reply echoes (MQTT 5 Correlation Data), when the device sent one. */
+export type ReplyListener = (deviceId: string, api: DeviceApi, body: Buffer, requestId?: string) => void;
 
 /** How device-command reaches devices: through the broker's amq.topic, whatever the device speaks. */
 export interface DeviceLink {
@@ -10,8 +11,10 @@ export interface DeviceLink {
    * Publishes one request. Resolves `false` when no queue took it (the device is
    * not connected). The message expires after `ttlMs`, so a device that connects
    * later never runs a stale command. Rejects when the broker cannot be reached.
+   * `requestId` travels as MQTT 5 Correlation Data (with the reply topic as Response
+   * Topic); devices on MQTT 3.x never see it.
    */
-  send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number): Promise<boolean>;
+  send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number, requestId: string): Promise<boolean>;
   /** Every device's replies reach every listener: there is nothing to set up per device. */
   onReply(listener: ReplyListener): void;
 }

@@ -2,11 +2,13 @@ import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { LogInCommand } from './log-in.command';
 import { LogInRequestDto } from './log-in.request.dto';
 import { LogInResponseDto } from './log-in.response.dto';
 
 @ApiTags('auth')
+@ApiDatabaseUnavailableResponse()
 @Controller('auth')
 export class LogInHttpController {
   constructor(private readonly commandBus: CommandBus) {}

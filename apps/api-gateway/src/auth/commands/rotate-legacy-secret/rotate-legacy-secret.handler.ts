@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../../audit/audit-trail';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
@@ -10,11 +11,13 @@ export class RotateLegacySecretHandler implements ICommandHandler<RotateLegacySe
   constructor(
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     private readonly secrets: LegacySecrets,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute({ userId }: RotateLegacySecretCommand): Promise<{ secret: string }> {
     const version = await this.users.rotateLegacySecret(userId);
     if (version === null) throw new MissingOrInvalidTokenError('The account of this token no longer exists');
+    this.audit.record({ userId, action: 'legacy_secret.rotated', outcome: 'OK' });
     return { secret: this.secrets.derive(userId, version) };
   }
 }

@@ -2,6 +2,7 @@ import { Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/commo
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../jwt-auth.guard';
 import { RotateLegacySecretCommand } from './rotate-legacy-secret.command';
 
@@ -13,6 +14,7 @@ export class LegacySecretResponseDto {
 @ApiTags('auth')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('auth')
 export class RotateLegacySecretHttpController {
   constructor(private readonly commandBus: CommandBus) {}

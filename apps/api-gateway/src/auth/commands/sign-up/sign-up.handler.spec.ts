@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../../audit/audit-trail';
 import { UserRepository } from '../../domain/user.repository.port';
 import { Argon2PasswordHasher } from '../../domain/password-hasher';
 import { UsernameTakenError } from '../../domain/user.errors';
@@ -6,6 +7,8 @@ import { SignUpHandler } from './sign-up.handler';
 
 describe('SignUpHandler', () => {
   const hasher = new Argon2PasswordHasher();
+  const record = jest.fn();
+  const audit = { record } as unknown as AuditTrail;
 
   it('stores an argon2id hash, never the password', async () => {
     const create = jest.fn(async (user: { username: string; passwordHash: string }) => ({
@@ -14,8 +17,9 @@ describe('SignUpHandler', () => {
       ...user,
     }));
     const users: UserRepository = { create, findByUsername: jest.fn(), rotateLegacySecret: jest.fn() };
-    const result = await new SignUpHandler(users, hasher).execute(new SignUpCommand('alice', 'correct-horse'));
+    const result = await new SignUpHandler(users, hasher, audit).execute(new SignUpCommand('alice', 'correct-horse'));
     expect(result).toEqual({ userId: 'u1' });
+    expect(record).toHaveBeenCalledWith({ userId: 'u1', action: 'user.signed_up', outcome: 'OK' });
     const stored = create.mock.calls[0][0];
     expect(stored.username).toBe('alice');
     expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
@@ -33,7 +37,7 @@ describe('SignUpHandler', () => {
       rotateLegacySecret: jest.fn(),
     };
     await expect(
-      new SignUpHandler(users, hasher).execute(new SignUpCommand('alice', 'pw-long-enough')),
+      new SignUpHandler(users, hasher, audit).execute(new SignUpCommand('alice', 'pw-long-enough')),
     ).rejects.toMatchObject({
       code: 'USERNAME_TAKEN',
     });

@@ -1,3 +1,4 @@
+import { AuditTrail } from '../../../audit/audit-trail';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { USER_REPOSITORY, UserRepository } from '../../domain/user.repository.port';
@@ -16,6 +17,7 @@ export class SignUpHandler implements ICommandHandler<SignUpCommand> {
   constructor(
     @Inject(USER_REPOSITORY) private readonly users: UserRepository,
     @Inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute({ username, password }: SignUpCommand): Promise<{ userId: string }> {
@@ -24,6 +26,7 @@ export class SignUpHandler implements ICommandHandler<SignUpCommand> {
     const passwordHash = await this.hasher.hash(password);
     // Uniqueness is the index's job: checking first would race with concurrent sign-ups.
     const user = await this.users.create({ username, passwordHash });
+    this.audit.record({ userId: user.id, action: 'user.signed_up', outcome: 'OK' });
     return { userId: user.id };
   }
 }

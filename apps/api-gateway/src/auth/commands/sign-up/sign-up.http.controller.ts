@@ -2,10 +2,12 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { SignUpCommand } from './sign-up.command';
 import { SignUpRequestDto } from './sign-up.request.dto';
 
 @ApiTags('auth')
+@ApiDatabaseUnavailableResponse()
 @Controller('auth')
 export class SignUpHttpController {
   constructor(private readonly commandBus: CommandBus) {}

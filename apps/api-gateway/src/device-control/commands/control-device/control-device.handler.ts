@@ -7,7 +7,7 @@ import { ControlDeviceCommand } from './control-device.command';
 export class ControlDeviceHandler implements ICommandHandler<ControlDeviceCommand> {
   constructor(private readonly invoker: DeviceInvoker) {}
 
-  execute({ ownerId, name, api, params, timeoutMs }: ControlDeviceCommand): Promise<InvokeDeviceResult> {
-    return this.invoker.invoke(ownerId, name, api, params, timeoutMs);
+  execute({ ownerId, name, api, params, timeoutMs, commandId }: ControlDeviceCommand): Promise<InvokeDeviceResult> {
+    return this.invoker.invoke(ownerId, name, api, params, timeoutMs, commandId);
   }
 }

@@ -12,9 +12,9 @@ import { ControlDeviceCommand } from './control-device.command';
 export class ControlDeviceHttpController implements DeviceApiController<DeviceWriteApi> {
   constructor(private readonly commandBus: CommandBus) {}
 
-  dispatch(user: AuthenticatedUser, { api, name, params, timeoutMs }: DeviceApiCall<DeviceWriteApi>) {
+  dispatch(user: AuthenticatedUser, { api, name, params, timeoutMs, commandId }: DeviceApiCall<DeviceWriteApi>) {
     return this.commandBus.execute<ControlDeviceCommand, InvokeDeviceResult>(
-      new ControlDeviceCommand(user.userId, name, api, params, timeoutMs),
+      new ControlDeviceCommand(user.userId, name, api, params, timeoutMs, commandId),
     );
   }
 }

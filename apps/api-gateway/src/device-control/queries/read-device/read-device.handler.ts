@@ -7,7 +7,7 @@ import { ReadDeviceQuery } from './read-device.query';
 export class ReadDeviceHandler implements IQueryHandler<ReadDeviceQuery> {
   constructor(private readonly invoker: DeviceInvoker) {}
 
-  execute({ ownerId, name, api, params, timeoutMs }: ReadDeviceQuery): Promise<InvokeDeviceResult> {
-    return this.invoker.invoke(ownerId, name, api, params, timeoutMs);
+  execute({ ownerId, name, api, params, timeoutMs, commandId }: ReadDeviceQuery): Promise<InvokeDeviceResult> {
+    return this.invoker.invoke(ownerId, name, api, params, timeoutMs, commandId);
   }
 }

@@ -12,9 +12,9 @@ import { ReadDeviceQuery } from './read-device.query';
 export class ReadDeviceHttpController implements DeviceApiController<DeviceReadApi> {
   constructor(private readonly queryBus: QueryBus) {}
 
-  dispatch(user: AuthenticatedUser, { api, name, params, timeoutMs }: DeviceApiCall<DeviceReadApi>) {
+  dispatch(user: AuthenticatedUser, { api, name, params, timeoutMs, commandId }: DeviceApiCall<DeviceReadApi>) {
     return this.queryBus.execute<ReadDeviceQuery, InvokeDeviceResult>(
-      new ReadDeviceQuery(user.userId, name, api, params, timeoutMs),
+      new ReadDeviceQuery(user.userId, name, api, params, timeoutMs, commandId),
     );
   }
 }

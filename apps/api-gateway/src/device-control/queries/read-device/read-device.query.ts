@@ -10,6 +10,8 @@ export class ReadDeviceQuery extends Query<InvokeDeviceResult> {
     readonly api: DeviceReadApi,
     readonly params: Record<string, unknown>,
     readonly timeoutMs: number,
+    /** Returned as X-Command-Id and recorded in the device's command history. */
+    readonly commandId: string,
   ) {
     super();
   }

@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@app/common';
+import { AuditTrail } from '../../../audit/audit-trail';
 import { generateDeviceId } from '@app/device-protocol';
 import { GatewayMetrics } from '../../../observability/gateway.metrics';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
@@ -8,6 +9,7 @@ import { generateBrokerPassword } from '../../domain/broker-password';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 import { certificateFields, DeviceCertificateIssuer } from '../../domain/device-certificate-issuer';
 import { tagsProblem } from '../../domain/device-tags';
+import { DeviceRegisteredEvent } from '../../domain/device-registered.event';
 import { DeviceNameTakenError, InvalidDeviceNameError, InvalidTagsError } from '../../domain/device.errors';
 import { RegisterDeviceCommand, RegisteredDevice } from './register-device.command';
 
@@ -16,6 +18,8 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
   constructor(
     @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly issuer: DeviceCertificateIssuer,
+    private readonly events: EventBus,
+    private readonly audit: AuditTrail,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -23,13 +27,25 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
     const keyType = command.csrPem ? 'csr' : command.keyType;
     try {
       const registered = await this.register(command);
+      const { deviceId, name } = registered.device;
       this.metrics.registrations.inc({ key_type: keyType, outcome: 'ok' });
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: 'OK',
+        deviceId,
+        deviceName: name,
+      });
       return registered;
     } catch (error) {
       // Error codes are a fixed set, so they make a bounded label.
-      this.metrics.registrations.inc({
-        key_type: keyType,
-        outcome: error instanceof DomainError ? error.code : 'error',
+      const code = error instanceof DomainError ? error.code : undefined;
+      this.metrics.registrations.inc({ key_type: keyType, outcome: code ?? 'error' });
+      this.audit.record({
+        userId: command.ownerId,
+        action: 'device.registered',
+        outcome: code ?? 'INTERNAL_ERROR',
+        deviceName: command.name,
       });
       throw error;
     }
@@ -56,6 +72,7 @@ export class RegisterDeviceHandler implements ICommandHandler<RegisterDeviceComm
       ...certificateFields(issued, source),
       brokerPasswordHash: broker.hash,
     });
+    this.events.publish(new DeviceRegisteredEvent(deviceId, command.ownerId, command.name));
     return {
       device,
       privateKeyPem: issued.privateKeyPem,

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { RegisterDeviceCommand } from './register-device.command';
@@ -19,6 +20,7 @@ import { RegisterDeviceResponseDto } from './register-device.response.dto';
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class RegisterDeviceHttpController {
   constructor(

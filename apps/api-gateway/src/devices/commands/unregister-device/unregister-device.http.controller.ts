@@ -9,12 +9,14 @@ import {
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { UnregisterDeviceCommand } from './unregister-device.command';
 
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class UnregisterDeviceHttpController {
   constructor(private readonly commandBus: CommandBus) {}

@@ -3,14 +3,16 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
-import { DeviceResponseDto } from '../../device.response.dto';
+import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { GetDeviceQuery } from './get-device.query';
 
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class GetDeviceHttpController {
   constructor(
@@ -18,13 +20,16 @@ export class GetDeviceHttpController {
     @Inject(BROKER_ENDPOINTS) private readonly endpoints: BrokerEndpoints,
   ) {}
 
-  /** One of your devices, by name. */
+  /** One of your devices, by name, with its presence. */
   @Get(':name')
-  @ApiOkResponse({ type: DeviceResponseDto })
+  @ApiOkResponse({ type: DeviceWithPresenceResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
-  async get(@CurrentUser() user: AuthenticatedUser, @Param() params: DeviceNameParamDto): Promise<DeviceResponseDto> {
+  async get(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param() params: DeviceNameParamDto,
+  ): Promise<DeviceWithPresenceResponseDto> {
     const device = await this.queryBus.execute(new GetDeviceQuery(user.userId, params.name));
-    return DeviceResponseDto.from(device, this.endpoints);
+    return DeviceWithPresenceResponseDto.fromView(device, this.endpoints);
   }
 }

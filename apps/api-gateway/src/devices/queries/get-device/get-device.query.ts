@@ -1,8 +1,8 @@
 import { Query } from '@nestjs/cqrs';
-import { DeviceRecord } from '../../domain/device';
+import { DeviceView } from '../../domain/device-view';
 
-/** One of the caller's active devices; another user's device is not found. */
-export class GetDeviceQuery extends Query<DeviceRecord> {
+/** One of the caller's active devices, with its presence; another user's device is not found. */
+export class GetDeviceQuery extends Query<DeviceView> {
   constructor(
     readonly ownerId: string,
     readonly name: string,

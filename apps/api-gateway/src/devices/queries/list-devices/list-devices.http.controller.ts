@@ -3,7 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { DeviceResponseDto } from '../../device.response.dto';
+import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { parseTagFilter } from '../../domain/device-tags';
 import { ListDevicesQuery } from './list-devices.query';
@@ -12,6 +13,7 @@ import { DEFAULT_LIST_LIMIT, ListDevicesRequestDto } from './list-devices.reques
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class ListDevicesHttpController {
   constructor(
@@ -20,25 +22,29 @@ export class ListDevicesHttpController {
   ) {}
 
   /**
-   * Your registered devices in name order (never any private key), one page at a time:
-   * pass the last name you got as `after` for the next page.
+   * Your registered devices in name order with their presence (never any private key), one page at
+   * a time: pass the last name you got as `after` for the next page; `?online=` filters on presence.
    */
   @Get()
-  @ApiOkResponse({ type: [DeviceResponseDto] })
+  @ApiOkResponse({ type: [DeviceWithPresenceResponseDto] })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
   @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListDevicesRequestDto,
-  ): Promise<DeviceResponseDto[]> {
+  ): Promise<DeviceWithPresenceResponseDto[]> {
     const devices = await this.queryBus.execute(
-      new ListDevicesQuery(user.userId, {
-        tags: (query.tag ?? []).map((t) => parseTagFilter(t) as [string, string]),
-        namePrefix: query.prefix,
-        after: query.after,
-        limit: query.limit ?? DEFAULT_LIST_LIMIT,
-      }),
+      new ListDevicesQuery(
+        user.userId,
+        {
+          tags: (query.tag ?? []).map((t) => parseTagFilter(t) as [string, string]),
+          namePrefix: query.prefix,
+          after: query.after,
+          limit: query.limit ?? DEFAULT_LIST_LIMIT,
+        },
+        query.online === undefined ? undefined : query.online === 'true',
+      ),
     );
-    return devices.map((device) => DeviceResponseDto.from(device, this.endpoints));
+    return devices.map((device) => DeviceWithPresenceResponseDto.fromView(device, this.endpoints));
   }
 }

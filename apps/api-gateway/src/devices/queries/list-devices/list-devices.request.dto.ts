@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 import { TAG_FILTER_PATTERN } from '../../domain/device-tags';
 
@@ -34,4 +34,9 @@ export class ListDevicesRequestDto {
   @IsOptional()
   @Matches(DEVICE_NAME_PATTERN, { message: 'after must be a device name' })
   after?: string;
+
+  /** `true`: only devices connected now; `false`: only those that are not. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  online?: 'true' | 'false';
 }

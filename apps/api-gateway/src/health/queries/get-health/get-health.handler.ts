@@ -2,6 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
 import { DeviceCommandPattern, PingRequest } from '@app/common/device-command';
+import { CommandHistoryRecorder } from '../../../history/command-history.recorder';
 import { DeviceCommandClient } from '../../../infrastructure/device-command.client';
 import { ComponentStatus, GetHealthQuery, HealthReport } from './get-health.query';
 
@@ -30,6 +31,7 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
   constructor(
     @InjectConnection() private readonly db: Connection,
     private readonly deviceCommand: DeviceCommandClient,
+    private readonly history: CommandHistoryRecorder,
   ) {}
 
   async execute(): Promise<HealthReport> {
@@ -49,6 +51,7 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
           )
         : { status: 'down', error: 'broker unreachable' };
     const allUp = [database, broker, deviceCommand].every((c) => c.status === 'up');
-    return { status: allUp ? 'ok' : 'degraded', database, broker, deviceCommand };
+    const history = { recorded: this.history.recorded, unrecorded: this.history.unrecorded };
+    return { status: allUp ? 'ok' : 'degraded', database, broker, deviceCommand, history };
   }
 }

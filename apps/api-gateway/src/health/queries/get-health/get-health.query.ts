@@ -7,6 +7,8 @@ export interface HealthReport {
   database: ComponentStatus;
   broker: ComponentStatus;
   deviceCommand: ComponentStatus;
+  /** Commands recorded in the history since start, and those that ran but could not be recorded. */
+  history: { recorded: number; unrecorded: number };
 }
 
 export class GetHealthQuery extends Query<HealthReport> {}

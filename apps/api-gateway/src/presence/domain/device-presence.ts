@@ -1,0 +1,52 @@
+/** Whether a device is connected now, as the broker tells it. */
+export interface DevicePresence {
+  deviceId: string;
+  ownerId: string;
+  name: string;
+  online: boolean;
+  transport: 'mqtt' | 'amqp' | null;
+  /** MQTT protocol level: 3 (3.1), 4 (3.1.1) or 5; null for AMQP or when unknown. */
+  protocolLevel: number | null;
+  /** The broker's name of the current connection; a close of any other one is stale. */
+  connectionName: string | null;
+  connectedAt: Date | null;
+  /** Last connect, reply or disconnect. */
+  lastSeenAt: Date | null;
+  disconnectedAt: Date | null;
+  disconnectReason: string | null;
+}
+
+export interface BrokerConnection {
+  name: string;
+  user: string;
+  transport: 'mqtt' | 'amqp';
+  protocolLevel: number | null;
+  at: Date;
+}
+
+const MQTT_LEVELS: Record<string, number> = { '3.1.0': 3, '3.1': 3, '3.1.1': 4, '5': 5, '5.0': 5, '5-0': 5 };
+
+/**
+ * The transport of a connection from the broker's `protocol` text: `{0,9,1}` is AMQP;
+ * `{'MQTT',"3.1.1"}` is MQTT at that version. RabbitMQ 3.10 and 4.0 write it alike;
+ * `port` decides when the text says nothing we know.
+ */
+export function transportOf(
+  protocol: string | undefined,
+  port: number | undefined,
+  mqttPort: number,
+): Pick<BrokerConnection, 'transport' | 'protocolLevel'> {
+  const mqtt = /mqtt/i.exec(protocol ?? '');
+  if (mqtt) {
+    const version = /"([0-9.-]+)"/.exec(protocol ?? '')?.[1] ?? '';
+    return { transport: 'mqtt', protocolLevel: MQTT_LEVELS[version] ?? null };
+  }
+  if (protocol && /^\{0,9,1\}$|amqp/i.test(protocol)) return { transport: 'amqp', protocolLevel: null };
+  return port === mqttPort ? { transport: 'mqtt', protocolLevel: null } : { transport: 'amqp', protocolLevel: null };
+}
+
+/** The destination port of a connection name (`127.0.0.1:50466 -> 127.0.0.1:6171`). */
+export function portOfConnectionName(name: string): number | undefined {
+  const match = /:(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
