@@ -125,7 +125,18 @@ export class PresenceTracker implements OnApplicationShutdown {
     if (!device) return;
     this.connections.set(connection.name, device.deviceId);
     const before = await this.presence.find(device.deviceId);
-    if (before?.online && before.connectionName === connection.name) return;
+    if (before?.online && before.connectionName === connection.name) {
+      // A reconciliation (from the connection list, which has no MQTT level) got there first:
+      // complete the record from the event, without announcing the connection twice.
+      if (connection.protocolLevel && !before.protocolLevel) {
+        await this.presence.save({
+          ...before,
+          transport: connection.transport,
+          protocolLevel: connection.protocolLevel,
+        });
+      }
+      return;
+    }
     const presence: DevicePresence = {
       deviceId: device.deviceId,
       ownerId: device.ownerId,
