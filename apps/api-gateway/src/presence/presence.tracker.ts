@@ -7,7 +7,13 @@ import { parseBrokerUsername } from '../broker-auth/broker-identity';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { PlatformEventBus } from '../events/platform-event.bus';
 import { PRESENCE_REPOSITORY, PresenceRepository } from './database/presence.repository.port';
-import { BrokerConnection, DevicePresence, portOfConnectionName, transportOf } from './domain/device-presence';
+import {
+  BrokerConnection,
+  DevicePresence,
+  headerText,
+  portOfConnectionName,
+  transportOf,
+} from './domain/device-presence';
 
 /** RabbitMQ's event exchange (plugin rabbitmq_event_exchange), the same name on 3.x and 4.x. */
 export const BROKER_EVENT_EXCHANGE = 'amq.rabbitmq.event';
@@ -111,7 +117,7 @@ export class PresenceTracker implements OnApplicationShutdown {
     if (!identity || !name) return; // a service account, or not ours
     const at = typeof headers.timestamp_in_ms === 'number' ? new Date(headers.timestamp_in_ms) : new Date();
     const port = typeof headers.port === 'number' ? headers.port : portOfConnectionName(name);
-    const protocol = typeof headers.protocol === 'string' ? headers.protocol : undefined;
+    const protocol = headerText(headers.protocol);
     await this.connected({
       name,
       user: identity.deviceId,
