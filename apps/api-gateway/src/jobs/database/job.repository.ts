@@ -9,7 +9,7 @@ function toJob(doc: Job): JobRecord {
     jobId: doc._id,
     ownerId: doc.ownerId,
     api: doc.api as JobRecord['api'],
-    params: doc.params,
+    params: doc.params ?? {},
     timeoutMs: doc.timeoutMs,
     concurrency: doc.concurrency,
     ratePerSecond: doc.ratePerSecond ?? undefined,
