@@ -9,5 +9,7 @@ module.exports = {
   // Type errors are `npm run typecheck`'s job; tests only transpile.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testEnvironment: 'node',
+  // A bound against hangs, not a speed limit: on a busy machine RSA key generation alone can take seconds.
+  testTimeout: 30000,
   moduleNameMapper: require('./jest.aliases'),
 };

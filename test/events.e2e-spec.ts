@@ -64,8 +64,11 @@ describe('presence and the event stream (e2e: real broker events, two gateway re
   });
 
   it('refuses a stream without a token', async () => {
-    const res = await request(gatewayA.baseUrl, 'GET', '/events');
+    const res = await request<{ code: string }>(gatewayA.baseUrl, 'GET', '/events');
     expect(res.status).toBe(401);
+    // JSON, as documented for the route's 401 (only its 200 is text/event-stream).
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
   });
 
   it('streams register, connect, command, disconnect, unregister in order, on both replicas, to the owner only', async () => {

@@ -237,7 +237,13 @@ describe("libpyiotcloud's Pika AMQP device (e2e: no client certificate, PLAIN, r
         credentials: amqplib.credentials.external(),
       },
     );
-    await connection.close();
+    try {
+      // Logged in as the service its certificate names, and able to work.
+      const channel = await connection.createChannel();
+      await expect(channel.checkExchange('amq.topic')).resolves.toBeDefined();
+    } finally {
+      await connection.close();
+    }
   });
 
   it('lets the device re-declare amq.topic as it is, but not change, delete or create exchanges', async () => {

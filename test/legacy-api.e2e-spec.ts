@@ -163,8 +163,10 @@ describe('libpyiotcloud drop-in (e2e: the legacy client’s call sequence over r
         devicename === 'device1'
           ? new MqttDevice({ ...common, port: Number(process.env.MQTT_PORT ?? 8883), mqttVersion: 3 })
           : new AmqpDevice({ ...common, port: Number(process.env.AMQP_PORT ?? 5671) });
+      // start() rejects on a refused login; the later tests of this block use this connection.
       await sim.start();
       sims.push(sim);
+      expect(sim.connected).toBe(true);
     });
 
     it('answers every device call with the device’s JSON reply', async () => {

@@ -50,13 +50,32 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
-  it('documents every route, its body and its errors in OpenAPI', async () => {
+  interface Operation {
+    operationId: string;
+    tags?: string[];
+    deprecated?: boolean;
+    parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+    requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+    responses: Record<
+      string,
+      {
+        links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
+        content?: Record<string, { schema: { required?: string[]; properties?: { code?: { enum?: string[] } } } }>;
+      }
+    >;
+  }
+  type Paths = Record<string, Record<string, Operation>>;
+  const errorCodes = (operation: Operation, status: number) =>
+    operation.responses[String(status)]?.content?.['application/json']?.schema.properties?.code?.enum;
+
+  it('documents every route, its constraints, its errors with their codes, and links', async () => {
     const res = await request<{
-      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+      paths: Paths;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }> };
     }>(gateway.baseUrl, 'GET', '/api/docs-json');
     const { paths, components } = res.body;
-    expect(Object.keys(paths).sort()).toEqual([
+    const modern = Object.keys(paths).filter((p) => !Object.values(paths[p]).every((op) => op.deprecated));
+    expect(modern.sort()).toEqual([
       '/audit',
       '/auth/legacy-secret/rotate',
       '/auth/login',
@@ -84,20 +103,71 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/jobs/{id}/results',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
-    expect(paths['/devices/{name}/gpio/{number}'].get.responses).toEqual(
-      expect.objectContaining({
-        '200': expect.anything(),
-        '404': expect.anything(),
-        '502': expect.anything(),
-        '503': expect.anything(),
-        '504': expect.anything(),
-      }),
+    const setGpio = paths['/devices/{name}/gpio/{number}'].put;
+    expect(errorCodes(setGpio, 400)).toEqual([
+      'VALIDATION_FAILED',
+      'INVALID_DEVICE_REQUEST',
+      'MALFORMED_JSON',
+      'BODY_TOO_DEEP',
+    ]);
+    expect(errorCodes(setGpio, 401)).toEqual(['UNAUTHORIZED']);
+    expect(errorCodes(setGpio, 404)).toEqual(['DEVICE_NOT_FOUND']);
+    expect(errorCodes(setGpio, 413)).toEqual(['PAYLOAD_TOO_LARGE']);
+    expect(errorCodes(setGpio, 429)).toEqual(['DEVICE_BUSY']);
+    expect(errorCodes(setGpio, 502)).toEqual(['DEVICE_BAD_REPLY']);
+    expect(errorCodes(setGpio, 503)).toEqual(['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
+    expect(errorCodes(setGpio, 504)).toEqual(['DEVICE_TIMEOUT']);
+    // The constraints the validation pipe enforces, stated for clients.
+    const params = Object.fromEntries((setGpio.parameters ?? []).map((p) => [p.name, p.schema]));
+    expect(params.name).toMatchObject({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' });
+    expect(params.number).toMatchObject({ type: 'integer', minimum: 0, maximum: 255 });
+    expect(params.timeout).toMatchObject({ type: 'integer', minimum: 100, maximum: 30000 });
+    expect(setGpio.requestBody?.content['application/json'].schema).toMatchObject({
+      required: ['value'],
+      additionalProperties: false,
+    });
+    // The device's reply, from the device API table.
+    const getGpio = paths['/devices/{name}/gpio/{number}'].get;
+    expect(getGpio.responses['200'].content?.['application/json'].schema.required).toEqual(['number', 'value']);
+    expect(errorCodes(paths['/auth/signup'].post, 400)).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED', 'MALFORMED_JSON', 'INVALID_USERNAME', 'WEAK_PASSWORD']),
     );
+    expect(errorCodes(paths['/auth/login'].post, 429)).toEqual(['TOO_MANY_LOGIN_ATTEMPTS']);
+    expect(errorCodes(paths['/devices'].post, 409)).toEqual(['DEVICE_NAME_TAKEN']);
+    expect(errorCodes(paths['/devices/{name}'].delete, 404)).toEqual(['DEVICE_NOT_FOUND']);
+    expect(errorCodes(paths['/devices'].get, 503)).toEqual(['DATABASE_UNAVAILABLE']);
+    // Page sizes are integers, as @IsInt enforces (the Swagger plugin alone would say `number`).
+    for (const list of [paths['/audit'].get, paths['/devices/{name}/commands'].get]) {
+      const limit = (list.parameters ?? []).find((p) => p.name === 'limit');
+      expect(limit?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    }
+    // The event stream is text/event-stream, but its errors are JSON like everywhere else.
+    expect(Object.keys(paths['/events'].get.responses['200'].content ?? {})).toEqual(['text/event-stream']);
+    expect(Object.keys(paths['/events'].get.responses['401'].content ?? {})).toEqual(['application/json']);
+    expect(errorCodes(paths['/events'].get, 401)).toEqual(['UNAUTHORIZED']);
+    expect(errorCodes(paths['/devices/{name}/commands/{id}'].get, 404)).toEqual([
+      'DEVICE_NOT_FOUND',
+      'COMMAND_NOT_FOUND',
+    ]);
     expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
     expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get', 'patch']);
-    expect(paths['/devices'].post.responses).toHaveProperty('409');
-    expect(paths['/devices'].post.responses).toHaveProperty('400');
-    expect(paths['/auth/login'].post.responses).toHaveProperty('401');
+    // Registration and listing lead to every route that takes the device's name.
+    const byName = Object.entries(paths)
+      .filter(([p]) => p.startsWith('/devices/{name}'))
+      .flatMap(([, item]) => Object.values(item).map((op) => op.operationId));
+    for (const [response, nameAt] of [
+      [paths['/devices'].post.responses['201'], '$response.body#/name'],
+      [paths['/devices'].get.responses['200'], '$response.body#/0/name'],
+    ] as const) {
+      expect(Object.keys(response.links ?? {}).sort()).toEqual([...byName].sort());
+      for (const link of Object.values(response.links ?? {})) expect(link.parameters).toEqual({ name: nameAt });
+    }
+    // The libpyiotcloud routes, for migrating users: tagged legacy, deprecated.
+    for (const route of ['/login', '/get_gpio', '/set_gpio', '/register_device']) {
+      for (const operation of Object.values(paths[route])) {
+        expect(operation).toMatchObject({ tags: ['legacy'], deprecated: true });
+      }
+    }
     expect(Object.keys(components.schemas.RegisterDeviceRequestDto.properties ?? {}).sort()).toEqual([
       'csr',
       'keyType',
@@ -106,10 +176,30 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     ]);
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('brokerPassword');
-    expect(components.schemas.ErrorResponseDto.properties).toHaveProperty('code');
 
     const ui = await request(gateway.baseUrl, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toMatch(/swagger-ui/i);
+  });
+
+  it.each([
+    ['DELETE', '/devices', 'GET, POST'],
+    ['PUT', '/devices/some-device', 'GET, DELETE, PATCH'],
+    ['POST', '/devices/some-device/gpio/3', 'GET, PUT'],
+    ['GET', '/auth/login', 'POST'],
+    ['PUT', '/health', 'GET'],
+    ['POST', '/get_gpio', 'GET'],
+  ])('%s %s answers 405 METHOD_NOT_ALLOWED with Allow: %s', async (method, route, allow) => {
+    const res = await request<{ statusCode: number; code: string }>(gateway.baseUrl, method, route);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+    expect(res.body).toMatchObject({ statusCode: 405, code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('a path outside the document is still 404, and a declared method is not refused', async () => {
+    expect((await request(gateway.baseUrl, 'GET', '/no-such-route')).status).toBe(404);
+    const list = await request<{ code: string }>(gateway.baseUrl, 'GET', '/devices');
+    expect(list.status).toBe(401);
+    expect(list.body.code).toBe('UNAUTHORIZED');
   });
 });

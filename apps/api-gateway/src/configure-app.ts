@@ -1,10 +1,12 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { HttpErrorFilter, createValidationPipe } from '@app/common/nest';
 import { GatewayConfig } from './config/gateway.config';
+import { methodNotAllowed } from './infrastructure/method-not-allowed';
+import { buildOpenApiDocument } from './infrastructure/openapi-document';
 import { GatewayMetrics } from './observability/gateway.metrics';
 import { observeHttp } from './observability/http-observer';
 import { rejectDeepBodies } from './infrastructure/body-depth';
@@ -44,19 +46,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('IoTCloud API')
-      .setDescription(
-        'Secure remote access and control of FT900-class devices. Sign up, log in, then send the access token ' +
-          'as `Authorization: Bearer <token>` (the Authorize button). Every error has the shape ' +
-          '`{statusCode, code, message}` with a stable `code`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
+  app.use(methodNotAllowed(document));
   SwaggerModule.setup(SWAGGER_PATH, app, document, { jsonDocumentUrl: `${SWAGGER_PATH}-json` });
   return app;
 }

@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { CertificateAuthority, createCertificateAuthority } from '@app/pki';
+import { holdTimers } from '../test/held-timers';
 import { TestDevice, createTestDevice } from '../test/test-pki';
 import { AmqpConnect, AmqpDevice, AmqpDeviceOptions } from './amqp-device';
 import { DeviceConnectError } from './connect-errors';
@@ -329,12 +330,21 @@ describe('AmqpDevice: answering', () => {
 
   it('set_status restart: reply, ack, close, wait, reconnect', async () => {
     const broker = new FakeBroker();
-    const device = makeDevice(broker, { restartDelayMs: 200 });
+    const device = makeDevice(broker, { restartDelayMs: 4321 });
     await device.start();
-    const start = Date.now();
-    broker.model.deliver(`${id()}.set_status`, '{"status":"restart"}', 1);
+    const restartDelay = holdTimers(4321);
+    try {
+      const restarting = once(device, 'disconnect');
+      broker.model.deliver(`${id()}.set_status`, '{"status":"restart"}', 1);
+      await restarting;
+      // Closed, and not back until the restart delay has run, however slow the machine is.
+      expect(restartDelay.held()).toBe(1);
+      expect(broker.connectCalls).toHaveLength(1);
+      restartDelay.release();
+    } finally {
+      restartDelay.restore();
+    }
     await until(() => broker.connectCalls.length === 2 && device.connected);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(180);
     const tail = broker.log.slice(broker.log.indexOf(`consume ${queue()} {"noAck":false}`) + 1);
     expect(tail).toEqual([
       `publish amq.topic server.${id()}.set_status {"status":"restarting"}`,
@@ -365,12 +375,13 @@ describe('AmqpDevice: answering', () => {
 
   it('stop() drops a delayed reply and closes', async () => {
     const broker = new FakeBroker();
-    const device = makeDevice(broker, { replyDelayMs: 5000 });
+    // An hour's delay: a stop() that waited for it would fail this test by its timeout.
+    const device = makeDevice(broker, { replyDelayMs: 3_600_000 });
     await device.start();
+    const received = once(device, 'request');
     broker.model.deliver(`${id()}.get_status`, '{}', 1);
-    const started = Date.now();
+    await received;
     await device.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(published(broker)).toEqual([]);
     expect(broker.model.closed).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createCertificateAuthority } from '@app/pki';
 import { FakeMqttBroker } from '../test/fake-mqtt-broker';
+import { holdTimers } from '../test/held-timers';
 import { TestDevice, TestPki, createTestDevice, createTestPki } from '../test/test-pki';
 import { DeviceConnectError } from './connect-errors';
 import { DropEvent, ReplyEvent } from './connected-device';
@@ -277,8 +278,8 @@ describe('MqttDevice: answering', () => {
     await request('get_gpio/extra', '{"number":1}');
     await request('get_gpio', '{"number":"one"}');
     await request('get_status', '{}');
+    // Requests are handled one at a time, in order: the last one's reply means the others were handled.
     await broker.waitFor(() => broker.published.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(payloads()).toEqual(['get_status {"status":"running"}']);
     expect(drops).toEqual([
       expect.objectContaining({ api: 'get_gpio', reason: 'invalid-request', request: { number: 'one' } }),
@@ -321,13 +322,24 @@ describe('MqttDevice: answering', () => {
   });
 
   it('waits restartDelayMs before coming back', async () => {
-    const device = makeDevice({ restartDelayMs: 400 });
-    await device.start();
-    await request('set_status', '{"status":"restart"}');
-    await broker.waitFor(() => repliesTo('set_status').length === 1);
-    const repliedAt = Date.now();
-    await once(device, 'connect');
-    expect(Date.now() - repliedAt).toBeGreaterThanOrEqual(350);
+    const restartDelay = holdTimers(4321);
+    try {
+      const device = makeDevice({ restartDelayMs: 4321 });
+      await device.start();
+      const restarting = once(device, 'disconnect');
+      await request('set_status', '{"status":"restart"}');
+      expect(await restarting).toEqual([{ restarting: true }]);
+      // Offline for as long as the restart delay runs, however slow the machine is.
+      expect(restartDelay.held()).toBe(1);
+      expect(device.connected).toBe(false);
+      expect(broker.connects).toHaveLength(1);
+      const back = once(device, 'connect');
+      restartDelay.release();
+      await back;
+      expect(broker.connects).toHaveLength(2);
+    } finally {
+      restartDelay.restore();
+    }
   });
 
   it('drops requests that were queued behind a restart', async () => {
@@ -344,15 +356,15 @@ describe('MqttDevice: answering', () => {
   });
 
   it('stop() during a reply delay sends nothing more and returns promptly', async () => {
-    const device = makeDevice({ replyDelayMs: 10_000 });
+    // An hour's delay: a stop() that waited for it would fail this test by its timeout.
+    const device = makeDevice({ replyDelayMs: 3_600_000 });
     const replies = jest.fn();
     device.on('reply', replies);
     await device.start();
+    const received = once(device, 'request');
     await request('get_status', '{}');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    await received;
     await device.stop();
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(broker.published).toEqual([]);
     expect(replies).not.toHaveBeenCalled();
   });

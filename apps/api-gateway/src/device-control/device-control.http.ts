@@ -12,13 +12,14 @@ import {
   applyDecorators,
   createParamDecorator,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
 import { sortableId } from '@app/common';
 import { InvokeDeviceResult } from '@app/common/device-command';
 import { validationFailed } from '@app/common/nest';
 import {
+  DEVICE_TIMEOUT_MS,
   DeviceApi,
   FieldChecks,
   FieldSchema,
@@ -30,30 +31,23 @@ import {
 } from '@app/device-protocol';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE } from '../devices/domain/device';
-import { ErrorResponseDto } from '../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, ErrorCodes } from '../infrastructure/api-errors';
 import { DeviceTimeoutQueryDto } from './device-control.dto';
 
-const DEVICE_ERRORS: [number, string][] = [
-  [400, 'VALIDATION_FAILED, INVALID_DEVICE_REQUEST'],
-  [401, 'UNAUTHORIZED'],
-  [404, 'DEVICE_NOT_FOUND'],
-  [429, 'DEVICE_BUSY: too many requests already wait for this device'],
-  [502, 'DEVICE_BAD_REPLY: the device answered with something that breaks the protocol'],
-  [
-    503,
-    'DEVICE_OFFLINE (the device is not connected), DEVICE_COMMAND_UNAVAILABLE, or DATABASE_UNAVAILABLE (a device not yet cached)',
-  ],
-  [504, 'DEVICE_TIMEOUT: the device did not answer within `timeout` ms'],
-];
+/** What any call to a device can answer besides its reply. */
+const DEVICE_ERRORS: ErrorCodes = {
+  400: ['VALIDATION_FAILED', 'INVALID_DEVICE_REQUEST'],
+  404: ['DEVICE_NOT_FOUND'],
+  429: ['DEVICE_BUSY'],
+  502: ['DEVICE_BAD_REPLY'],
+  // DATABASE_UNAVAILABLE: the device is not yet cached and the database is out of reach.
+  503: ['DEVICE_OFFLINE', 'DEVICE_COMMAND_UNAVAILABLE', 'DATABASE_UNAVAILABLE'],
+  504: ['DEVICE_TIMEOUT'],
+};
 
-/** Auth, tag and the error responses every device-control route shares. */
-export function DeviceControlRoute(): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiTags('device control'),
-    ApiBearerAuth(),
-    UseGuards(JwtAuthGuard),
-    ...DEVICE_ERRORS.map(([status, description]) => ApiResponse({ status, description, type: ErrorResponseDto })),
-  );
+/** Auth and tag every device-control controller shares. */
+export function DeviceControlRoute(): ClassDecorator {
+  return applyDecorators(ApiTags('device control'), ApiBearerAuth(), UseGuards(JwtAuthGuard));
 }
 
 export const COMMAND_ID_HEADER = 'X-Command-Id';
@@ -109,6 +103,8 @@ export function addDeviceApiRoutes<A extends DeviceApi>(
       const result = await this.dispatch(user, { api, ...request, timeoutMs, commandId });
       return deviceReply(result, response);
     };
+    // Named after the api: Swagger makes the operationId from it, and OpenAPI links need them distinct.
+    Object.defineProperty(route, 'name', { value: api });
     Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
     CurrentUser()(prototype, api, 0);
     DeviceApiRequest(api)(prototype, api, 1);
@@ -133,6 +129,8 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
   const { summary, rest, request, reply } = deviceApiDefinition(api);
   const pathFields = restPathFields(api);
   const bodyFields = bodyChecks(api);
+  // Unknown body fields are refused (DeviceApiRequest), so the body is a closed object.
+  const hasBody = Object.keys(bodyFields).length > 0;
   return [
     VERB[rest.method](rest.path),
     ...(rest.method === 'POST' ? [HttpCode(HttpStatus.OK)] : []),
@@ -143,8 +141,27 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
       schema: { type: 'string', pattern: DEVICE_NAME_PATTERN.source },
     }),
     ...pathFields.map((field) => ApiParam({ name: field, schema: openApiSchema(request[field].schema) })),
-    ...(Object.keys(bodyFields).length > 0 ? [ApiBody({ schema: objectSchema(bodyFields) })] : []),
-    ApiOkResponse({ description: "The device's reply", schema: objectSchema(reply) }),
+    // The generated route's query is not seen by the Swagger plugin: stated here, from the same bounds.
+    ApiQuery({
+      name: 'timeout',
+      required: false,
+      description: 'How long to wait for the device, in ms',
+      schema: {
+        type: 'integer',
+        minimum: DEVICE_TIMEOUT_MS.min,
+        maximum: DEVICE_TIMEOUT_MS.max,
+        default: defaultTimeoutMs(api),
+      },
+    }),
+    ...(hasBody ? [ApiBody({ schema: { ...objectSchema(bodyFields), additionalProperties: false } })] : []),
+    ApiOkResponse({
+      description: "The device's reply",
+      schema: objectSchema(reply),
+      headers: {
+        'Server-Timing': { description: "The device's round trip: `device;dur=<ms>`", schema: { type: 'string' } },
+      },
+    }),
+    ApiErrors(AUTH_ERRORS, DEVICE_ERRORS, hasBody ? BODY_ERRORS : {}),
   ];
 }
 

@@ -28,16 +28,21 @@ describe('DeviceCommandClient', () => {
     const unhandled = jest.fn();
     process.on('unhandledRejection', unhandled);
     try {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
       const client = new DeviceCommandClient(stalledConnection(), 8);
-      const started = Date.now();
-      await expect(client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 50 })).rejects.toMatchObject({
-        code: 'DEVICE_COMMAND_UNAVAILABLE',
-      });
-      expect(Date.now() - started).toBeLessThan(1000);
+      const call = client.request(DeviceCommandPattern.ping, { sentAt: 0 }, { timeoutMs: 50 });
+      let settled = false;
+      call.catch(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(49);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(call).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+      jest.useRealTimers();
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).not.toHaveBeenCalled();
       await client.onModuleDestroy();
     } finally {
+      jest.useRealTimers();
       process.off('unhandledRejection', unhandled);
     }
   });

@@ -1,7 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { DomainError } from '@app/common';
-import { ErrorResponseDto } from './error-response.dto';
 
 /** True for MongoDB's duplicate-key error (E11000), raised by unique indexes. */
 export function isDuplicateKeyError(error: unknown): boolean {
@@ -92,14 +89,4 @@ export function MapsDatabaseErrors(): ClassDecorator {
       Object.defineProperty(proto, key, { ...descriptor, value: wrapped });
     }
   };
-}
-
-/** Swagger: a route that needs the database may answer 503 DATABASE_UNAVAILABLE. */
-export function ApiDatabaseUnavailableResponse(): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiServiceUnavailableResponse({
-      description: 'DATABASE_UNAVAILABLE: the database cannot be reached now; retry shortly',
-      type: ErrorResponseDto,
-    }),
-  );
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpStatus, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Post, Res, applyDecorators } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
 import { DomainError } from '@app/common';
 import { DEVICE_APIS, DeviceApi, defaultTimeoutMs, deviceApiDefinition, isDeviceReadApi } from '@app/device-protocol';
@@ -9,6 +10,7 @@ import { ControlDeviceCommand } from '../device-control/commands/control-device/
 import { startCommand } from '../device-control/device-control.http';
 import { ReadDeviceQuery } from '../device-control/queries/read-device/read-device.query';
 import { LegacyBody, legacyBody, text } from './legacy-request';
+import { LegacyDeviceRoute } from './legacy.openapi';
 
 /** The short text answers of libpyiotcloud's device routes, by our error code. */
 const ERROR_TEXT: Record<string, [number, string]> = {
@@ -31,7 +33,7 @@ const ADDRESSING = new Set(['username', 'secret', 'devicename']);
  * and the device's JSON reply is the answer. Same queries and commands as
  * `/devices/:name/...`. One route per api with a legacy route in the device API table.
  */
-@ApiExcludeController()
+@ApiTags('legacy')
 @Controller()
 export class LegacyDeviceHttpController {
   constructor(
@@ -77,13 +79,25 @@ for (const api of DEVICE_APIS) {
   const route = function (this: LegacyDeviceHttpController, body: unknown, response: Response) {
     return this.invoke(api, body, response);
   };
+  // Named after the api: Swagger makes the operationId from it, and operationIds must be distinct.
+  Object.defineProperty(route, 'name', { value: api });
   Object.defineProperty(prototype, api, { value: route, writable: true, configurable: true });
   Body()(prototype, api, 0);
   Res()(prototype, api, 1);
   Reflect.defineMetadata('design:paramtypes', [Object, Object], prototype, api);
-  VERB[legacy.method](legacy.path)(
+  applyDecorators(VERB[legacy.method](legacy.path), LegacyDeviceRoute(api, legacyParams(api)))(
     prototype,
     api,
     Object.getOwnPropertyDescriptor(prototype, api) as PropertyDescriptor,
+  );
+}
+
+/** The api's own body fields as the legacy routes document them: type and allowed values only. */
+function legacyParams(api: DeviceApi): Record<string, SchemaObject> {
+  return Object.fromEntries(
+    Object.entries(deviceApiDefinition(api).request).map(([field, { schema }]) => [
+      field,
+      { type: schema.type, ...(schema.enum ? { enum: [...schema.enum] } : {}) },
+    ]),
   );
 }

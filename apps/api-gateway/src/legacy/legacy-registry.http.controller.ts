@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Ip, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { CertificateAuthority } from '@app/pki';
 import { IssueLegacySecretCommand } from '../auth/commands/issue-legacy-secret/issue-legacy-secret.command';
 import { SignUpCommand } from '../auth/commands/sign-up/sign-up.command';
@@ -11,6 +11,15 @@ import { RegisterDeviceCommand } from '../devices/commands/register-device/regis
 import { UnregisterDeviceCommand } from '../devices/commands/unregister-device/unregister-device.command';
 import { ListDevicesQuery } from '../devices/queries/list-devices/list-devices.query';
 import { answerErrors, legacyBody, text } from './legacy-request';
+import {
+  LEGACY_DEVICE_LIST,
+  LEGACY_INDEX,
+  LEGACY_LOGIN,
+  LEGACY_REGISTRATION,
+  LEGACY_STATUS,
+  LegacyRoute,
+  legacyBodySchema,
+} from './legacy.openapi';
 
 type Status = { status: string };
 const SECRET_INCORRECT = { status: 'NG, secret is incorrect' };
@@ -20,7 +29,7 @@ const SECRET_INCORRECT = { status: 'NG, secret is incorrect' };
  * translation onto the same commands and queries as the modern API. Replies
  * keep the old shapes and "NG, …" messages, with status 200, as its clients expect.
  */
-@ApiExcludeController()
+@ApiTags('legacy')
 @Controller()
 export class LegacyRegistryHttpController {
   constructor(
@@ -29,6 +38,7 @@ export class LegacyRegistryHttpController {
     @Inject(CERTIFICATE_AUTHORITY) private readonly ca: CertificateAuthority,
   ) {}
 
+  @LegacyRoute('What this server is (libpyiotcloud)', null, LEGACY_INDEX)
   @Get()
   index(): Status & { message: string } {
     return {
@@ -37,6 +47,7 @@ export class LegacyRegistryHttpController {
     };
   }
 
+  @LegacyRoute('Create an account (libpyiotcloud)', legacyBodySchema(['username', 'password']), LEGACY_STATUS)
   @Post('signup')
   @HttpCode(200)
   signUp(@Body() raw: unknown): Promise<Status> {
@@ -54,6 +65,7 @@ export class LegacyRegistryHttpController {
     );
   }
 
+  @LegacyRoute('Get your legacy secret (libpyiotcloud)', legacyBodySchema(['username', 'password']), LEGACY_LOGIN)
   @Post('login')
   @HttpCode(200)
   logIn(@Body() raw: unknown, @Ip() ip: string): Promise<Status & { secret: string }> {
@@ -72,6 +84,7 @@ export class LegacyRegistryHttpController {
     );
   }
 
+  @LegacyRoute('Your devices (libpyiotcloud)', legacyBodySchema(['username', 'secret']), LEGACY_DEVICE_LIST)
   @Get('get_device_list')
   getDeviceList(@Body() raw: unknown): Promise<Status & { devices?: object[] }> {
     return this.asUser(raw, async (user) => {
@@ -84,6 +97,11 @@ export class LegacyRegistryHttpController {
     });
   }
 
+  @LegacyRoute(
+    'Register a device (libpyiotcloud)',
+    legacyBodySchema(['username', 'secret', 'devicename']),
+    LEGACY_REGISTRATION,
+  )
   @Post('register_device')
   @HttpCode(200)
   registerDevice(@Body() raw: unknown): Promise<Status & Record<string, string>> {
@@ -113,6 +131,11 @@ export class LegacyRegistryHttpController {
     );
   }
 
+  @LegacyRoute(
+    'Unregister a device (libpyiotcloud)',
+    legacyBodySchema(['username', 'secret', 'devicename']),
+    LEGACY_STATUS,
+  )
   @Post('unregister_device')
   @HttpCode(200)
   unregisterDevice(@Body() raw: unknown): Promise<Status> {

@@ -4,6 +4,7 @@ import { Collection, Connection, mongo } from 'mongoose';
 import { deleteExpired, ensureTtlIndex } from '../../infrastructure/retention';
 import { AuditEntry } from '../domain/audit-entry';
 import { AuditRepository } from './audit.repository.port';
+import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
 
 export const AUDIT_COLLECTION = 'audit_log';
 
@@ -11,6 +12,7 @@ type AuditDocument = Omit<AuditEntry, 'id' | 'userId'> & { _id: string };
 
 /** `<userId>/<time-ordered id>`: a user's trail is one `_id` range, no secondary index. */
 @Injectable()
+@MapsDatabaseErrors()
 export class AuditMongoRepository implements AuditRepository {
   private readonly collection: Collection<AuditDocument>;
 

@@ -4,6 +4,7 @@ import { Collection, Connection, mongo } from 'mongoose';
 import { deleteExpired, ensureTtlIndex } from '../../infrastructure/retention';
 import { CommandHistoryFilter, CommandRecord } from '../domain/command-record';
 import { CommandHistoryRepository } from './command-history.repository.port';
+import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
 
 export const COMMAND_HISTORY_COLLECTION = 'command_history';
 
@@ -24,6 +25,7 @@ function toRecord({ _id, ...fields }: CommandDocument): CommandRecord {
  * updates one index (two with the TTL index), and listing is an `_id` range.
  */
 @Injectable()
+@MapsDatabaseErrors()
 export class CommandHistoryMongoRepository implements CommandHistoryRepository {
   private readonly collection: Collection<CommandDocument>;
 

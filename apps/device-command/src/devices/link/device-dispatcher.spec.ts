@@ -39,6 +39,20 @@ class FakeLink implements DeviceLink {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Fake clocks (timers, Date, performance); setImmediate stays real, so `tick()` still flushes I/O-free work. */
+const useFakeClock = () => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+
+/** Whether `promise` has settled after pending work ran, with no time passing. */
+async function settledAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await tick();
+  return settled;
+}
+
 describe('DeviceDispatcher', () => {
   let link: FakeLink;
   let dispatcher: DeviceDispatcher;
@@ -115,10 +129,16 @@ describe('DeviceDispatcher', () => {
   });
 
   it('says DEVICE_OFFLINE at once when no queue took the request', async () => {
-    link.online = false;
-    const started = Date.now();
-    await expect(dispatcher.dispatch(A, 'get_status', {}, 5000)).rejects.toMatchObject({ code: 'DEVICE_OFFLINE' });
-    expect(Date.now() - started).toBeLessThan(1000);
+    useFakeClock();
+    try {
+      link.online = false;
+      const call = dispatcher.dispatch(A, 'get_status', {}, 5000);
+      // The clock stands still: only an answer that does not wait for the timeout can settle.
+      expect(await settledAtOnce(call)).toBe(true);
+      await expect(call).rejects.toMatchObject({ code: 'DEVICE_OFFLINE' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('says DEVICE_COMMAND_UNAVAILABLE when the broker fails', async () => {
@@ -281,13 +301,19 @@ describe('DeviceDispatcher', () => {
   });
 
   it('fails a request whose deadline passed while it waited for the device', async () => {
-    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-    const second = dispatcher.dispatch(A, 'get_rtc', {}, 100);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    link.reply(A, 'get_status', { status: 'running' });
-    await first;
-    await expect(second).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
-    expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+    useFakeClock();
+    try {
+      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      const second = dispatcher.dispatch(A, 'get_rtc', {}, 100);
+      second.catch(() => undefined); // settles while the test still drives the first
+      await jest.advanceTimersByTimeAsync(150);
+      link.reply(A, 'get_status', { status: 'running' });
+      await first;
+      await expect(second).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 

@@ -1,13 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { SignUpCommand } from './sign-up.command';
 import { SignUpRequestDto } from './sign-up.request.dto';
 
 @ApiTags('auth')
-@ApiDatabaseUnavailableResponse()
 @Controller('auth')
 export class SignUpHttpController {
   constructor(private readonly commandBus: CommandBus) {}
@@ -16,7 +14,7 @@ export class SignUpHttpController {
   @Post('signup')
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ description: 'Account created' })
-  @ApiConflictResponse({ description: 'USERNAME_TAKEN', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, BODY_ERRORS, { 400: ['INVALID_USERNAME', 'WEAK_PASSWORD'], 409: ['USERNAME_TAKEN'] })
   async signUp(@Body() body: SignUpRequestDto): Promise<void> {
     await this.commandBus.execute(new SignUpCommand(body.username, body.password));
   }

@@ -1,16 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { RegisterDeviceCommand } from './register-device.command';
@@ -20,7 +12,6 @@ import { RegisterDeviceResponseDto } from './register-device.response.dto';
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class RegisterDeviceHttpController {
   constructor(
@@ -32,12 +23,10 @@ export class RegisterDeviceHttpController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RegisterDeviceResponseDto })
-  @ApiBadRequestResponse({
-    description: 'VALIDATION_FAILED, INVALID_CSR, WEAK_KEY, INVALID_TAGS',
-    type: ErrorResponseDto,
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, BODY_ERRORS, {
+    400: ['INVALID_CSR', 'WEAK_KEY', 'INVALID_TAGS'],
+    409: ['DEVICE_NAME_TAKEN'],
   })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  @ApiConflictResponse({ description: 'DEVICE_NAME_TAKEN', type: ErrorResponseDto })
   async register(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: RegisterDeviceRequestDto,

@@ -1,15 +1,8 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -35,9 +28,10 @@ export class RenewCertificateHttpController {
   @Post(':name/certificate')
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RenewCertificateResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, INVALID_CSR, WEAK_KEY', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, PARAM_ERRORS, BODY_ERRORS, {
+    400: ['INVALID_CSR', 'WEAK_KEY'],
+    404: ['DEVICE_NOT_FOUND'],
+  })
   async renew(
     @CurrentUser() user: AuthenticatedUser,
     @Param() params: DeviceNameParamDto,

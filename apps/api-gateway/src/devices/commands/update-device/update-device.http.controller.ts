@@ -1,15 +1,8 @@
 import { Body, Controller, Inject, Param, Patch, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { DeviceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -29,9 +22,10 @@ export class UpdateDeviceHttpController {
   /** Set the device's tags (the whole set). */
   @Patch(':name')
   @ApiOkResponse({ type: DeviceResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, INVALID_TAGS', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, PARAM_ERRORS, BODY_ERRORS, {
+    400: ['INVALID_TAGS'],
+    404: ['DEVICE_NOT_FOUND'],
+  })
   async update(
     @CurrentUser() user: AuthenticatedUser,
     @Param() params: DeviceNameParamDto,

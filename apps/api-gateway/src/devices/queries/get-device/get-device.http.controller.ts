@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
 import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
@@ -12,7 +11,6 @@ import { GetDeviceQuery } from './get-device.query';
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class GetDeviceHttpController {
   constructor(
@@ -23,8 +21,7 @@ export class GetDeviceHttpController {
   /** One of your devices, by name, with its presence. */
   @Get(':name')
   @ApiOkResponse({ type: DeviceWithPresenceResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
   async get(
     @CurrentUser() user: AuthenticatedUser,
     @Param() params: DeviceNameParamDto,

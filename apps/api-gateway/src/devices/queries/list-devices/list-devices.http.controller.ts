@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
-import { ApiDatabaseUnavailableResponse } from '../../../infrastructure/mongo-errors';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceWithPresenceResponseDto } from '../../device.response.dto';
 import { BROKER_ENDPOINTS, BrokerEndpoints } from '../../domain/broker-endpoints';
 import { parseTagFilter } from '../../domain/device-tags';
@@ -13,7 +12,6 @@ import { DEFAULT_LIST_LIMIT, ListDevicesRequestDto } from './list-devices.reques
 @ApiTags('devices')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiDatabaseUnavailableResponse()
 @Controller('devices')
 export class ListDevicesHttpController {
   constructor(
@@ -27,8 +25,7 @@ export class ListDevicesHttpController {
    */
   @Get()
   @ApiOkResponse({ type: [DeviceWithPresenceResponseDto] })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS)
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: ListDevicesRequestDto,

@@ -1,8 +1,35 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
 import { GetHealthQuery, HealthReport } from './get-health.query';
+
+const COMPONENT_SCHEMA: SchemaObject = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['status', 'latencyMs'],
+      properties: { status: { type: 'string', enum: ['up'] }, latencyMs: { type: 'number' } },
+    },
+    {
+      type: 'object',
+      required: ['status', 'error'],
+      properties: { status: { type: 'string', enum: ['down'] }, error: { type: 'string' } },
+    },
+  ],
+};
+
+const HEALTH_REPORT_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status', 'database', 'broker', 'deviceCommand'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded'] },
+    database: COMPONENT_SCHEMA,
+    broker: COMPONENT_SCHEMA,
+    deviceCommand: COMPONENT_SCHEMA,
+  },
+};
 
 @ApiTags('health')
 @Controller('health')
@@ -11,8 +38,8 @@ export class GetHealthHttpController {
 
   /** Status of the database, the broker and the device-command service. 503 when any is down. */
   @Get()
-  @ApiOkResponse({ description: 'Everything is up' })
-  @ApiServiceUnavailableResponse({ description: 'Something is down; the body says what' })
+  @ApiOkResponse({ description: 'Everything is up', schema: HEALTH_REPORT_SCHEMA })
+  @ApiServiceUnavailableResponse({ description: 'Something is down; the body says what', schema: HEALTH_REPORT_SCHEMA })
   async health(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
     const report = await this.queryBus.execute(new GetHealthQuery());
     response.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);

@@ -1,16 +1,9 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { DeviceNameParamDto } from '../../../devices/device-name.param.dto';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { CommandPageResponseDto, CommandRecordResponseDto } from '../../command-record.response.dto';
 import { GetDeviceCommandQuery } from '../get-device-command/get-device-command.query';
 import { ListDeviceCommandsQuery } from './list-device-commands.query';
@@ -21,7 +14,6 @@ export const DEFAULT_HISTORY_PAGE = 20;
 @ApiTags('command history')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiUnauthorizedResponse({ description: 'UNAUTHORIZED', type: ErrorResponseDto })
 @Controller('devices/:name/commands')
 export class DeviceCommandsHttpController {
   constructor(private readonly queryBus: QueryBus) {}
@@ -29,8 +21,7 @@ export class DeviceCommandsHttpController {
   /** The device's commands (REST and legacy), newest first, by pages: pass `nextBefore` as `before`. */
   @Get()
   @ApiOkResponse({ type: CommandPageResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS, { 404: ['DEVICE_NOT_FOUND'] })
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Param() params: DeviceNameParamDto,
@@ -50,8 +41,7 @@ export class DeviceCommandsHttpController {
   /** One command, by the X-Command-Id it was answered with. */
   @Get(':id')
   @ApiOkResponse({ type: CommandRecordResponseDto })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'DEVICE_NOT_FOUND, COMMAND_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(AUTH_ERRORS, PARAM_ERRORS, DATABASE_ERRORS, { 404: ['DEVICE_NOT_FOUND', 'COMMAND_NOT_FOUND'] })
   async get(
     @CurrentUser() user: AuthenticatedUser,
     @Param() params: DeviceCommandParamsDto,

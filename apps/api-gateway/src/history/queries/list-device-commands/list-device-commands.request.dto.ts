@@ -1,9 +1,12 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { DEVICE_APIS } from '@app/device-protocol';
 
 export class ListDeviceCommandsRequestDto {
   /** Page size, 1..100 (default 20). */
+  // The Swagger plugin reads no integer type from @IsInt: stated here, or `limit=1.5` would be documented as valid.
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, default: 20, required: false })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { JobRepository } from '../../database/job.repository';
 import { FINAL_JOB_STATES, JobRecord } from '../../domain/job';
 import { JobNotFoundError } from '../../domain/job.errors';
@@ -48,7 +48,7 @@ export class CancelJobHttpController {
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: JobResponseDto })
-  @ApiNotFoundResponse({ description: 'JOB_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, { 404: ['JOB_NOT_FOUND'] })
   async cancel(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<JobResponseDto> {
     return JobResponseDto.from(await this.commandBus.execute(new CancelJobCommand(user.userId, id)));
   }

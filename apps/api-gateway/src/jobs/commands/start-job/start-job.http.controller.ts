@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { InvalidJobError } from '../../domain/job.errors';
 import { JobResponseDto } from '../../job.response.dto';
 import { JobTarget, StartJobCommand } from './start-job.command';
@@ -20,10 +20,7 @@ export class StartJobHttpController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: JobResponseDto })
-  @ApiBadRequestResponse({
-    description: 'VALIDATION_FAILED, INVALID_JOB, INVALID_DEVICE_REQUEST',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, BODY_ERRORS, { 400: ['INVALID_JOB', 'INVALID_DEVICE_REQUEST'] })
   async start(@CurrentUser() user: AuthenticatedUser, @Body() body: StartJobRequestDto): Promise<JobResponseDto> {
     if ((body.devices === undefined) === (body.selector === undefined)) {
       throw new InvalidJobError('give either devices or selector');

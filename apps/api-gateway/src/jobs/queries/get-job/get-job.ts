@@ -1,10 +1,10 @@
 import { Controller, Get, Param, Query as QueryParams, UseGuards } from '@nestjs/common';
 import { IQueryHandler, Query, QueryBus, QueryHandler } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
-import { ErrorResponseDto } from '../../../infrastructure/error-response.dto';
+import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { JobRepository } from '../../database/job.repository';
 import { JobRecord, JobResultRecord } from '../../domain/job';
 import { JobNotFoundError } from '../../domain/job.errors';
@@ -80,7 +80,7 @@ export class GetJobHttpController {
   /** A job's state and its counts per outcome. */
   @Get(':id')
   @ApiOkResponse({ type: JobResponseDto })
-  @ApiNotFoundResponse({ description: 'JOB_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, { 404: ['JOB_NOT_FOUND'] })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string): Promise<JobResponseDto> {
     return JobResponseDto.from(await this.queryBus.execute(new GetJobQuery(user.userId, id)));
   }
@@ -88,7 +88,7 @@ export class GetJobHttpController {
   /** A job's per-device outcomes and replies, one page at a time. */
   @Get(':id/results')
   @ApiOkResponse({ type: [JobResultResponseDto] })
-  @ApiNotFoundResponse({ description: 'JOB_NOT_FOUND', type: ErrorResponseDto })
+  @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, PARAM_ERRORS, { 404: ['JOB_NOT_FOUND'] })
   async results(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,

@@ -1,0 +1,109 @@
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { EventEmitter } from 'node:events';
+import { AmqpDeviceLink } from './amqp-device-link';
+
+const DEVICE_ID = '0123456789abcdef0123456789abcdef';
+
+/** A connection whose one channel records what the link publishes and how it sets itself up. */
+interface BrokerState {
+  connected: boolean;
+  unroutable: boolean;
+  deliver: (routingKey: string, content: string) => void;
+}
+
+function fakeBroker() {
+  const state: BrokerState = {
+    connected: true,
+    unroutable: false,
+    deliver: () => {
+      throw new Error('not consuming yet');
+    },
+  };
+  const published: { exchange: string; routingKey: string; payload: Buffer; options: Record<string, unknown> }[] = [];
+  let setup: ((ch: ConfirmChannel) => Promise<void>) | undefined;
+  const wrapper = {
+    publish: jest.fn(
+      async (exchange: string, routingKey: string, payload: Buffer, options: Record<string, unknown>) => {
+        published.push({ exchange, routingKey, payload, options });
+        if (state.unroutable) channel.emit('return', { properties: { messageId: options.messageId } });
+        return true;
+      },
+    ),
+    close: jest.fn(async () => undefined),
+  };
+  const connection = {
+    isConnected: jest.fn(() => state.connected),
+    createChannel: jest.fn((options: { setup: (ch: ConfirmChannel) => Promise<void> }) => {
+      setup = options.setup;
+      return wrapper;
+    }),
+  };
+  const channel = Object.assign(new EventEmitter(), {
+    assertQueue: jest.fn(async () => ({ queue: 'amq.gen-replies' })),
+    bindQueue: jest.fn(async () => undefined),
+    consume: jest.fn(async (_queue: string, onMessage: (message: ConsumeMessage | null) => void) => {
+      state.deliver = (routingKey: string, content: string) =>
+        onMessage({
+          fields: { routingKey },
+          properties: {},
+          content: Buffer.from(content),
+        } as unknown as ConsumeMessage);
+      return { consumerTag: 'c' };
+    }),
+  });
+  return {
+    state,
+    published,
+    channel,
+    connection: connection as unknown as AmqpConnectionManager,
+    deliver: (routingKey: string, content: string) => state.deliver(routingKey, content),
+    runSetup: () => setup!(channel as unknown as ConfirmChannel),
+  };
+}
+
+describe('AmqpDeviceLink', () => {
+  it('publishes a request to amq.topic as `{deviceId}.{api}`, mandatory, expiring with its timeout', async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    const payload = Buffer.from('{"number":3}');
+    await expect(link.send(DEVICE_ID, 'get_gpio', payload, 1234.2, 'req-1')).resolves.toBe(true);
+    expect(broker.published).toHaveLength(1);
+    expect(broker.published[0]).toMatchObject({
+      exchange: 'amq.topic',
+      routingKey: `${DEVICE_ID}.get_gpio`,
+      payload,
+      options: { mandatory: true, expiration: '1235', contentType: 'application/json', correlationId: 'req-1' },
+    });
+  });
+
+  it('says false when the broker returns the request as unroutable (no device queue: offline)', async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    await broker.runSetup();
+    broker.state.unroutable = true;
+    await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1')).resolves.toBe(false);
+  });
+
+  it('refuses to send without a broker connection', async () => {
+    const broker = fakeBroker();
+    broker.state.connected = false;
+    await expect(
+      new AmqpDeviceLink(broker.connection).send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1'),
+    ).rejects.toThrow(/not connected/);
+    expect(broker.published).toHaveLength(0);
+  });
+
+  it("binds its reply queue to every device's replies and hands each reply to the listeners", async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    const replies: [string, string, string][] = [];
+    link.onReply((deviceId, api, content) => replies.push([deviceId, api, content.toString()]));
+    await broker.runSetup();
+    expect(broker.channel.bindQueue).toHaveBeenCalledWith('amq.gen-replies', 'amq.topic', 'server.#');
+    broker.deliver(`server.${DEVICE_ID}.get_gpio`, '{"number":3,"value":1}');
+    broker.deliver('server.not-a-device.get_gpio', '{}');
+    broker.deliver(`server.${DEVICE_ID}.no_such_api`, '{}');
+    expect(replies).toEqual([[DEVICE_ID, 'get_gpio', '{"number":3,"value":1}']]);
+  });
+});
