@@ -7,28 +7,31 @@ import {
   IsInt,
   IsNumber,
   IsObject,
-  IsOptional,
   IsString,
   Max,
   Min,
   ValidateNested,
+  ValidateIf,
 } from 'class-validator';
 import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { MAX_JOB_DEVICES } from '../../domain/job';
 
+/** Optional fields may be left out, but not sent as null (IsOptional would let null through). */
+const present = (_: object, value: unknown): boolean => value !== undefined;
+
 export class JobSelectorDto {
   /** Every device of yours. */
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   all?: boolean;
 
   /** Devices with this tag, `key=value`. */
-  @IsOptional()
+  @ValidateIf(present)
   @IsString()
   tag?: string;
 
   /** Devices connected now (alone, or with `tag`); the device list is fixed when the job is created. */
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   online?: boolean;
 }
@@ -41,7 +44,7 @@ export class AbortRuleDto {
   failedPercent: number;
 
   /** ... once there are at least this many outcomes (default 10). */
-  @IsOptional()
+  @ValidateIf(present)
   @IsInt()
   @Min(1)
   minOutcomes?: number;
@@ -49,14 +52,14 @@ export class AbortRuleDto {
 
 export class StartJobRequestDto {
   /** The devices, by name (or give `selector`). */
-  @IsOptional()
+  @ValidateIf(present)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_JOB_DEVICES)
   @IsString({ each: true })
   devices?: string[];
 
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => JobSelectorDto)
   selector?: JobSelectorDto;
@@ -66,32 +69,32 @@ export class StartJobRequestDto {
   api: string;
 
   /** Its parameters, as the single-device route takes them, e.g. `{"number": 3, "value": 1}`. */
-  @IsOptional()
+  @ValidateIf(present)
   @IsObject()
   params?: Record<string, unknown>;
 
   /** Per-device timeout in ms (100..30000, default 5000). */
-  @IsOptional()
+  @ValidateIf(present)
   @IsInt()
   @Min(DEVICE_TIMEOUT_MS.min)
   @Max(DEVICE_TIMEOUT_MS.max)
   timeoutMs?: number;
 
   /** Devices in flight at once (1..1000, default 50). */
-  @IsOptional()
+  @ValidateIf(present)
   @IsInt()
   @Min(1)
   @Max(1000)
   concurrency?: number;
 
   /** Devices started per second at most (optional). */
-  @IsOptional()
+  @ValidateIf(present)
   @IsNumber()
   @Min(0.1)
   @Max(10_000)
   ratePerSecond?: number;
 
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => AbortRuleDto)
   abort?: AbortRuleDto;
