@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { MAX_RENEWAL_GRACE_SECONDS } from '../../domain/device';
@@ -24,6 +25,7 @@ export class RenewCertificateQueryDto {
    * How long the old certificate keeps working, so a device in the field can switch over
    * (0 to 604800 = 7 days). Default 0: it stops working at once.
    */
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_RENEWAL_GRACE_SECONDS })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

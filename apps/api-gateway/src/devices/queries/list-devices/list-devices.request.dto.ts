@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
@@ -19,6 +20,7 @@ export class ListDevicesRequestDto {
 
   /** Only names starting with this. */
   @IsOptional()
+  @ApiPropertyOptional({ pattern: DEVICE_NAME_PATTERN.source })
   @Matches(DEVICE_NAME_PATTERN, { message: 'prefix must be 1-64 letters, digits, _ and -' })
   prefix?: string;
 
@@ -32,6 +34,7 @@ export class ListDevicesRequestDto {
 
   /** The cursor: the last name of the previous page; this page starts after it. */
   @IsOptional()
+  @ApiPropertyOptional({ pattern: DEVICE_NAME_PATTERN.source })
   @Matches(DEVICE_NAME_PATTERN, { message: 'after must be a device name' })
   after?: string;
 
