@@ -55,9 +55,16 @@ async function amqpLink(reg: Registration): Promise<Link> {
   );
   conn.on('error', () => undefined);
   const closed = new Promise<void>((r) => conn.once('close', () => r()));
-  // Touch a resource, so the permission checks run as a device's would.
-  const channel = await conn.createChannel();
-  await channel.assertQueue(`mqtt-subscription-${reg.deviceId}qos1`, { durable: false, autoDelete: true });
+  // Touch a resource, so the permission checks run as a device's would. Exclusive, as the device's own
+  // queue is: it goes with this connection. (A non-exclusive auto-delete queue that never had a consumer
+  // would outlive it, and RabbitMQ 4 then refuses the device's exclusive declaration with RESOURCE_LOCKED.)
+  try {
+    const channel = await conn.createChannel();
+    await channel.assertQueue(`mqtt-subscription-${reg.deviceId}qos1`, { exclusive: true });
+  } catch (error) {
+    await conn.close().catch(() => undefined);
+    throw error;
+  }
   return { closed, end: () => conn.close().catch(() => undefined) };
 }
 

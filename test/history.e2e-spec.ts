@@ -72,6 +72,11 @@ describe('command history (e2e: REST and legacy commands recorded off the reques
     ids.push(legacy.headers['x-command-id'] as string);
     await sim.stop();
     sim = undefined;
+    // The broker notices the disconnect a moment later: wait until the platform knows it (presence).
+    const offlineBy = Date.now() + 15_000;
+    while ((await call<{ online: boolean }>('GET', '/devices/lamp')).body.online && Date.now() < offlineBy) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await run('PUT', '/devices/lamp/gpio/4', { value: 1 }, 503); // DEVICE_OFFLINE, recorded too
 
     const history = async (query = '') => (await call<Page>('GET', `/devices/lamp/commands${query}`)).body;

@@ -141,7 +141,8 @@ describe('parseCommandLine', () => {
       ['job', 'run', 'status', '--all', '--no-wait'],
       { operation: { kind: 'status' }, target: { selector: { all: true } }, wait: false },
     ],
-    [['job', 'run', 'restart', '--online'], { target: { selector: { all: true, online: true } } }],
+    [['job', 'run', 'restart', '--online'], { target: { selector: { online: true } } }],
+    [['job', 'run', 'restart', '--all', '--online'], { target: { selector: { all: true, online: true } } }],
     [
       ['job', 'run', '--tag', 'site=north', '--online', 'uart', '--', '-x'],
       { operation: { kind: 'uart', text: '-x' }, target: { selector: { tag: 'site=north', online: true } } },

@@ -445,7 +445,8 @@ function parseJobRun(args: readonly string[], values: Values, usage: string): Co
     }
     target = {
       selector: {
-        ...(values.tag === undefined ? { all: true as const } : { tag: values.tag }),
+        ...(values.all === true ? { all: true as const } : {}),
+        ...(values.tag === undefined ? {} : { tag: values.tag }),
         ...(values.online === true ? { online: true as const } : {}),
       },
     };

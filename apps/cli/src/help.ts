@@ -165,7 +165,7 @@ const DETAILS: Partial<Record<string, readonly string[]>> = {
   'job run': [
     '  OPERATION: status, restart, gpio get PIN, gpio set PIN 0|1, rtc get, rtc set [EPOCH], mac get, mac set MAC,',
     '             ip, subnet, gateway, uart TEXT (as the single-device commands, without NAME)',
-    '  --devices A,B        these devices (repeatable); or a selector: --all, --tag KEY=VALUE, --online (with --tag or alone)',
+    '  --devices A,B        these devices (repeatable); or a selector: --all, --tag KEY=VALUE, --online (connected now; alone or with --tag)',
     '  --concurrency N      devices in flight at once (1-1000, default 50)',
     '  --rate PER_S         devices started per second at most (0.1-10000; default: as concurrency allows)',
     '  --abort-percent P    stop dispatching when more than P % of the outcomes so far failed (0-100) ...',

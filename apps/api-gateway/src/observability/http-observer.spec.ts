@@ -1,5 +1,6 @@
 import { Body, Controller, Get, INestApplication, Logger, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -11,7 +12,10 @@ import { observeHttp } from './http-observer';
 const PASSWORD = 'pw-6f1d2c-correct-horse';
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.token-9b2e71.sig';
 const LEGACY_SECRET = 'legacy-secret-4a7c09';
-const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQ-key-c3d8e5\n-----END PRIVATE KEY-----';
+// A real key, made at run time (no key material in the source).
+const PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const QUERY_SECRET = 'query-secret-0e6b3f';
 const COOKIE = 'session-cookie-77ad21';
 const SECRETS = [PASSWORD, TOKEN, LEGACY_SECRET, 'MIIEvQ-key-c3d8e5', QUERY_SECRET, COOKIE];

@@ -19,6 +19,7 @@ function toJob(doc: Job): JobRecord {
     counts: doc.counts ?? {},
     createdAt: doc.createdAt,
     finishedAt: doc.finishedAt ?? null,
+    leaseUntil: doc.leaseUntil ?? null,
   };
 }
 
@@ -59,6 +60,32 @@ export class JobRepository {
       .lean<Job[]>()
       .exec();
     return docs.map(toJob);
+  }
+
+  /**
+   * Takes or extends the job's lease for `owner` until `until`: only while the job is unfinished,
+   * and free (never taken, released, or expired) or already `owner`'s. One conditional update,
+   * so two replicas never both hold it.
+   */
+  async acquireLease(jobId: string, owner: string, now: Date, until: Date): Promise<boolean> {
+    const result = await this.jobs
+      .updateOne(
+        {
+          _id: jobId,
+          state: { $in: ['queued', 'running'] },
+          $or: [{ leaseOwner: owner }, { leaseUntil: null }, { leaseUntil: { $lte: now } }],
+        },
+        { $set: { leaseOwner: owner, leaseUntil: until } },
+      )
+      .exec();
+    return result.matchedCount === 1;
+  }
+
+  /** Gives the lease up (the job finished, or this process stops), so another runner may take it at once. */
+  async releaseLease(jobId: string, owner: string): Promise<void> {
+    await this.jobs
+      .updateOne({ _id: jobId, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null } })
+      .exec();
   }
 
   async setState(jobId: string, state: JobState, finished = false): Promise<void> {

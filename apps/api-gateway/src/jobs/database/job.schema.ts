@@ -30,6 +30,11 @@ export class Job {
   createdAt: Date;
   @Prop({ type: Date, default: null })
   finishedAt: Date | null;
+  /** The runner (one gateway process) that holds the job, until `leaseUntil`; see JobRunner. */
+  @Prop({ type: String, default: null })
+  leaseOwner: string | null;
+  @Prop({ type: Date, default: null })
+  leaseUntil: Date | null;
 }
 export const JobSchema = SchemaFactory.createForClass(Job);
 

@@ -1,22 +1,11 @@
-import { JobOutcome, JobRecord } from './job';
+import { JobRecord } from './job';
 
-/**
- * One device's command in a job has an outcome. The hook for the device's command history
- * (with the job id) and for `job.progress` on the event stream, once those exist.
- */
-export class JobDeviceOutcomeEvent {
-  constructor(
-    readonly jobId: string,
-    readonly ownerId: string,
-    readonly name: string,
-    readonly api: string,
-    readonly outcome: JobOutcome,
-    readonly at: Date,
-    readonly reply?: Record<string, unknown>,
-  ) {}
+/** A running job's counts moved (at most about once a second per job): `job.progress` on the event stream. */
+export class JobProgressEvent {
+  constructor(readonly job: JobRecord) {}
 }
 
-/** A job reached a final state (`job.completed` on the event stream, once it exists). */
+/** A job reached a final state: `job.completed` on the event stream. */
 export class JobFinishedEvent {
   constructor(readonly job: JobRecord) {}
 }

@@ -43,6 +43,8 @@ export interface JobRecord extends JobSpec {
   counts: Partial<Record<JobOutcome, number>>;
   createdAt: Date;
   finishedAt: Date | null;
+  /** Until when a runner holds the job (see JobRunner); null when none does. */
+  leaseUntil?: Date | null;
 }
 
 /** One device of a job: `pending`, `dispatched` (sent, outcome not yet recorded), or `done`. */

@@ -1,10 +1,9 @@
-import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { randomBytes } from 'node:crypto';
 import { DEVICE_TIMEOUT_MS, isDeviceApi, parseDeviceRequest } from '@app/device-protocol';
-import { DEVICE_REPOSITORY, DeviceRepository } from '../../../devices/database/device.repository.port';
 import { DEVICE_NAME_PATTERN } from '../../../devices/domain/device';
 import { parseTagFilter } from '../../../devices/domain/device-tags';
+import { ListDevicesQuery } from '../../../devices/queries/list-devices/list-devices.query';
 import { JobRepository } from '../../database/job.repository';
 import { JobRecord, MAX_JOB_DEVICES } from '../../domain/job';
 import { InvalidJobError } from '../../domain/job.errors';
@@ -20,9 +19,9 @@ import { StartJobCommand } from './start-job.command';
 @CommandHandler(StartJobCommand)
 export class StartJobHandler implements ICommandHandler<StartJobCommand> {
   constructor(
-    @Inject(DEVICE_REPOSITORY) private readonly devices: DeviceRepository,
     private readonly jobs: JobRepository,
     private readonly runner: JobRunner,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute(command: StartJobCommand): Promise<JobRecord> {
@@ -49,7 +48,8 @@ export class StartJobHandler implements ICommandHandler<StartJobCommand> {
       },
       names,
     );
-    this.runner.start(job);
+    // Runs here unless a runner elsewhere took it first; either way it runs once.
+    void this.runner.start(job);
     return job;
   }
 
@@ -61,13 +61,19 @@ export class StartJobHandler implements ICommandHandler<StartJobCommand> {
       return [...new Set(target.devices)];
     }
     const { selector } = target;
-    if (selector.online) {
-      throw new InvalidJobError('selector.online is not available yet: the platform does not track presence');
-    }
     const tag = selector.tag === undefined ? undefined : parseTagFilter(selector.tag);
     if (selector.tag !== undefined && !tag) throw new InvalidJobError('selector.tag must be key=value');
-    if (!tag && selector.all !== true) throw new InvalidJobError('selector needs all: true or tag');
-    const devices = await this.devices.listActive(ownerId, { tags: tag ? [tag] : [], limit: MAX_JOB_DEVICES + 1 });
+    if (!tag && selector.all !== true && selector.online !== true) {
+      throw new InvalidJobError('selector needs all: true, a tag, or online: true');
+    }
+    // The devices connected now (presence), when `online`; the target is fixed at creation.
+    const devices = await this.queries.execute(
+      new ListDevicesQuery(
+        ownerId,
+        { tags: tag ? [tag] : [], limit: MAX_JOB_DEVICES + 1 },
+        selector.online || undefined,
+      ),
+    );
     if (devices.length > MAX_JOB_DEVICES) throw new InvalidJobError(`at most ${MAX_JOB_DEVICES} devices`);
     return devices.map((d) => d.name);
   }

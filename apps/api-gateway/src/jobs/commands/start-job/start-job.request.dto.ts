@@ -27,7 +27,7 @@ export class JobSelectorDto {
   @IsString()
   tag?: string;
 
-  /** Online devices only: not available until the platform tracks presence (400 INVALID_JOB). */
+  /** Devices connected now (alone, or with `tag`); the device list is fixed when the job is created. */
   @IsOptional()
   @IsBoolean()
   online?: boolean;
