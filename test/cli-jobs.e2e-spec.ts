@@ -120,8 +120,9 @@ describe('iotcloud job (e2e: the built CLI against the real stack)', () => {
   it('a device that fails makes the exit code 6; --json prints the final job', async () => {
     const run = await cli('job', 'run', 'gpio', 'get', '3', '--devices', `${names[0]},ghost-device`, '--json');
     expect(run.code).toBe(6);
-    expect(JSON.parse(run.stdout)).toMatchObject({ state: 'completed', total: 2, counts: { ok: 1, not_found: 1 } });
-    const table = await cli('job', 'show', JSON.parse(run.stdout).id, '--results');
+    const job = JSON.parse(run.stdout) as { id: string };
+    expect(job).toMatchObject({ state: 'completed', total: 2, counts: { ok: 1, not_found: 1 } });
+    const table = await cli('job', 'show', job.id, '--results');
     expect(table.stdout).toMatch(/1\s+ghost-device\s+done\s+not_found\s+DEVICE_NOT_FOUND/);
   });
 

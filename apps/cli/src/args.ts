@@ -397,8 +397,7 @@ export function parseOperation(name: string, args: readonly string[], usage: str
 
 /** An operation bound to one device. */
 export function withDevice(operation: Operation, name: string): DeviceOperation {
-  // Every Operation is a DeviceOperation without `name`; adding it back gives the same union member.
-  return { ...operation, name } as DeviceOperation;
+  return { ...operation, name };
 }
 
 /** `POST /jobs` bounds (the gateway checks them again): devices in flight, and devices started per second. */

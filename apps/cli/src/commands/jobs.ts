@@ -6,7 +6,7 @@ import { parseDeviceRequest } from '@app/device-protocol';
 import { CommandOf, JobTarget } from '../args';
 import { ApiError, CliError, ExitCode, GatewayUnreachableError, UsageError } from '../errors';
 import { CLI_NAME } from '../help';
-import { CommandResult, formatTable } from '../output';
+import { CommandResult, field, formatTable } from '../output';
 import { CommandContext, accessToken } from './context';
 import { operationCall } from './device-ops';
 
@@ -127,7 +127,7 @@ export function jobRequestBody(
   // The protocol library's own check, as the gateway makes it: a bad request never leaves the CLI.
   let params: Record<string, unknown>;
   try {
-    params = parseDeviceRequest(api, request) as Record<string, unknown>;
+    params = parseDeviceRequest(api, request);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -245,17 +245,11 @@ function formatResults(results: unknown[]): string {
   const rows = results.map((r) => {
     const result = r as ResultView;
     const detail = result.error
-      ? `${String(result.error.code)}: ${String(result.error.message)}`
+      ? `${field(result.error, 'code')}: ${field(result.error, 'message')}`
       : result.reply !== undefined
         ? JSON.stringify(result.reply)
         : '';
-    return [
-      String(result.index),
-      String(result.device),
-      String(result.state),
-      result.outcome === undefined ? '-' : String(result.outcome),
-      detail,
-    ];
+    return [field(r, 'index'), field(r, 'device'), field(r, 'state'), field(r, 'outcome'), detail];
   });
   return formatTable(['#', 'DEVICE', 'STATE', 'OUTCOME', 'REPLY / ERROR'], rows);
 }
