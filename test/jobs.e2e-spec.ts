@@ -1,6 +1,7 @@
-// Jobs (bulk commands) against the real stack: 1,000 simulated devices, cancel, abort rule,
+// Jobs (bulk commands) against the real stack: a fleet of simulated devices, cancel, abort rule,
 // job events and history, and restarts (device-command; the gateway that runs the job; a
-// second replica) that resume without sending any device the command twice.
+// second replica) that resume without sending any device the command twice. The job over
+// 1,000 devices is test/jobs-fleet.e2e-spec.ts.
 import { INestApplication } from '@nestjs/common';
 import mongoose from 'mongoose';
 import { ConnectedDevice } from '../apps/device-simulator/src';
@@ -9,12 +10,11 @@ import { closeClient, request, signUpAndLogIn, uniqueName } from './support/http
 import { connectDevice } from './support/simulated-devices';
 import { SseClient } from './support/sse-client';
 
-/** The issue's fleet: the first job goes to all of them. */
-const DEVICES = 1000;
-/** The restart tests run on the first ones, slowly enough to stop things midway. */
-const SMALL = 60;
+const DEVICES = 60;
+/** The restart tests run on all of them, slowly enough to stop things midway. */
+const SMALL = DEVICES;
 /** Registrations and connections at once while setting the fleet up. */
-const SETUP_CONCURRENCY = 25;
+const SETUP_CONCURRENCY = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Job {
@@ -73,9 +73,12 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
     const setUp = async () => {
       while (next < DEVICES) {
         const name = names[next++];
+        // A fresh connection each: with this many at once in one busy process, a kept-alive socket may be
+        // closed by the server just as it is reused ("socket hang up").
         const res = await request<{ deviceId: string }>(api(), 'POST', '/devices', {
           token,
           body: { name, keyType: 'ec', tags: { fleet: 'jobs' } },
+          headers: { connection: 'close' },
         });
         expect(res.status).toBe(201);
         const device = await connectDevice(res.body as never, 'mqtt');
@@ -86,7 +89,7 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
       }
     };
     await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, setUp));
-  }, 300_000);
+  }, 180_000);
   afterAll(async () => {
     for (const device of devices) await device.stop();
     await deviceCommand.close();
@@ -95,7 +98,7 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
   });
   beforeEach(() => received.clear());
 
-  it('runs a job over 1,000 tagged devices, records every result once, and reports it on the stream and in history', async () => {
+  it('runs a job over every tagged device, records every result once, and reports it on the stream and in history', async () => {
     const stream = await SseClient.open(api(), token);
     const res = await startJob({
       selector: { tag: 'fleet=jobs' },

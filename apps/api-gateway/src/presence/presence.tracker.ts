@@ -111,7 +111,7 @@ export class PresenceTracker implements OnApplicationShutdown {
   }
 
   private async created(headers: Headers): Promise<void> {
-    const user = typeof headers.user === 'string' ? headers.user : '';
+    const user = headerText(headers.user) ?? '';
     const name = typeof headers.name === 'string' ? headers.name : '';
     const identity = parseBrokerUsername(user);
     if (!identity || !name) return; // a service account, or not ours

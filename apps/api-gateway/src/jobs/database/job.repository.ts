@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
 import { JobOutcome, JobRecord, JobResultRecord, JobState } from '../domain/job';
 import { Job, JobResult, jobResultKey } from './job.schema';
 
@@ -9,7 +10,7 @@ function toJob(doc: Job): JobRecord {
     jobId: doc._id,
     ownerId: doc.ownerId,
     api: doc.api as JobRecord['api'],
-    params: doc.params,
+    params: doc.params ?? {},
     timeoutMs: doc.timeoutMs,
     concurrency: doc.concurrency,
     ratePerSecond: doc.ratePerSecond ?? undefined,
@@ -30,6 +31,7 @@ function toResult(doc: JobResult): JobResultRecord {
 
 /** Jobs and their per-device results; every read and write goes by `_id` or an `_id` range. */
 @Injectable()
+@MapsDatabaseErrors()
 export class JobRepository {
   constructor(
     @InjectModel(Job.name) private readonly jobs: Model<Job>,

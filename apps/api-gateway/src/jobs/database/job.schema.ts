@@ -1,8 +1,11 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { AbortRule, JobOutcome, JobState } from '../domain/job';
 
-/** A bulk command. Keyed by job id; looked up by `_id` only. */
-@Schema({ collection: 'jobs', versionKey: false })
+/**
+ * A bulk command. Keyed by job id; looked up by `_id` only. Not minimized: an API without
+ * parameters keeps `params: {}` (Mongoose would drop the empty object).
+ */
+@Schema({ collection: 'jobs', versionKey: false, minimize: false })
 export class Job {
   @Prop({ type: String, required: true })
   _id: string;
