@@ -118,7 +118,7 @@ describe('iotcloud job (e2e: the built CLI against the real stack)', () => {
   });
 
   it('a device that fails makes the exit code 6; --json prints the final job', async () => {
-    const run = await cli('job', 'run', 'gpio', 'get', '3', '--devices', `${names[0]},ghost-device`, '--json');
+    const run = await cli('job', 'run', 'status', '--devices', `${names[0]},ghost-device`, '--json');
     expect(run.code).toBe(6);
     const job = JSON.parse(run.stdout) as { id: string };
     expect(job).toMatchObject({ state: 'completed', total: 2, counts: { ok: 1, not_found: 1 } });
