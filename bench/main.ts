@@ -15,6 +15,7 @@ import { profileFiles, summarizeProfileFile } from './profile-summary';
 import { progress } from './progress';
 import { countDeviceRecords } from './registry-size';
 import { floorScenario } from './scenarios/floor';
+import { jobScenario } from './scenarios/job';
 import { latencyScenario } from './scenarios/latency';
 import { listingScenario } from './scenarios/listing';
 import { registrationScenario } from './scenarios/registration';
@@ -33,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   scaleScenario,
   registrationScenario,
   listingScenario,
+  jobScenario,
 ];
 
 /**

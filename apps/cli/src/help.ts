@@ -98,8 +98,51 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "list the device's commands, newest first",
     example: 'iotcloud history lamp --outcome DEVICE_TIMEOUT',
   },
+  {
+    name: 'job run',
+    args: 'OPERATION [ARGS] (--devices A,B | --all | --tag KEY=VALUE | --online) [--concurrency N] [--rate PER_S] [--abort-percent P [--abort-min N]] [--no-wait]',
+    summary: 'run one device operation (as its command takes it, without NAME) on many devices; follows it to the end',
+    example: 'iotcloud job run gpio set 3 1 --tag site=north --concurrency 100',
+  },
+  {
+    name: 'job show',
+    args: 'ID [--results] [--limit N]',
+    summary: "a job's state and outcome counts; --results: each device's outcome and reply",
+    example: 'iotcloud job show 5f0c2a9d1e7b3c4a8d6e2f10 --results',
+  },
+  {
+    name: 'job cancel',
+    args: 'ID',
+    summary: 'stop a job: no new dispatches, commands in flight finish',
+    example: 'iotcloud job cancel 5f0c2a9d1e7b3c4a8d6e2f10',
+  },
   { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
 ];
+
+/**
+ * The device operations: the same words (after the device's NAME) drive one device
+ * (`gpio set NAME PIN 0|1`) or a job (`job run gpio set PIN 0|1 --all`).
+ */
+export const OPERATION_NAMES = [
+  'status',
+  'restart',
+  'gpio get',
+  'gpio set',
+  'rtc get',
+  'rtc set',
+  'mac get',
+  'mac set',
+  'ip',
+  'subnet',
+  'gateway',
+  'uart',
+] as const;
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+export function isOperationName(name: string): name is OperationName {
+  return (OPERATION_NAMES as readonly string[]).includes(name);
+}
 
 /** `iotcloud gpio set NAME PIN 0|1`. */
 export function usageLine(spec: CommandSpec): string {
@@ -113,21 +156,25 @@ export function usageOf(name: string): string {
     .join('\n');
 }
 
-const DEVICE_OPS = new Set([
-  'status',
-  'restart',
-  'gpio get',
-  'gpio set',
-  'rtc get',
-  'rtc set',
-  'mac get',
-  'mac set',
-  'ip',
-  'subnet',
-  'gateway',
-  'uart',
-  'demo',
-]);
+/** Commands that take --timeout: the gateway's wait for each device. */
+export const TIMEOUT_COMMANDS: readonly string[] = [...OPERATION_NAMES, 'demo', 'job run'];
+const DEVICE_OPS = new Set(TIMEOUT_COMMANDS);
+
+/** More lines of help for some commands. */
+const DETAILS: Partial<Record<string, readonly string[]>> = {
+  'job run': [
+    '  OPERATION: status, restart, gpio get PIN, gpio set PIN 0|1, rtc get, rtc set [EPOCH], mac get, mac set MAC,',
+    '             ip, subnet, gateway, uart TEXT (as the single-device commands, without NAME)',
+    '  --devices A,B        these devices (repeatable); or a selector: --all, --tag KEY=VALUE, --online (connected now; alone or with --tag)',
+    '  --concurrency N      devices in flight at once (1-1000, default 50)',
+    '  --rate PER_S         devices started per second at most (0.1-10000; default: as concurrency allows)',
+    '  --abort-percent P    stop dispatching when more than P % of the outcomes so far failed (0-100) ...',
+    '  --abort-min N        ... once there are N outcomes (default 10)',
+    '  --no-wait            print the job id and return; otherwise follow the job to its end (a progress bar on a',
+    '                       terminal, a line every few seconds otherwise; Ctrl-C stops following, not the job)',
+    '  exit code 0 when every device answered; 6 when a device failed or the job was aborted or cancelled',
+  ],
+};
 
 /** Help for one command (or group); undefined when there is no such command. */
 export function commandHelp(name: string): string | undefined {
@@ -140,6 +187,7 @@ export function commandHelp(name: string): string | undefined {
       lines.push(
         `  --timeout MS   how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
       );
+    lines.push(...(DETAILS[spec.name] ?? []));
     lines.push('');
   }
   lines.push(`Global options and exit codes: ${CLI_NAME} --help`);
@@ -153,7 +201,7 @@ export const EXIT_CODE_HELP: readonly [number, string][] = [
   [ExitCode.auth, 'not logged in, token expired, or authentication failed (401): run iotcloud login'],
   [ExitCode.notFound, 'not found (404), e.g. no such device'],
   [ExitCode.conflict, 'conflict (409), e.g. username or device name already taken'],
-  [ExitCode.device, 'device problem: offline, timeout, bad reply, busy (429/502/503/504)'],
+  [ExitCode.device, 'device problem: offline, timeout, bad reply, busy (429/502/503/504); a job not fully ok'],
   [ExitCode.unreachable, 'cannot reach the gateway: connection refused, DNS, TLS verification, no answer'],
   [ExitCode.interrupted, 'interrupted at the password prompt'],
 ];
@@ -179,7 +227,7 @@ export function globalHelp(): string {
     '  --ca FILE        CA certificate to trust (env IOTCLOUD_CA; default: certs/rootca.pem of the repository)',
     "  --insecure       do not verify the gateway's certificate (prints a warning; for debugging only)",
     '  --json           print exactly the JSON body on stdout (errors: {statusCode, code, message})',
-    `  --timeout MS     device operations: how long the gateway waits for the device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
+    `  --timeout MS     device operations and jobs: how long the gateway waits for each device (${DEVICE_TIMEOUT_MS.min}-${DEVICE_TIMEOUT_MS.max}, default ${DEVICE_TIMEOUT_MS.default})`,
     '  --password P     signup/login (env IOTCLOUD_PASSWORD; else prompted when stdin is a terminal)',
     '  -h, --help       help; `iotcloud help COMMAND` for one command',
     '  -V, --version    print the version',
