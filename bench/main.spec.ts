@@ -1,10 +1,12 @@
 import { UsageError, formatTable, formatValue, parseBenchArgs, ratiosToFloor, toJsonReport } from './main';
+import { isJobBody, jobMetrics } from './scenarios/job';
 import { devicesOfClient } from './scenarios/throughput';
 
 describe('parseBenchArgs', () => {
   it('runs every scenario with default sizes when none is named', () => {
     const options = parseBenchArgs([]);
-    expect(options.scenarios).toEqual(['floor', 'latency', 'throughput', 'scale', 'registration']);
+    expect(options.scenarios).toEqual(['floor', 'latency', 'throughput', 'scale', 'registration', 'listing', 'job']);
+    expect(options.sizes.job).toMatchObject({ devices: 10000, probes: 10, concurrency: 50, 'timeout-ms': 10000 });
     expect(options.sizes.latency).toEqual({ calls: 2000, warmup: 200, 'baseline-calls': 500 });
     expect(options.sizes.throughput).toMatchObject({ clients: 200, devices: 200, seconds: 20 });
     expect(options.sizes.scale).toMatchObject({ devices: 10000, concurrency: 200 });
@@ -42,7 +44,7 @@ describe('parseBenchArgs', () => {
 
   it('accepts qualified flags anywhere', () => {
     const options = parseBenchArgs(['--scale.devices', '300', '--out', 'r.json', '--throughput.seconds=2.5']);
-    expect(options.scenarios).toHaveLength(5);
+    expect(options.scenarios).toHaveLength(7);
     expect(options.sizes.scale.devices).toBe(300);
     expect(options.sizes.throughput.seconds).toBe(2.5);
     expect(options.out).toBe('r.json');
@@ -87,7 +89,7 @@ describe('parseBenchArgs', () => {
     [['--bogus'], /unknown option --bogus/],
     [
       ['--devices', '5'],
-      /--devices is a flag of floor, throughput, scale and registration: put it after the scenario name/,
+      /--devices is a flag of floor, throughput, scale, registration, listing and job: put it after the scenario name/,
     ],
     [['latency', '--devices', '5'], /unknown option --devices for scenario latency; its flags: --calls, --warmup/],
     [['latency', '--calls'], /--calls needs a value/],
@@ -96,6 +98,8 @@ describe('parseBenchArgs', () => {
     [['latency', '--calls', '1.5'], /--calls must be an integer/],
     [['latency', '--calls', '0'], /--calls must be at least 1/],
     [['scale', '--timeout-ms', '99999'], /--timeout-ms must be at most 30000/],
+    [['job', '--concurrency', '1001'], /--concurrency must be at most 1000/],
+    [['job', '--probes', '0'], /--probes must be at least 1/],
     [['latency', 'latency'], /named twice/],
     [['latency', '--scale.devices', '3'], /not selected/],
     [['--nope.devices', '3'], /no scenario "nope"/],
@@ -155,5 +159,33 @@ describe('devicesOfClient', () => {
     expect(devicesOfClient(1, 2, 5)).toEqual([1, 3]);
     expect(devicesOfClient(3, 200, 200)).toEqual([3]);
     expect(devicesOfClient(7, 10, 4)).toEqual([3]);
+  });
+});
+
+describe('job scenario', () => {
+  const job = {
+    id: 'j1',
+    state: 'completed',
+    total: 1000,
+    counts: { ok: 990, timeout: 10 },
+    createdAt: '2026-12-07T10:00:00.000Z',
+    finishedAt: '2026-12-07T10:00:04.000Z',
+  };
+
+  it("rates the job's commands over the gateway's own created → finished time, with each outcome", () => {
+    expect(jobMetrics(job)).toEqual({
+      jobSeconds: 4,
+      commandsPerSec: 250,
+      'job.total': 1000,
+      'job.ok': 990,
+      'job.timeout': 10,
+    });
+    expect(jobMetrics({ ...job, finishedAt: undefined }).commandsPerSec).toBeNaN();
+  });
+
+  it('reads only job bodies', () => {
+    expect(isJobBody(job)).toBe(true);
+    expect(isJobBody({ ...job, counts: null })).toBe(false);
+    expect(isJobBody({ statusCode: 400, code: 'INVALID_JOB' })).toBe(false);
   });
 });

@@ -15,7 +15,9 @@ import { profileFiles, summarizeProfileFile } from './profile-summary';
 import { progress } from './progress';
 import { countDeviceRecords } from './registry-size';
 import { floorScenario } from './scenarios/floor';
+import { jobScenario } from './scenarios/job';
 import { latencyScenario } from './scenarios/latency';
+import { listingScenario } from './scenarios/listing';
 import { registrationScenario } from './scenarios/registration';
 import { scaleScenario } from './scenarios/scale';
 import { throughputScenario } from './scenarios/throughput';
@@ -31,6 +33,8 @@ export const SCENARIOS: readonly Scenario[] = [
   throughputScenario,
   scaleScenario,
   registrationScenario,
+  listingScenario,
+  jobScenario,
 ];
 
 /**

@@ -299,15 +299,20 @@ reconcile_accounts() {
     code="$(mgmt DELETE "/permissions/%2F/$BROKER_ADMIN_USER")"
     [[ "$code" =~ ^(204|404)$ ]] || die "management API: DELETE /permissions/%2F/$BROKER_ADMIN_USER answered $code"
     # Service accounts have no password (an empty password_hash): they log in only with SASL
-    # EXTERNAL, i.e. with their client certificate (CN svc.<service>, libs/pki serviceCommonName).
-    # The gateway only talks to device-command through the RPC queue and its reply-to.
-    put_user svc.api-gateway '{"password_hash":"","tags":""}'
-    put_permissions svc.api-gateway "${gw_perms[@]}"
+    # EXTERNAL, i.e. with their client certificate. Their names are what the broker derives from it
+    # (ssl_cert_login_from = distinguished_name): the whole subject, "CN=svc.<service>"
+    # (libs/pki serviceBrokerUsername); %3D is "=" in the URL path.
+    # The gateway talks to device-command through the RPC queue and its reply-to, owns the platform's
+    # iotcloud.* exchanges and queues (events, presence, device-cache invalidations) and reads the
+    # broker's connection events (amq.rabbitmq.event).
+    put_user CN%3Dsvc.api-gateway '{"password_hash":"","tags":""}'
+    put_permissions CN%3Dsvc.api-gateway "${gw_perms[@]}"
     # device-command relays to devices on amq.topic and owns its queues.
-    put_user svc.device-command '{"password_hash":"","tags":""}'
-    put_permissions svc.device-command "${dc_perms[@]}"
-    # No guest, anywhere; nor the password accounts the services used before they logged in by certificate.
-    for user in guest iotcloud-gateway iotcloud-device-command; do
+    put_user CN%3Dsvc.device-command '{"password_hash":"","tags":""}'
+    put_permissions CN%3Dsvc.device-command "${dc_perms[@]}"
+    # No guest, anywhere; nor the password accounts the services used before they logged in by
+    # certificate, nor the accounts named after the bare CN (before the broker took the whole subject).
+    for user in guest iotcloud-gateway iotcloud-device-command svc.api-gateway svc.device-command; do
       code="$(mgmt DELETE "/users/$user")"
       [[ "$code" =~ ^(204|404)$ ]] || die "management API: DELETE /users/$user answered $code"
     done
@@ -324,8 +329,10 @@ reconcile_accounts() {
     fi
   }
   # A service account has no password: it logs in only with SASL EXTERNAL, i.e. with its
-  # client certificate (CN svc.<service>, libs/pki serviceCommonName), since the listeners also
-  # admit certificate-less connections for devices' password logins (docs/security.md).
+  # client certificate, since the listeners also admit certificate-less connections for devices'
+  # password logins (docs/security.md). Its name is what the broker derives from that certificate
+  # (ssl_cert_login_from = distinguished_name): the whole subject, "CN=svc.<service>"
+  # (libs/pki serviceBrokerUsername).
   ensure_certificate_only_user() {
     ctl list_users --silent | cut -f1 | grep -qx "$1" || ctl add_user "$1" "$(openssl rand -hex 32)" >/dev/null
     ctl clear_password "$1" >/dev/null
@@ -334,17 +341,18 @@ reconcile_accounts() {
   ctl set_user_tags "$BROKER_ADMIN_USER" administrator >/dev/null
   # Management API only: no vhost access, so its password opens no AMQP or MQTT connection.
   ctl clear_permissions -p / "$BROKER_ADMIN_USER" >/dev/null
-  # The gateway only talks to device-command through the RPC queue and its reply-to, and to the
-  # other gateway replicas through its own iotcloud.* exchanges (device-cache invalidations).
-  ensure_certificate_only_user svc.api-gateway
-  # It also owns the platform's own exchanges and queues (iotcloud.*: events fan-out, presence)
-  # and reads the broker's connection events (amq.rabbitmq.event).
-  ctl set_permissions -p / svc.api-gateway "${gw_perms[@]}" >/dev/null
+  # The gateway talks to device-command through the RPC queue and its reply-to, to the other
+  # gateway replicas through its own iotcloud.* exchanges (device-cache invalidations), owns the
+  # platform's iotcloud.* exchanges and queues (events fan-out, presence) and reads the broker's
+  # connection events (amq.rabbitmq.event).
+  ensure_certificate_only_user CN=svc.api-gateway
+  ctl set_permissions -p / CN=svc.api-gateway "${gw_perms[@]}" >/dev/null
   # device-command relays to devices on amq.topic and owns its queues.
-  ensure_certificate_only_user svc.device-command
-  ctl set_permissions -p / svc.device-command "${dc_perms[@]}" >/dev/null
-  # No guest, anywhere; nor the password accounts the services used before they logged in by certificate.
-  for user in guest iotcloud-gateway iotcloud-device-command; do
+  ensure_certificate_only_user CN=svc.device-command
+  ctl set_permissions -p / CN=svc.device-command "${dc_perms[@]}" >/dev/null
+  # No guest, anywhere; nor the password accounts the services used before they logged in by
+  # certificate, nor the accounts named after the bare CN (before the broker took the whole subject).
+  for user in guest iotcloud-gateway iotcloud-device-command svc.api-gateway svc.device-command; do
     if ctl list_users --silent | cut -f1 | grep -qx "$user"; then ctl delete_user "$user" >/dev/null; fi
   done
 }

@@ -17,6 +17,8 @@ uri() { echo "mongodb://127.0.0.1:$PORT/iotcloud"; }
 # FerretDB as we build it: the release, plus our patches (infra/ferretdb/*.patch).
 # sqlite-id-index.patch makes `_id` lookups use the `_id` index; unpatched, every
 # find/update/delete by `_id` scans the whole collection (docs/performance.md).
+# sqlite-id-range.patch answers `{_id: {$gt/$gte/$lt/$lte: string}}` sorted by `_id` with a
+# limit from the same index (how GET /devices pages), instead of reading every document.
 OUR_FERRETDB="$LOCAL_DIR/bin/ferretdb"
 ferretdb_build_id() { { echo "$FERRETDB_VERSION"; cat "$ROOT"/infra/ferretdb/*.patch; } | sha256sum | cut -c1-16; }
 our_ferretdb_current() {

@@ -20,11 +20,15 @@ import {
   DeviceName,
   DeviceNameSchema,
   DeviceSchema,
+  DeviceTag,
+  DeviceTagSchema,
   deviceNameKey,
+  deviceTagKey,
 } from '../apps/api-gateway/src/devices/database/device.schema';
 import {
   DEVICE_NAMES_COLLECTION,
   DEVICE_RECORDS_COLLECTION,
+  DEVICE_TAGS_COLLECTION,
 } from '../apps/api-gateway/src/devices/database/device.collections';
 import { DeviceNameTakenError } from '../apps/api-gateway/src/devices/domain/device.errors';
 
@@ -33,10 +37,12 @@ function newDevice(ownerId: string, name: string): NewDevice {
     deviceId: generateDeviceId(),
     ownerId,
     name,
+    tags: {},
     keyOrigin: 'ec',
     certificatePem: '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n',
     certificateSerial: randomBytes(8).toString('hex'),
     certificateFingerprint: randomBytes(32).toString('hex'),
+    certificateSerialInSubject: true,
     brokerPasswordHash: randomBytes(32).toString('hex'),
     notBefore: new Date('2026-01-01T00:00:00Z'),
     notAfter: new Date('2027-01-01T00:00:00Z'),
@@ -58,6 +64,7 @@ describe('device registry (real database)', () => {
         MongooseModule.forFeature([
           { name: Device.name, schema: DeviceSchema },
           { name: DeviceName.name, schema: DeviceNameSchema },
+          { name: DeviceTag.name, schema: DeviceTagSchema },
         ]),
       ],
       providers: [DeviceMongoRepository, DeviceRegistryMigration],
@@ -97,6 +104,37 @@ describe('device registry (real database)', () => {
       const explained = await connection.db!.command({ explain: { find: collection, filter: { _id: id } } });
       // FerretDB/SQLite: "SEARCH <table> USING INDEX <table>__id_" (unpatched: "SCAN <table>"); MongoDB: IDHACK / IXSCAN.
       expect(JSON.stringify(explained.queryPlanner)).toMatch(/USING INDEX|IDHACK|IXSCAN/);
+    }
+  });
+
+  it('lists a user’s devices from an _id range of the names or tag index, never a scan', async () => {
+    const ownerId = owner();
+    for (const name of ['a1', 'a2', 'b1']) await repo.create({ ...newDevice(ownerId, name), tags: { site: 'n' } });
+    expect((await repo.listActive(ownerId, { limit: 2 })).map((d) => d.name)).toEqual(['a1', 'a2']);
+    expect((await repo.listActive(ownerId, { tags: [['site', 'n']], after: 'a1' })).map((d) => d.name)).toEqual([
+      'a2',
+      'b1',
+    ]);
+    // The queries listActive sends (an _id range in _id order with a limit), explained by the database.
+    for (const [collection, base] of [
+      [DEVICE_NAMES_COLLECTION, deviceNameKey(ownerId, '')],
+      [DEVICE_TAGS_COLLECTION, deviceTagKey(ownerId, 'site', 'n', '')],
+    ]) {
+      const explained = await connection.db!.command({
+        explain: {
+          find: collection,
+          filter: { _id: { $gt: `${base}a1`, $lt: `${base}~` } },
+          sort: { _id: 1 },
+          limit: 2,
+        },
+      });
+      const plan = JSON.stringify(explained.queryPlanner);
+      // FerretDB/SQLite (with infra/ferretdb/sqlite-id-range.patch): "SEARCH <table> USING INDEX <table>__id_
+      // (<expr>>? AND <expr><?)", no "SCAN <table>", no sorting in a temporary B-tree; MongoDB: IXSCAN on _id.
+      expect({ collection, plan }).toEqual({ collection, plan: expect.stringMatching(/USING INDEX|IXSCAN/) });
+      expect(plan).not.toMatch(/detail=SCAN |COLLSCAN|TEMP B-TREE/);
+      // FerretDB also reports whether the limit reached the database (else it reads the whole range).
+      if ('limitPushdown' in explained) expect(explained.limitPushdown).toBe(true);
     }
   });
 
@@ -161,7 +199,7 @@ describe('device registry (real database)', () => {
     expect(await migration.migrate()).toBe(2);
 
     const found = await repo.findActiveByName(ownerId, 'old-lamp');
-    expect(found).toEqual({ ...active, createdAt, revokedAt: null });
+    expect(found).toEqual({ ...active, previousCertificate: null, createdAt, revokedAt: null });
     expect(await repo.findActiveById(revoked.deviceId)).toBeNull();
     const kept = await connection.collection(DEVICE_RECORDS_COLLECTION).findOne({ _id: revoked.deviceId as never });
     expect(kept).toMatchObject({

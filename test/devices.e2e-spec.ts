@@ -65,7 +65,7 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(opensslVerify(device.certificate)).toMatch(/: OK/);
 
     const cert = new X509Certificate(device.certificate);
-    expect(cert.subject).toBe(`CN=${device.deviceId}`);
+    expect(cert.subject).toBe(`CN=${device.deviceId}\nserialNumber=${device.certificateSerial}`);
     expect(cert.keyUsage).toContain('1.3.6.1.5.5.7.3.2'); // clientAuth
     expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(cert.checkPrivateKey(createPrivateKey(device.privateKey ?? ''))).toBe(true);
@@ -94,7 +94,7 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     expect(res.body.keyOrigin).toBe('csr');
     expect(res.body.privateKey).toBeUndefined();
     expect(opensslVerify(res.body.certificate)).toMatch(/: OK/);
-    expect(new X509Certificate(res.body.certificate).subject).toBe(`CN=${res.body.deviceId}`);
+    expect(new X509Certificate(res.body.certificate).subject).toMatch(new RegExp(`^CN=${res.body.deviceId}\n`));
   });
 
   it('rejects a weak key, a tampered CSR and garbage with clear 400s', async () => {
@@ -191,5 +191,67 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     const mode = statSync(path.join(CERTS_DIR, 'rootca_pkey.pem')).mode & 0o777;
     expect(mode).toBe(0o600);
     expect(readFileSync(path.join(CERTS_DIR, 'rootca.pem'), 'utf8')).toBe(CA_PEM);
+  });
+
+  it('tags devices at registration and with PATCH, and lists them by tag, name prefix and page', async () => {
+    const owner = await signUpAndLogIn(url(), uniqueName('tagger'));
+    const names = ['pump-a', 'pump-b', 'pump-c', 'valve-a', 'valve-b'];
+    for (const [i, name] of names.entries()) {
+      const res = await register(
+        { name, keyType: 'ec', tags: { site: i % 2 ? 'south' : 'north', kind: name.split('-')[0] } },
+        owner,
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.tags).toMatchObject({ kind: name.split('-')[0] });
+    }
+    const patched = await request<RegisteredDevice>(url(), 'PATCH', '/devices/valve-b', {
+      token: owner,
+      body: { tags: { site: 'north', kind: 'valve', floor: '2' } },
+    });
+    expect(patched).toMatchObject({ status: 200, body: { tags: { site: 'north', kind: 'valve', floor: '2' } } });
+    const list = async (query: string) => {
+      const res = await request<RegisteredDevice[]>(url(), 'GET', `/devices${query}`, { token: owner });
+      expect(res.status).toBe(200);
+      return res.body.map((d) => d.name);
+    };
+    expect(await list('?tag=site=north')).toEqual(['pump-a', 'pump-c', 'valve-b']);
+    expect(await list('?tag=site=north&tag=kind=pump')).toEqual(['pump-a', 'pump-c']);
+    expect(await list('?tag=site=south')).toEqual(['pump-b', 'valve-a']); // valve-b left south
+    expect(await list('?prefix=valve')).toEqual(['valve-a', 'valve-b']);
+    expect(await list('?prefix=pump&tag=site=north&limit=1&after=pump-a')).toEqual(['pump-c']);
+    // Paging: every device once, in name order.
+    const seen: string[] = [];
+    for (let after = ''; ;) {
+      const page = await list(`?limit=2${after ? `&after=${after}` : ''}`);
+      seen.push(...page);
+      if (page.length < 2) break;
+      after = page[page.length - 1];
+    }
+    expect(seen).toEqual(names);
+    // Unregistered devices leave tag listings.
+    expect((await request(url(), 'DELETE', '/devices/pump-c', { token: owner })).status).toBe(204);
+    expect(await list('?tag=site=north')).toEqual(['pump-a', 'valve-b']);
+    // Nobody else sees them.
+    expect(await request(url(), 'GET', '/devices?tag=site=north', { token })).toMatchObject({ body: [] });
+    expect((await request(url(), 'PATCH', '/devices/pump-a', { token, body: { tags: {} } })).body).toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+    });
+  });
+
+  it('validates tags and list parameters', async () => {
+    const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+    expect((await register({ name: 'many-tags', tags: tooMany })).body).toMatchObject({ code: 'INVALID_TAGS' });
+    expect((await register({ name: 'bad-tag', tags: { 'a=b': 'c' } })).body).toMatchObject({ code: 'INVALID_TAGS' });
+    expect((await register({ name: 'bad-tag', tags: { a: 'with space' } })).body).toMatchObject({
+      code: 'INVALID_TAGS',
+    });
+    for (const query of ['?limit=501', '?limit=0', '?tag=site', '?tag=a/b=c', '?after=a.b', '?prefix=x%20y']) {
+      const res = await request(url(), 'GET', `/devices${query}`, { token });
+      expect({ query, status: res.status, body: res.body }).toMatchObject({
+        query,
+        status: 400,
+        body: { code: 'VALIDATION_FAILED' },
+      });
+    }
   });
 });

@@ -213,7 +213,8 @@ describe("libpyiotcloud's Pika AMQP device (e2e: no client certificate, PLAIN, r
     expect(await refused(device.deviceid, otherReg.brokerpassword)).toBe('refused');
     expect(await refused(otherReg.deviceid, device.brokerpassword)).toBe('refused');
     // Service accounts log in only by certificate (they have no password); whatever is tried is refused.
-    for (const service of ['svc.api-gateway', 'svc.device-command']) {
+    // Both the account names (the certificates' subjects) and their bare CNs.
+    for (const service of ['CN=svc.api-gateway', 'CN=svc.device-command', 'svc.api-gateway', 'svc.device-command']) {
       expect(await refused(service, '')).toBe('refused');
       expect(await refused(service, device.brokerpassword)).toBe('refused');
     }

@@ -82,6 +82,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/auth/signup',
       '/devices',
       '/devices/{name}',
+      '/devices/{name}/certificate',
       '/devices/{name}/commands',
       '/devices/{name}/commands/{id}',
       '/devices/{name}/gateway',
@@ -96,6 +97,10 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/jobs',
+      '/jobs/{id}',
+      '/jobs/{id}/cancel',
+      '/jobs/{id}/results',
     ]);
     expect(Object.keys(paths['/devices/{name}/gpio/{number}']).sort()).toEqual(['get', 'put']);
     const setGpio = paths['/devices/{name}/gpio/{number}'].put;
@@ -145,6 +150,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       'COMMAND_NOT_FOUND',
     ]);
     expect(JSON.stringify(paths)).not.toMatch(/broker-auth/);
+    expect(Object.keys(paths['/devices/{name}']).sort()).toEqual(['delete', 'get', 'patch']);
     // Registration and listing lead to every route that takes the device's name.
     const byName = Object.entries(paths)
       .filter(([p]) => p.startsWith('/devices/{name}'))
@@ -166,6 +172,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
       'csr',
       'keyType',
       'name',
+      'tags',
     ]);
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('privateKey');
     expect(components.schemas.RegisterDeviceResponseDto.properties).toHaveProperty('brokerPassword');
@@ -177,7 +184,7 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
 
   it.each([
     ['DELETE', '/devices', 'GET, POST'],
-    ['PATCH', '/devices/some-device', 'GET, DELETE'],
+    ['PUT', '/devices/some-device', 'GET, DELETE, PATCH'],
     ['POST', '/devices/some-device/gpio/3', 'GET, PUT'],
     ['GET', '/auth/login', 'POST'],
     ['PUT', '/health', 'GET'],

@@ -20,7 +20,12 @@ NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def _device_control(ctx) -> bool:
     operation = ctx.operation
-    return operation is not None and operation.path.startswith("/devices/{name}/")
+    # Not the renewal: it would retire the simulated device's certificate and cut it off.
+    return (
+        operation is not None
+        and operation.path.startswith("/devices/{name}/")
+        and operation.path != "/devices/{name}/certificate"
+    )
 
 
 @schemathesis.hook
@@ -34,7 +39,7 @@ def flatmap_path_parameters(ctx, parameters):
 
 
 CSR = os.environ["CONTRACT_CSR"]
-CSR_MAX_LENGTH = 16384  # RegisterDeviceRequestDto.csr
+CSR_MAX_LENGTH = 16384  # RegisterDeviceRequestDto.csr, RenewCertificateRequestDto.csr
 
 
 @schemathesis.hook
@@ -44,7 +49,8 @@ def before_call(ctx, case, **kwargs):
     valid strings are replaced, so a case meant to be rejected stays invalid. Done
     just before the call, so it holds in every phase."""
     operation = case.operation
-    if operation.method.upper() != "POST" or operation.path != "/devices" or not isinstance(case.body, dict):
+    renewal = "/devices/{name}/certificate"
+    if operation.method.upper() != "POST" or operation.path not in ("/devices", renewal) or not isinstance(case.body, dict):
         return
     csr = case.body.get("csr")
     if isinstance(csr, str) and len(csr) <= CSR_MAX_LENGTH:

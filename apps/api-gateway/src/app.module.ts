@@ -14,6 +14,7 @@ import { EventsModule } from './events/events.module';
 import { HistoryModule } from './history/history.module';
 import { PresenceModule } from './presence/presence.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { LegacyModule } from './legacy/legacy.module';
 import { DeviceCommandClientModule } from './infrastructure/device-command.client';
 import { ObservabilityModule } from './observability/observability.module';
@@ -44,6 +45,7 @@ import { ObservabilityModule } from './observability/observability.module';
     HealthModule,
     BrokerAuthModule,
     LegacyModule,
+    JobsModule,
     EventsModule,
     PresenceModule,
     HistoryModule,

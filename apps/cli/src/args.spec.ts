@@ -27,6 +27,10 @@ describe('parseCommandLine', () => {
       ['devices', 'register', 'lamp', '--csr', 'lamp.csr'],
       { kind: 'devices.register', name: 'lamp', csrFile: 'lamp.csr' },
     ],
+    [
+      ['devices', 'renew', 'lamp', '--grace', '3600'],
+      { kind: 'devices.renew', name: 'lamp', outDir: './devices', graceSeconds: 3600 },
+    ],
     [['devices', 'list'], { kind: 'devices.list' }],
     [['devices', 'show', 'lamp'], { kind: 'devices.show', name: 'lamp' }],
     [['devices', 'unregister', 'lamp'], { kind: 'devices.unregister', name: 'lamp' }],
@@ -88,7 +92,7 @@ describe('parseCommandLine', () => {
   it.each<[string[], RegExp]>([
     [[], /missing command/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['devices'], /"devices" needs a subcommand: register, list, show, unregister/],
+    [['devices'], /"devices" needs a subcommand: register, renew, list, show, unregister/],
     [['devices', 'destroy', 'x'], /unknown command "devices destroy"/],
     [['help', 'nope'], /unknown command "nope"/],
     [['status'], /"status" needs NAME/],
@@ -119,6 +123,85 @@ describe('parseCommandLine', () => {
     [['login', 'alice', '--password', ''], /--password must not be empty/],
     [['demo', 'lamp', '--pin', '300'], /PIN must be an integer from 0 to 255/],
     [['logout', 'now'], /unexpected argument "now" for "logout"/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(usageError(argv).message).toMatch(message);
+  });
+
+  it.each<[string[], object]>([
+    [
+      ['job', 'run', 'gpio', 'set', '3', '1', '--devices', 'lamp1,lamp2', '--devices', 'lamp3,lamp1'],
+      {
+        kind: 'job.run',
+        operation: { kind: 'gpio.set', pin: 3, value: 1 },
+        target: { devices: ['lamp1', 'lamp2', 'lamp3'] },
+        wait: true,
+      },
+    ],
+    [
+      ['job', 'run', 'status', '--all', '--no-wait'],
+      { operation: { kind: 'status' }, target: { selector: { all: true } }, wait: false },
+    ],
+    [['job', 'run', 'restart', '--online'], { target: { selector: { online: true } } }],
+    [['job', 'run', 'restart', '--all', '--online'], { target: { selector: { all: true, online: true } } }],
+    [
+      ['job', 'run', '--tag', 'site=north', '--online', 'uart', '--', '-x'],
+      { operation: { kind: 'uart', text: '-x' }, target: { selector: { tag: 'site=north', online: true } } },
+    ],
+    [
+      ['job', 'run', 'rtc', 'set', '--all', '--concurrency', '100', '--rate', '2.5', '--abort-percent', '20'],
+      {
+        operation: { kind: 'rtc.set', epoch: undefined },
+        concurrency: 100,
+        ratePerSecond: 2.5,
+        abort: { failedPercent: 20 },
+      },
+    ],
+    [
+      ['job', 'run', 'ip', '--all', '--abort-percent', '0', '--abort-min', '50'],
+      { operation: { kind: 'network', field: 'ip' }, abort: { failedPercent: 0, minOutcomes: 50 } },
+    ],
+    [['job', 'show', 'abc123'], { kind: 'job.show', id: 'abc123', results: false }],
+    [['job', 'show', 'abc123', '--results'], { kind: 'job.show', id: 'abc123', results: true, limit: undefined }],
+    [['job', 'show', 'abc123', '--limit', '10'], { kind: 'job.show', results: true, limit: 10 }],
+    [['job', 'cancel', 'abc123'], { kind: 'job.cancel', id: 'abc123' }],
+    [['job', 'run', 'gpio', 'set', '--help'], { kind: 'help', topic: 'job run' }],
+  ])('job: %j', (argv, expected) => {
+    expect(parseCommandLine(argv).command).toEqual(expect.objectContaining(expected));
+  });
+
+  it('job run takes --timeout as the per-device timeout', () => {
+    expect(parseCommandLine(['job', 'run', 'status', '--all', '--timeout', '250']).options.timeoutMs).toBe(250);
+  });
+
+  it.each<[string[], RegExp]>([
+    [['job'], /"job" needs a subcommand: run, show, cancel/],
+    [['job', 'run'], /"job run" needs an OPERATION/],
+    [['job', 'run', 'fly', '--all'], /"fly" is not a device operation; operations: status, restart, gpio get/],
+    [['job', 'run', 'gpio', 'toggle', '--all'], /"gpio toggle" is not a device operation/],
+    [['job', 'run', 'demo', '--all'], /"demo" is not a device operation/],
+    [['job', 'run', 'gpio', 'set', '3', '--all'], /"gpio set" needs 0\|1/],
+    [['job', 'run', 'gpio', 'set', '3', '7', '--all'], /GPIO value must be 0 or 1, got "7"/],
+    [['job', 'run', 'gpio', 'get', '300', '--all'], /PIN must be an integer from 0 to 255/],
+    [['job', 'run', 'status', 'lamp', '--all'], /unexpected argument "lamp" for "status"/],
+    [['job', 'run', 'status'], /"job run" needs its devices: --devices A,B, --all, --tag KEY=VALUE or --online/],
+    [['job', 'run', 'status', '--devices', 'a', '--all'], /--devices and a selector .* exclude each other/],
+    [['job', 'run', 'status', '--all', '--tag', 'a=b'], /--all and --tag exclude each other/],
+    [['job', 'run', 'status', '--tag', 'site'], /--tag must be KEY=VALUE, got "site"/],
+    [['job', 'run', 'status', '--devices', 'a,,b'], /--devices needs device names/],
+    [['job', 'run', 'status', '--devices', 'bad name'], /invalid device name "bad name"/],
+    [['job', 'run', 'status', '--all', '--concurrency', '0'], /--concurrency must be an integer from 1 to 1000/],
+    [['job', 'run', 'status', '--all', '--concurrency', '1001'], /--concurrency must be an integer from 1 to 1000/],
+    [['job', 'run', 'status', '--all', '--rate', '0'], /--rate must be a number from 0.1 to 10000, got "0"/],
+    [['job', 'run', 'status', '--all', '--rate', 'fast'], /--rate must be a number/],
+    [['job', 'run', 'status', '--all', '--abort-percent', '101'], /--abort-percent must be a number from 0 to 100/],
+    [['job', 'run', 'status', '--all', '--abort-min', '5'], /--abort-min needs --abort-percent/],
+    [['job', 'run', 'status', '--all', '--timeout', '50'], /--timeout must be an integer from 100 to 30000/],
+    [['job', 'run', 'status', '--all', '--results'], /--results does not apply to "job run"/],
+    [['job', 'show'], /"job show" needs ID/],
+    [['job', 'show', 'a/b'], /invalid job id "a\/b"/],
+    [['job', 'show', 'abc', '--limit', '0'], /--limit must be an integer from 1 to 100000/],
+    [['job', 'cancel', 'abc', '--all'], /--all does not apply to "job cancel"/],
+    [['status', 'lamp', '--all'], /--all does not apply to "status"/],
   ])('%j is a usage error', (argv, message) => {
     expect(usageError(argv).message).toMatch(message);
   });

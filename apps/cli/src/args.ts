@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
-import { CLI_NAME, COMMANDS, OPTIONS, OptionName, commandHelp, commandsTaking, usageOf } from './help';
+import {
+  CLI_NAME,
+  COMMANDS,
+  OPERATION_NAMES,
+  OPTIONS,
+  OptionName,
+  commandHelp,
+  commandsTaking,
+  isOperationName,
+  usageOf,
+} from './help';
 import {
   DEVICE_TIMEOUT_MS,
   MAC_ADDRESS_PATTERN,
@@ -12,7 +22,7 @@ import {
   MAX_RTC_SECONDS,
   MAX_UART_DATA_LENGTH,
 } from '@app/device-protocol';
-import { DEVICE_NAME_PATTERN } from './limits';
+import { DEVICE_NAME_PATTERN, MAX_JOB_DEVICES } from './limits';
 
 export type KeyType = 'rsa' | 'ec';
 export type NetworkField = 'ip' | 'subnet' | 'gateway';
@@ -27,6 +37,14 @@ export type Command =
   | { kind: 'devices.list' }
   | { kind: 'devices.show'; name: string }
   | { kind: 'devices.unregister'; name: string }
+  | {
+      kind: 'devices.renew';
+      name: string;
+      keyType?: KeyType;
+      csrFile?: string;
+      outDir: string;
+      graceSeconds?: number;
+    }
   | { kind: 'status'; name: string }
   | { kind: 'restart'; name: string }
   | { kind: 'gpio.get'; name: string; pin: number }
@@ -39,7 +57,31 @@ export type Command =
   | { kind: 'uart'; name: string; text: string }
   | { kind: 'demo'; name: string; pin: number }
   | { kind: 'watch'; maxConnections?: number }
-  | { kind: 'history'; name: string; limit?: number; before?: string; api?: string; outcome?: string };
+  | { kind: 'history'; name: string; limit?: number; before?: string; api?: string; outcome?: string }
+  | {
+      kind: 'job.run';
+      target: JobTarget;
+      operation: Operation;
+      concurrency?: number;
+      ratePerSecond?: number;
+      abort?: { failedPercent: number; minOutcomes?: number };
+      /** Follow the job to its end (default); false: print its id and return. */
+      wait: boolean;
+    }
+  | { kind: 'job.show'; id: string; results: boolean; limit?: number }
+  | { kind: 'job.cancel'; id: string };
+
+/** Which devices a job targets: named ones, or a selector (as `POST /jobs` takes them). */
+export type JobTarget = { devices: string[] } | { selector: { all?: true; tag?: string; online?: true } };
+
+type OperationKind =
+  'status' | 'restart' | 'gpio.get' | 'gpio.set' | 'rtc.get' | 'rtc.set' | 'mac.get' | 'mac.set' | 'network' | 'uart';
+
+/** A device operation on one device: `gpio set lamp 5 1`. */
+export type DeviceOperation = Extract<Command, { kind: OperationKind }>;
+
+/** A device operation without its device: what `gpio set NAME 5 1` and `job run gpio set 5 1` share. */
+export type Operation = { [K in OperationKind]: Omit<Extract<Command, { kind: K }>, 'name'> }[OperationKind];
 
 export type CommandKind = Command['kind'];
 
@@ -71,10 +113,11 @@ const COMMAND_OPTIONS = (Object.keys(OPTIONS) as OptionName[]).flatMap((option) 
 });
 
 const GROUPS: Record<string, readonly string[]> = {
-  devices: ['register', 'list', 'show', 'unregister'],
+  devices: ['register', 'renew', 'list', 'show', 'unregister'],
   gpio: ['get', 'set'],
   rtc: ['get', 'set'],
   mac: ['get', 'set'],
+  job: ['run', 'show', 'cancel'],
 };
 
 /** True when argv asks for JSON output, even if the rest of it cannot be parsed. */
@@ -158,6 +201,13 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
     return args;
   };
 
+  if (isOperationName(name)) {
+    if (args.length === 0) throw new UsageError(`"${name}" needs ${describeMissing(name, 0)}`, usage);
+    const [device, ...rest] = args;
+    const operation = parseOperation(name, rest, usage);
+    return withDevice(operation, deviceName(device, usage));
+  }
+
   switch (name) {
     case 'signup':
     case 'login': {
@@ -168,7 +218,8 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
     case 'logout':
       take(0);
       return { kind: 'logout' };
-    case 'devices register': {
+    case 'devices register':
+    case 'devices renew': {
       const [device] = take(1);
       const keyType = values['key-type'];
       if (keyType !== undefined && keyType !== 'rsa' && keyType !== 'ec') {
@@ -179,13 +230,18 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       }
       if (values.csr === '') throw new UsageError('--csr needs a file name', usage);
       if (values.out === '') throw new UsageError('--out needs a directory', usage);
-      return {
-        kind: 'devices.register',
+      const common: { name: string; keyType?: KeyType; csrFile?: string; outDir: string } = {
         name: deviceName(device, usage),
         keyType,
         csrFile: values.csr,
         outDir: values.out ?? DEFAULT_OUT_DIR,
       };
+      if (name === 'devices register') return { kind: 'devices.register', ...common };
+      const grace = values.grace;
+      if (grace !== undefined && !/^\d{1,6}$/.test(grace)) {
+        throw new UsageError(`--grace must be a number of seconds (0-604800), got "${grace}"`, usage);
+      }
+      return { kind: 'devices.renew', ...common, graceSeconds: grace === undefined ? undefined : Number(grace) };
     }
     case 'devices list':
       take(0);
@@ -194,53 +250,6 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
       return { kind: 'devices.show', name: deviceName(take(1)[0], usage) };
     case 'devices unregister':
       return { kind: 'devices.unregister', name: deviceName(take(1)[0], usage) };
-    case 'status':
-    case 'restart':
-      return { kind: name, name: deviceName(take(1)[0], usage) };
-    case 'gpio get': {
-      const [device, pin] = take(2);
-      return { kind: 'gpio.get', name: deviceName(device, usage), pin: gpioPin(pin, usage) };
-    }
-    case 'gpio set': {
-      const [device, pin, value] = take(3);
-      if (value !== '0' && value !== '1') throw new UsageError(`GPIO value must be 0 or 1, got "${value}"`, usage);
-      return {
-        kind: 'gpio.set',
-        name: deviceName(device, usage),
-        pin: gpioPin(pin, usage),
-        value: value === '1' ? 1 : 0,
-      };
-    }
-    case 'rtc get':
-      return { kind: 'rtc.get', name: deviceName(take(1)[0], usage) };
-    case 'rtc set': {
-      const [device, epoch] = take(1, 2);
-      return {
-        kind: 'rtc.set',
-        name: deviceName(device, usage),
-        epoch: epoch === undefined ? undefined : parseInteger('EPOCH', epoch, 0, MAX_RTC_SECONDS, name),
-      };
-    }
-    case 'mac get':
-      return { kind: 'mac.get', name: deviceName(take(1)[0], usage) };
-    case 'mac set': {
-      const [device, mac] = take(2);
-      if (!MAC_ADDRESS_PATTERN.test(mac)) {
-        throw new UsageError(`MAC must be six hex octets like aa:bb:cc:dd:ee:ff, got "${mac}"`, usage);
-      }
-      return { kind: 'mac.set', name: deviceName(device, usage), mac: mac.toLowerCase() };
-    }
-    case 'ip':
-    case 'subnet':
-    case 'gateway':
-      return { kind: 'network', field: name, name: deviceName(take(1)[0], usage) };
-    case 'uart': {
-      const [device, text] = take(2);
-      if (text.length > MAX_UART_DATA_LENGTH) {
-        throw new UsageError(`TEXT must be at most ${MAX_UART_DATA_LENGTH} characters, got ${text.length}`, usage);
-      }
-      return { kind: 'uart', name: deviceName(device, usage), text };
-    }
     case 'demo': {
       const [device] = take(1);
       const pin = values.pin === undefined ? DEFAULT_DEMO_PIN : gpioPin(values.pin, usage);
@@ -269,9 +278,176 @@ function parseCommand(name: string, args: readonly string[], values: Values): Co
         outcome: values.outcome,
       };
     }
+    case 'job run':
+      return parseJobRun(args, values, usage);
+    case 'job show':
+    case 'job cancel': {
+      const id = jobId(take(1)[0], usage);
+      if (name === 'job cancel') return { kind: 'job.cancel', id };
+      const limit =
+        values.limit === undefined ? undefined : parseInteger('--limit', values.limit, 1, MAX_JOB_DEVICES, name);
+      return { kind: 'job.show', id, results: values.results === true || limit !== undefined, limit };
+    }
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
+}
+
+/**
+ * The arguments of a device operation after the device's NAME (`5 1` of `gpio set lamp 5 1`):
+ * one parser for the single-device commands and for `job run`.
+ */
+export function parseOperation(name: string, args: readonly string[], usage: string): Operation {
+  /** Exactly `min`..`max` arguments after NAME, named in the usage line. */
+  const take = (min: number, max: number = min): readonly string[] => {
+    if (args.length < min) throw new UsageError(`"${name}" needs ${describeMissing(name, args.length + 1)}`, usage);
+    if (args.length > max) throw new UsageError(`unexpected argument "${args[max]}" for "${name}"`, usage);
+    return args;
+  };
+  switch (name) {
+    case 'status':
+    case 'restart':
+      take(0);
+      return { kind: name };
+    case 'gpio get':
+      return { kind: 'gpio.get', pin: gpioPin(take(1)[0], usage) };
+    case 'gpio set': {
+      const [pin, value] = take(2);
+      const number = gpioPin(pin, usage);
+      if (value !== '0' && value !== '1') throw new UsageError(`GPIO value must be 0 or 1, got "${value}"`, usage);
+      return { kind: 'gpio.set', pin: number, value: value === '1' ? 1 : 0 };
+    }
+    case 'rtc get':
+      take(0);
+      return { kind: 'rtc.get' };
+    case 'rtc set': {
+      const [epoch] = take(0, 1);
+      return {
+        kind: 'rtc.set',
+        epoch: epoch === undefined ? undefined : parseInteger('EPOCH', epoch, 0, MAX_RTC_SECONDS, usage),
+      };
+    }
+    case 'mac get':
+      take(0);
+      return { kind: 'mac.get' };
+    case 'mac set': {
+      const [mac] = take(1);
+      if (!MAC_ADDRESS_PATTERN.test(mac)) {
+        throw new UsageError(`MAC must be six hex octets like aa:bb:cc:dd:ee:ff, got "${mac}"`, usage);
+      }
+      return { kind: 'mac.set', mac: mac.toLowerCase() };
+    }
+    case 'ip':
+    case 'subnet':
+    case 'gateway':
+      take(0);
+      return { kind: 'network', field: name };
+    case 'uart': {
+      const [text] = take(1);
+      if (text.length > MAX_UART_DATA_LENGTH) {
+        throw new UsageError(`TEXT must be at most ${MAX_UART_DATA_LENGTH} characters, got ${text.length}`, usage);
+      }
+      return { kind: 'uart', text };
+    }
+    default:
+      throw new UsageError(`unknown device operation "${name}"; operations: ${OPERATION_NAMES.join(', ')}`, usage);
+  }
+}
+
+/** An operation bound to one device. */
+export function withDevice(operation: Operation, name: string): DeviceOperation {
+  return { ...operation, name };
+}
+
+/** `POST /jobs` bounds (the gateway checks them again): devices in flight, and devices started per second. */
+export const JOB_CONCURRENCY = { min: 1, max: 1000 } as const;
+export const JOB_RATE = { min: 0.1, max: 10_000 } as const;
+
+/** `job run OPERATION [ARGS] TARGET [OPTIONS]`: the operation words first, as the single-device command has them. */
+function parseJobRun(args: readonly string[], values: Values, usage: string): Command {
+  const [first, second, ...more] = args;
+  if (first === undefined) {
+    throw new UsageError(
+      `"job run" needs an OPERATION, e.g. gpio set 3 1; operations: ${OPERATION_NAMES.join(', ')}`,
+      usage,
+    );
+  }
+  const twoWords = OPERATION_NAMES.some((operation) => operation.startsWith(`${first} `));
+  const operationName = twoWords ? `${first} ${second ?? ''}`.trim() : first;
+  if (!isOperationName(operationName)) {
+    throw new UsageError(
+      `"${operationName}" is not a device operation; operations: ${OPERATION_NAMES.join(', ')}`,
+      usage,
+    );
+  }
+  const operation = parseOperation(operationName, twoWords ? more : args.slice(1), usage);
+
+  const selector = values.all === true || values.tag !== undefined || values.online === true;
+  if (values.devices !== undefined && selector) {
+    throw new UsageError('--devices and a selector (--all, --tag, --online) exclude each other', usage);
+  }
+  if (values.all === true && values.tag !== undefined) {
+    throw new UsageError('--all and --tag exclude each other: --tag already picks from all your devices', usage);
+  }
+  let target: JobTarget;
+  if (values.devices !== undefined) {
+    const names = values.devices.flatMap((list) => list.split(',')).map((n) => n.trim());
+    if (names.some((n) => n === '')) throw new UsageError('--devices needs device names, comma-separated', usage);
+    target = { devices: [...new Set(names.map((n) => deviceName(n, usage)))] };
+    if (target.devices.length > MAX_JOB_DEVICES) {
+      throw new UsageError(`a job takes at most ${MAX_JOB_DEVICES} devices`, usage);
+    }
+  } else if (selector) {
+    if (values.tag !== undefined && !/^[^=\s]+=[^=\s]+$/.test(values.tag)) {
+      throw new UsageError(`--tag must be KEY=VALUE, got "${values.tag}"`, usage);
+    }
+    target = {
+      selector: {
+        ...(values.all === true ? { all: true as const } : {}),
+        ...(values.tag === undefined ? {} : { tag: values.tag }),
+        ...(values.online === true ? { online: true as const } : {}),
+      },
+    };
+  } else {
+    throw new UsageError('"job run" needs its devices: --devices A,B, --all, --tag KEY=VALUE or --online', usage);
+  }
+
+  const number = (what: string, raw: string | undefined, min: number, max: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const value = /^\d{1,6}(\.\d{1,3})?$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= min && value <= max))
+      throw new UsageError(`${what} must be a number from ${min} to ${max}, got "${raw}"`, usage);
+    return value;
+  };
+  const failedPercent = number('--abort-percent', values['abort-percent'], 0, 100);
+  if (values['abort-min'] !== undefined && failedPercent === undefined) {
+    throw new UsageError('--abort-min needs --abort-percent', usage);
+  }
+  const minOutcomes =
+    values['abort-min'] === undefined
+      ? undefined
+      : parseInteger('--abort-min', values['abort-min'], 1, MAX_JOB_DEVICES, usage);
+  return {
+    kind: 'job.run',
+    target,
+    operation,
+    concurrency:
+      values.concurrency === undefined
+        ? undefined
+        : parseInteger('--concurrency', values.concurrency, JOB_CONCURRENCY.min, JOB_CONCURRENCY.max, usage),
+    ratePerSecond: number('--rate', values.rate, JOB_RATE.min, JOB_RATE.max),
+    abort:
+      failedPercent === undefined
+        ? undefined
+        : { failedPercent, ...(minOutcomes === undefined ? {} : { minOutcomes }) },
+    wait: values['no-wait'] !== true,
+  };
+}
+
+/** A job id as the gateway makes them (hex); anything else cannot name a job. */
+function jobId(value: string, usage: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new UsageError(`invalid job id "${value}"`, usage);
+  return value;
 }
 
 /** `NAME PIN 0|1` with 1 given → `PIN and 0|1`. */

@@ -132,14 +132,14 @@ describe('iotcloud CLI end to end', () => {
     stderr: string;
   }
 
-  async function cli(argv: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  async function cli(argv: string[], env: Record<string, string> = {}, isTTY = false): Promise<Outcome> {
     let stdout = '';
     let stderr = '';
     const code = await run(argv, {
       env: { IOTCLOUD_URL: server.url, IOTCLOUD_CA: tls.certFile, IOTCLOUD_CONFIG: configFile, ...env },
       cwd: home,
       moduleDir: join(home, 'a', 'b', 'c'), // no certs/rootca.pem three levels up
-      stdout: { write: (text: string) => (stdout += text) },
+      stdout: { write: (text: string) => (stdout += text), isTTY },
       stderr: { write: (text: string) => (stderr += text) },
       stdin: noTty,
     });
@@ -177,6 +177,38 @@ describe('iotcloud CLI end to end', () => {
   afterAll(async () => {
     await server.close();
     tls.remove();
+  });
+
+  it('job run draws a bar in place on a terminal, plain lines elsewhere, and only JSON with --json', async () => {
+    saveSession();
+    const id = '0123456789abcdef01234567';
+    const job = { id, api: 'set_gpio', params: { number: 3, value: 1 }, total: 2, createdAt: '2026-12-07T10:00:00Z' };
+    gateway.failures.set('POST /jobs', { status: 202, body: { ...job, state: 'queued', counts: {} } });
+    gateway.failures.set(`GET /jobs/${id}`, {
+      status: 200,
+      body: { ...job, state: 'completed', counts: { ok: 2 }, finishedAt: '2026-12-07T10:00:01Z' },
+    });
+    const argv = ['job', 'run', 'gpio', 'set', '3', '1', '--devices', 'a,b'];
+
+    const tty = await cli(argv, {}, true);
+    expect(tty.code).toBe(0);
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/jobs',
+      body: { devices: ['a', 'b'], api: 'set_gpio', params: { number: 3, value: 1 } },
+    });
+    expect(tty.stdout).toContain('\r\x1b[2K[------------------------]   0%  0/2  none yet');
+    expect(tty.stdout).toContain('\r\x1b[2K[########################] 100%  2/2  ok 2');
+    expect(tty.stdout).toMatch(
+      /ok 2 {2}\d+\.\d s\njob 0123456789abcdef01234567 completed: 2\/2 devices done \(ok 2\) in 1\.0 s\n$/,
+    );
+
+    const piped = await cli(argv);
+    expect(piped.stdout).not.toContain('\r');
+    expect(piped.stdout).toContain(`job ${id}: completed, 2/2 done (ok 2)`);
+
+    const json = await cli([...argv, '--json'], {}, true);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, state: 'completed', counts: { ok: 2 } });
   });
 
   it('login saves {url, username, accessToken, expiresAt} with mode 0600', async () => {

@@ -22,9 +22,10 @@ import { login, logout, signup } from './commands/auth';
 import { CommandContext } from './commands/context';
 import { demo } from './commands/demo';
 import { history } from './commands/history';
+import { cancelJob, runJob, showJob } from './commands/jobs';
 import { watch } from './commands/watch';
 import { runDeviceOperation } from './commands/device-ops';
-import { listDevices, registerDevice, showDevice, unregisterDevice } from './commands/devices';
+import { listDevices, registerDevice, renewDevice, showDevice, unregisterDevice } from './commands/devices';
 
 export interface ClosableTransport extends JsonTransport {
   close(): void;
@@ -39,6 +40,7 @@ export interface CliDeps {
   stderr: TextOutput;
   stdin: PromptInput;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
   createTransport?: (options: HttpClientOptions) => ClosableTransport;
 }
 
@@ -90,6 +92,8 @@ function dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>
       return logout(ctx);
     case 'devices.register':
       return registerDevice(ctx, command);
+    case 'devices.renew':
+      return renewDevice(ctx, command);
     case 'devices.list':
       return listDevices(ctx);
     case 'devices.show':
@@ -102,6 +106,12 @@ function dispatch(ctx: CommandContext, command: Command): Promise<CommandResult>
       return watch(ctx, command);
     case 'history':
       return history(ctx, command);
+    case 'job.run':
+      return runJob(ctx, command);
+    case 'job.show':
+      return showJob(ctx, command);
+    case 'job.cancel':
+      return cancelJob(ctx, command);
     case 'help':
       return helpResult(command.topic);
     case 'version':
@@ -122,6 +132,7 @@ function buildContext(
   const store = new ConfigStore(configPath(deps.env));
   const url = resolveUrl(options.url, deps.env, readSessionQuietly(store));
   const http = transport(url);
+  const tty = !options.json && deps.stdout.isTTY === true;
   const ctx: CommandContext = {
     http,
     url,
@@ -134,6 +145,10 @@ function buildContext(
     progress: options.json ? () => undefined : (line) => deps.stdout.write(`${line}\n`),
     print: (line) => deps.stdout.write(`${line}\n`),
     now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    tty,
+    // \r and "erase line" redraw in place; the command ends the line when it is done.
+    redraw: tty ? (line) => deps.stdout.write(`\r\x1b[2K${line}`) : () => undefined,
   };
   return { ctx, http };
 }

@@ -20,6 +20,8 @@ const TIMEOUT_HELP = `how long the gateway waits for the device (${DEVICE_TIMEOU
 interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** It may be given more than once. */
+  multiple?: boolean;
   /** The name of its value in usage lines (none: a flag). */
   arg?: string;
   /** Its line in `--help` when it applies to every command. */
@@ -42,7 +44,7 @@ export const OPTIONS = {
     global: "do not verify the gateway's certificate (prints a warning; for debugging only)",
   },
   json: { type: 'boolean', global: 'print exactly the JSON body on stdout (errors: {statusCode, code, message})' },
-  timeout: { type: 'string', arg: 'MS', global: `device operations: ${TIMEOUT_HELP}` },
+  timeout: { type: 'string', arg: 'MS', global: `device operations and jobs: ${TIMEOUT_HELP}` },
   password: {
     type: 'string',
     arg: 'P',
@@ -58,6 +60,17 @@ export const OPTIONS = {
   before: { type: 'string', arg: 'ID' },
   api: { type: 'string', arg: 'API' },
   outcome: { type: 'string', arg: 'CODE' },
+  grace: { type: 'string', arg: 'SECONDS' },
+  devices: { type: 'string', multiple: true, arg: 'A,B' },
+  all: { type: 'boolean' },
+  tag: { type: 'string', arg: 'KEY=VALUE' },
+  online: { type: 'boolean' },
+  concurrency: { type: 'string', arg: 'N' },
+  rate: { type: 'string', arg: 'PER_S' },
+  'abort-percent': { type: 'string', arg: 'P' },
+  'abort-min': { type: 'string', arg: 'N' },
+  'no-wait': { type: 'boolean' },
+  results: { type: 'boolean' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -102,6 +115,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: ['key-type', 'csr', 'out'],
     summary: 'register a device; write its certificate, key and CA to DIR (default ./devices)',
     example: 'iotcloud devices register lamp --out ./devices',
+  },
+  {
+    name: 'devices renew',
+    args: 'NAME [--key-type rsa|ec] [--csr FILE] [--out DIR] [--grace SECONDS]',
+    summary: 'issue a new certificate for the same device; the old one stops working (after --grace)',
+    example: 'iotcloud devices renew lamp --grace 3600',
+  },
+  {
+    name: 'devices renew',
+    args: 'NAME',
+    options: ['key-type', 'csr', 'out', 'grace'],
+    summary: 'issue a new certificate for the same device; the old one stops working (after --grace)',
+    example: 'iotcloud devices renew lamp --grace 3600',
   },
   { name: 'devices list', args: '', summary: 'list your devices', example: 'iotcloud devices list' },
   { name: 'devices show', args: 'NAME', summary: 'show one device', example: 'iotcloud devices show lamp' },
@@ -198,8 +224,72 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "list the device's commands, newest first",
     example: 'iotcloud history lamp --outcome DEVICE_TIMEOUT',
   },
+  {
+    name: 'job run',
+    args: 'OPERATION [ARGS] (--devices A,B | --all | --tag KEY=VALUE | --online) [--concurrency N] [--rate PER_S] [--abort-percent P [--abort-min N]] [--no-wait]',
+    summary: 'run one device operation (as its command takes it, without NAME) on many devices; follows it to the end',
+    example: 'iotcloud job run gpio set 3 1 --tag site=north --concurrency 100',
+  },
+  {
+    name: 'job show',
+    args: 'ID [--results] [--limit N]',
+    summary: "a job's state and outcome counts; --results: each device's outcome and reply",
+    example: 'iotcloud job show 5f0c2a9d1e7b3c4a8d6e2f10 --results',
+  },
+  {
+    name: 'job cancel',
+    args: 'ID',
+    summary: 'stop a job: no new dispatches, commands in flight finish',
+    example: 'iotcloud job cancel 5f0c2a9d1e7b3c4a8d6e2f10',
+  },
+  {
+    name: 'job run',
+    args: 'OPERATION [ARGS]',
+    options: ['devices', 'all', 'tag', 'online', 'concurrency', 'rate', 'abort-percent', 'abort-min', 'no-wait'],
+    device: true,
+    summary: 'run one device operation (as its command takes it, without NAME) on many devices; follows it to the end',
+    example: 'iotcloud job run gpio set 3 1 --tag site=north --concurrency 100',
+  },
+  {
+    name: 'job show',
+    args: 'ID',
+    options: ['results', 'limit'],
+    summary: "a job's state and outcome counts; --results: each device's outcome and reply",
+    example: 'iotcloud job show 5f0c2a9d1e7b3c4a8d6e2f10 --results',
+  },
+  {
+    name: 'job cancel',
+    args: 'ID',
+    summary: 'stop a job: no new dispatches, commands in flight finish',
+    example: 'iotcloud job cancel 5f0c2a9d1e7b3c4a8d6e2f10',
+  },
   { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
 ];
+
+/**
+ * The device operations: the same words (after the device's NAME) drive one device
+ * (`gpio set NAME PIN 0|1`) or a job (`job run gpio set PIN 0|1 --all`).
+ */
+export const OPERATION_NAMES = [
+  'status',
+  'restart',
+  'gpio get',
+  'gpio set',
+  'rtc get',
+  'rtc set',
+  'mac get',
+  'mac set',
+  'ip',
+  'subnet',
+  'gateway',
+  'uart',
+] as const;
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+export function isOperationName(name: string): name is OperationName {
+  return (OPERATION_NAMES as readonly string[]).includes(name);
+}
 
 /** The option as usage lines show it: `--out DIR`, `--insecure`. */
 function optionUsage(name: OptionName): string {
@@ -227,6 +317,22 @@ export function usageOf(name: string): string {
     .join('\n');
 }
 
+/** More lines of help for some commands. */
+const DETAILS: Partial<Record<string, readonly string[]>> = {
+  'job run': [
+    '  OPERATION: status, restart, gpio get PIN, gpio set PIN 0|1, rtc get, rtc set [EPOCH], mac get, mac set MAC,',
+    '             ip, subnet, gateway, uart TEXT (as the single-device commands, without NAME)',
+    '  --devices A,B        these devices (repeatable); or a selector: --all, --tag KEY=VALUE, --online (connected now; alone or with --tag)',
+    '  --concurrency N      devices in flight at once (1-1000, default 50)',
+    '  --rate PER_S         devices started per second at most (0.1-10000; default: as concurrency allows)',
+    '  --abort-percent P    stop dispatching when more than P % of the outcomes so far failed (0-100) ...',
+    '  --abort-min N        ... once there are N outcomes (default 10)',
+    '  --no-wait            print the job id and return; otherwise follow the job to its end (a progress bar on a',
+    '                       terminal, a line every few seconds otherwise; Ctrl-C stops following, not the job)',
+    '  exit code 0 when every device answered; 6 when a device failed or the job was aborted or cancelled',
+  ],
+};
+
 /** Help for one command (or group); undefined when there is no such command. */
 export function commandHelp(name: string): string | undefined {
   const specs = COMMANDS.filter((c) => c.name === name || c.name.startsWith(`${name} `));
@@ -235,6 +341,7 @@ export function commandHelp(name: string): string | undefined {
   for (const spec of specs) {
     lines.push(`usage: ${usageLine(spec)}`, `  ${spec.summary}`, `  example: ${spec.example}`);
     if (spec.device) lines.push(`  ${optionUsage('timeout')}   ${TIMEOUT_HELP}`);
+    lines.push(...(DETAILS[spec.name] ?? []));
     lines.push('');
   }
   lines.push(`Global options and exit codes: ${CLI_NAME} --help`);
@@ -248,7 +355,7 @@ export const EXIT_CODE_HELP: readonly [number, string][] = [
   [ExitCode.auth, 'not logged in, token expired, or authentication failed (401): run iotcloud login'],
   [ExitCode.notFound, 'not found (404), e.g. no such device'],
   [ExitCode.conflict, 'conflict (409), e.g. username or device name already taken'],
-  [ExitCode.device, 'device problem: offline, timeout, bad reply, busy (429/502/503/504)'],
+  [ExitCode.device, 'device problem: offline, timeout, bad reply, busy (429/502/503/504); a job not fully ok'],
   [ExitCode.unreachable, 'cannot reach the gateway: connection refused, DNS, TLS verification, no answer'],
   [ExitCode.interrupted, 'interrupted at the password prompt'],
 ];

@@ -54,6 +54,10 @@ export function errorHint(error: unknown): string | undefined {
       return 'Too many commands are waiting for this device: retry in a moment.';
     case 'DEVICE_BAD_REPLY':
       return "The device's answer does not follow the protocol (docs/device-protocol.md): check its firmware.";
+    case 'JOB_NOT_FOUND':
+      return `Job ids are printed by ${CLI_NAME} job run (and with --no-wait); a job of another user is not found either.`;
+    case 'INVALID_JOB':
+      return `See ${CLI_NAME} help job run.`;
     case 'DEVICE_COMMAND_UNAVAILABLE':
       return "The platform's device-command service is not running: check the `npm start` output.";
     default:

@@ -14,6 +14,8 @@ export interface PromptInput {
 
 export interface TextOutput {
   write(text: string): unknown;
+  /** Set on a terminal (process.stdout). */
+  readonly isTTY?: boolean;
 }
 
 /** Reads one line from a terminal without echoing it. */

@@ -57,6 +57,9 @@ export function fakeContext(
     progress: (line) => lines.push(line),
     print: (line) => lines.push(line),
     now: () => 1_700_000_000_000,
+    sleep: () => Promise.resolve(),
+    tty: false,
+    redraw: () => undefined,
     lines,
     dir,
   };

@@ -44,7 +44,9 @@ async function expectValidDeviceCertificate(issued: IssuedCertificate, deviceId:
   expect(verified.code).toBe(0);
   expect(verified.stdout).toMatch(/: OK\s*$/);
 
-  expect(cert.subject).toBe(`CN=${deviceId}`);
+  // The serial in the subject tells two certificates of one device apart at the broker.
+  expect(cert.subject).toBe(`CN=${deviceId}\nserialNumber=${issued.serialNumber}`);
+  expect(BigInt(`0x${cert.serialNumber}`)).toBe(BigInt(`0x${issued.serialNumber}`));
   expect(cert.issuer).toBe('CN=IoTCloud Root CA');
   expect(cert.ca).toBe(false);
   expect(cert.keyUsage).toEqual([CLIENT_AUTH]);

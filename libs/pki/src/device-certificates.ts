@@ -41,7 +41,8 @@ function checkValidityDays(days: number): number {
 
 /**
  * Generates a key pair for a device (RSA-2048 by default, or EC P-256) and
- * issues its client certificate: subject CN = deviceId, EKU clientAuth,
+ * issues its client certificate: subject CN = deviceId plus serialNumber = the
+ * certificate's own serial (see deviceBrokerUsername), EKU clientAuth,
  * CA:false, random 127-bit serial, notBefore = now - 5 minutes.
  * The private key is returned (PKCS#8 PEM) and stored nowhere by this library.
  */
@@ -64,6 +65,7 @@ export async function issueDeviceCertificate(options: {
     keyType,
     validityDays,
     extendedKeyUsage: [Oid.clientAuth],
+    serialInSubject: true,
   });
   return { ...issued, privateKeyPem: keys.privateKeyPem };
 }
@@ -71,7 +73,8 @@ export async function issueDeviceCertificate(options: {
 /**
  * Issues a device client certificate for the public key in a PKCS#10 CSR
  * (RSA >= 2048 bits, or EC P-256/P-384) after checking its self-signature.
- * Only the key is taken from the CSR: the subject is always CN = deviceId and
+ * Only the key is taken from the CSR: the subject is always CN = deviceId (and the
+ * serial, as above) and
  * requested extensions are ignored.
  * Throws InvalidCsrError or WeakKeyError.
  */
@@ -92,5 +95,6 @@ export async function signCertificateRequest(options: {
     keyType: csr.keyType,
     validityDays,
     extendedKeyUsage: [Oid.clientAuth],
+    serialInSubject: true,
   });
 }

@@ -20,6 +20,7 @@ export { certificateFingerprint } from './fingerprint';
 export {
   ensureServiceCertificates,
   loadServiceTls,
+  serviceBrokerUsername,
   serviceCertificateFiles,
   serviceCommonName,
 } from './service-certificates';

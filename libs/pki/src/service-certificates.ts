@@ -2,7 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile, chmod, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { issueDeviceCertificate } from './device-certificates';
+import { issueEndEntityCertificate } from './internal/issue';
+import { generateKeys } from './internal/keys';
+import { Oid } from './internal/x509';
 import type { CertificateAuthority } from './pki.types';
 
 const SERVICE_VALIDITY_DAYS = 730;
@@ -14,20 +16,35 @@ export function serviceCertificateFiles(service: string): { cert: string; key: s
 }
 
 /**
- * The subject CN of a service's client certificate, and the name of its broker
- * account (infra/broker.sh creates `svc.api-gateway` and `svc.device-command`).
- * It can never be a device id (32 hex). The account has no password: the service
- * logs in with SASL EXTERNAL, so its certificate is its only credential.
+ * The subject CN of a service's client certificate, `svc.<service>`: it can never be
+ * a device id (32 hex). Its subject holds this CN and nothing else (no serial, unlike
+ * a device's), so the broker username it logs in as is fixed: see serviceBrokerUsername.
  */
 export function serviceCommonName(service: string): string {
   return `svc.${service}`;
 }
 
-async function usable(certPath: string, ca: CertificateAuthority): Promise<boolean> {
+/**
+ * The name of a service's broker account: what RabbitMQ derives from its certificate
+ * with `ssl_cert_login_from = distinguished_name`, i.e. its whole subject,
+ * `CN=svc.<service>` (infra/broker.sh creates `CN=svc.api-gateway` and
+ * `CN=svc.device-command`). The account has no password: the service logs in with
+ * SASL EXTERNAL, so its certificate is its only credential.
+ */
+export function serviceBrokerUsername(service: string): string {
+  return `CN=${serviceCommonName(service)}`;
+}
+
+async function usable(certPath: string, ca: CertificateAuthority, service: string): Promise<boolean> {
   try {
     const cert = new X509Certificate(await readFile(certPath));
     const caCert = new X509Certificate(ca.certificatePem);
-    return cert.verify(caCert.publicKey) && Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS;
+    return (
+      cert.verify(caCert.publicKey) &&
+      Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS &&
+      // One issued with a serial in its subject would log in as another account name.
+      cert.subject === serviceBrokerUsername(service)
+    );
   } catch {
     return false;
   }
@@ -48,22 +65,27 @@ export async function ensureServiceCertificates(options: {
     const files = serviceCertificateFiles(service);
     const certPath = join(options.dir, files.cert);
     const keyPath = join(options.dir, files.key);
-    if (await usable(certPath, options.ca)) {
+    if (await usable(certPath, options.ca, service)) {
       options.log?.(`kept ${certPath}`);
       continue;
     }
-    const issued = await issueDeviceCertificate({
+    const keys = await generateKeys('ec');
+    const issued = await issueEndEntityCertificate({
       ca: options.ca,
-      deviceId: serviceCommonName(service),
+      commonName: serviceCommonName(service),
+      subjectPublicKeyInfo: keys.subjectPublicKeyInfo,
       keyType: 'ec',
       validityDays: SERVICE_VALIDITY_DAYS,
+      extendedKeyUsage: [Oid.clientAuth],
     });
-    await writeFile(`${keyPath}.tmp`, issued.privateKeyPem ?? '', { mode: 0o600 });
+    await writeFile(`${keyPath}.tmp`, keys.privateKeyPem, { mode: 0o600 });
     await chmod(`${keyPath}.tmp`, 0o600);
     await rename(`${keyPath}.tmp`, keyPath);
     await writeFile(`${certPath}.tmp`, issued.certificatePem, { mode: 0o644 });
     await rename(`${certPath}.tmp`, certPath);
-    options.log?.(`created ${certPath} (client certificate of ${service}, CN ${serviceCommonName(service)})`);
+    options.log?.(
+      `created ${certPath} (client certificate of ${service}, broker account ${serviceBrokerUsername(service)})`,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { deviceQueueName, isDeviceApi, isValidDeviceId } from '@app/device-protocol';
+import { deviceQueueName, isDeviceApi } from '@app/device-protocol';
 
 /**
  * What a device may do on the broker, as pure functions of its identity.
@@ -53,8 +53,4 @@ export function mayAccessTopic(
     );
   }
   return false;
-}
-
-export function isDeviceIdentity(username: string): boolean {
-  return isValidDeviceId(username);
 }

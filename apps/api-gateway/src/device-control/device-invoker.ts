@@ -44,6 +44,8 @@ export class DeviceInvoker {
     params: object,
     timeoutMs: number,
     commandId: string,
+    /** The job this command belongs to, for the device's history. */
+    jobId?: string,
   ): Promise<InvokeDeviceResult> {
     const requestedAt = new Date();
     const started = performance.now();
@@ -65,6 +67,7 @@ export class DeviceInvoker {
           new Date(),
           Math.round((performance.now() - started) * 100) / 100,
           result ? result.deviceLatencyMs : null,
+          jobId,
         ),
       );
     const rpcStarted = performance.now();

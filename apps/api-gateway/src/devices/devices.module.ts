@@ -3,6 +3,10 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AuthModule } from '../auth/auth.module';
 import { PresenceStoreModule } from '../presence/presence-store.module';
 import { certificateAuthorityProvider } from './certificate-authority.provider';
+import { RenewCertificateHandler } from './commands/renew-certificate/renew-certificate.handler';
+import { RenewCertificateHttpController } from './commands/renew-certificate/renew-certificate.http.controller';
+import { UpdateDeviceHandler } from './commands/update-device/update-device.handler';
+import { UpdateDeviceHttpController } from './commands/update-device/update-device.http.controller';
 import { RegisterDeviceHandler } from './commands/register-device/register-device.handler';
 import { RegisterDeviceHttpController } from './commands/register-device/register-device.http.controller';
 import { UnregisterDeviceHandler } from './commands/unregister-device/unregister-device.handler';
@@ -16,7 +20,15 @@ import { CachedDeviceRepository } from './database/device.cached-repository';
 import { DeviceMongoRepository } from './database/device.mongo-repository';
 import { DEVICE_REPOSITORY } from './database/device.repository.port';
 import { DeviceRegistryMigration } from './database/device-registry.migration';
-import { Device, DeviceName, DeviceNameSchema, DeviceSchema } from './database/device.schema';
+import {
+  Device,
+  DeviceName,
+  DeviceNameSchema,
+  DeviceSchema,
+  DeviceTag,
+  DeviceTagSchema,
+} from './database/device.schema';
+import { DeviceCertificateIssuer } from './domain/device-certificate-issuer';
 import { brokerEndpointsProvider } from './domain/broker-endpoints';
 import { GetDeviceHandler } from './queries/get-device/get-device.handler';
 import { GetDeviceHttpController } from './queries/get-device/get-device.http.controller';
@@ -30,6 +42,7 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     MongooseModule.forFeature([
       { name: Device.name, schema: DeviceSchema },
       { name: DeviceName.name, schema: DeviceNameSchema },
+      { name: DeviceTag.name, schema: DeviceTagSchema },
     ]),
   ],
   controllers: [
@@ -37,10 +50,15 @@ import { ListDevicesHttpController } from './queries/list-devices/list-devices.h
     ListDevicesHttpController,
     GetDeviceHttpController,
     UnregisterDeviceHttpController,
+    RenewCertificateHttpController,
+    UpdateDeviceHttpController,
   ],
   providers: [
     RegisterDeviceHandler,
     UnregisterDeviceHandler,
+    RenewCertificateHandler,
+    UpdateDeviceHandler,
+    DeviceCertificateIssuer,
     ListDevicesHandler,
     GetDeviceHandler,
     certificateAuthorityProvider,

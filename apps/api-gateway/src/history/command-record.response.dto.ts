@@ -24,6 +24,8 @@ export class CommandRecordResponseDto {
   totalMs: number;
   /** The device hop (request published to the device until its reply), ms; null without a reply. */
   deviceMs: number | null;
+  /** The job (`POST /jobs`) this command was part of; absent for interactive commands. */
+  jobId?: string;
 
   static from(record: CommandRecord): CommandRecordResponseDto {
     return {

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { PlatformEvent, sortableId } from '@app/common';
-import { isValidDeviceId } from '@app/device-protocol';
 import { BrokerConnections } from '../broker-auth/broker-connections';
+import { parseBrokerUsername } from '../broker-auth/broker-identity';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../devices/database/device.repository.port';
 import { PlatformEventBus } from '../events/platform-event.bus';
 import { GatewayMetrics } from '../observability/gateway.metrics';
@@ -120,13 +120,19 @@ export class PresenceTracker implements OnApplicationShutdown {
   }
 
   private async created(headers: Headers): Promise<void> {
-    const user = typeof headers.user === 'string' ? headers.user : '';
+    const user = headerText(headers.user) ?? '';
     const name = typeof headers.name === 'string' ? headers.name : '';
-    if (!isValidDeviceId(user) || !name) return; // a service account, or not ours
+    const identity = parseBrokerUsername(user);
+    if (!identity || !name) return; // a service account, or not ours
     const at = typeof headers.timestamp_in_ms === 'number' ? new Date(headers.timestamp_in_ms) : new Date();
     const port = typeof headers.port === 'number' ? headers.port : portOfConnectionName(name);
     const protocol = headerText(headers.protocol);
-    await this.connected({ name, user, at, ...transportOf(protocol, port, this.settings.mqttPort) });
+    await this.connected({
+      name,
+      user: identity.deviceId,
+      at,
+      ...transportOf(protocol, port, this.settings.mqttPort),
+    });
   }
 
   private async connected(connection: BrokerConnection): Promise<void> {
@@ -134,7 +140,18 @@ export class PresenceTracker implements OnApplicationShutdown {
     if (!device) return;
     this.connections.set(connection.name, device.deviceId);
     const before = await this.presence.find(device.deviceId);
-    if (before?.online && before.connectionName === connection.name) return;
+    if (before?.online && before.connectionName === connection.name) {
+      // A reconciliation (from the connection list, which has no MQTT level) got there first:
+      // complete the record from the event, without announcing the connection twice.
+      if (connection.protocolLevel && !before.protocolLevel) {
+        await this.presence.save({
+          ...before,
+          transport: connection.transport,
+          protocolLevel: connection.protocolLevel,
+        });
+      }
+      return;
+    }
     const presence: DevicePresence = {
       deviceId: device.deviceId,
       ownerId: device.ownerId,
@@ -193,7 +210,11 @@ export class PresenceTracker implements OnApplicationShutdown {
   async reconcile(): Promise<void> {
     if (this.stopped) return;
     const listedAt = Date.now();
-    const listed = (await this.brokerConnections.listConnections()).filter((c) => isValidDeviceId(c.user));
+    // Device connections only, each with its deviceId (the broker username is the certificate's subject).
+    const listed = (await this.brokerConnections.listConnections()).flatMap((c) => {
+      const identity = parseBrokerUsername(c.user);
+      return identity ? [{ name: c.name, user: identity.deviceId }] : [];
+    });
     const byName = new Map(listed.map((c) => [c.name, c]));
     let changes = 0;
     for (const record of await this.presence.listOnline()) {

@@ -22,6 +22,12 @@ export interface CommandContext {
   print(line: string): void;
   /** Wall-clock time in ms (Date.now). */
   now(): number;
+  /** Waits `ms` (between polls of a job). */
+  sleep(ms: number): Promise<void>;
+  /** True when stdout is a terminal and not under --json: a progress bar can redraw its line. */
+  readonly tty: boolean;
+  /** Replaces the current line of the terminal with `line` (no newline); a no-op unless `tty`. */
+  redraw(line: string): void;
 }
 
 /**

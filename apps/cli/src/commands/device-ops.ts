@@ -4,7 +4,7 @@
  * The individual commands and `demo` both call these.
  */
 import { DeviceApi, DeviceRequest, deviceApiDefinition, restPath, restPathFields } from '@app/device-protocol';
-import { CommandOf, NetworkField } from '../args';
+import { DeviceOperation, NetworkField, Operation } from '../args';
 import { CommandResult, field, formatEpoch } from '../output';
 import { CommandContext, accessToken } from './context';
 
@@ -15,17 +15,50 @@ export function devicePath(name: string, ...rest: (string | number)[]): string {
     .join('/');
 }
 
+/** The device API call an operation makes: its api and the whole request (path fields included). */
+export interface DeviceCall {
+  api: DeviceApi;
+  request: Record<string, unknown>;
+}
+
+/**
+ * The one mapping from an operation's words to the device API (`gpio set 5 1` →
+ * `set_gpio {"number":5,"value":1}`), for a single device and for a job alike.
+ * `nowMs` fills in `rtc set` without EPOCH.
+ */
+export function operationCall(operation: Operation, nowMs: number): DeviceCall {
+  const call = <A extends DeviceApi>(api: A, request: DeviceRequest<A>): DeviceCall => ({ api, request });
+  switch (operation.kind) {
+    case 'status':
+      return call('get_status', {});
+    case 'restart':
+      return call('set_status', { status: 'restart' });
+    case 'gpio.get':
+      return call('get_gpio', { number: operation.pin });
+    case 'gpio.set':
+      return call('set_gpio', { number: operation.pin, value: operation.value });
+    case 'rtc.get':
+      return call('get_rtc', {});
+    case 'rtc.set':
+      return call('set_rtc', { value: operation.epoch ?? Math.floor(nowMs / 1000) });
+    case 'mac.get':
+      return call('get_mac', {});
+    case 'mac.set':
+      return call('set_mac', { value: operation.mac });
+    case 'network':
+      return call(`get_${operation.field}`, {});
+    case 'uart':
+      return call('write_uart', { data: operation.text });
+  }
+}
+
 /**
  * One device operation: method and path from the device API table, the request
  * fields the path does not carry as the JSON body, `?timeout=` when --timeout
  * was given. Returns the device's reply.
  */
-async function call<A extends DeviceApi>(
-  ctx: CommandContext,
-  api: A,
-  name: string,
-  request: DeviceRequest<A>,
-): Promise<unknown> {
+async function perform(ctx: CommandContext, name: string, operation: Operation): Promise<unknown> {
+  const { api, request } = operationCall(operation, ctx.now());
   const { method } = deviceApiDefinition(api).rest;
   const inPath = new Set(restPathFields(api));
   const body = Object.fromEntries(Object.entries(request).filter(([field]) => !inPath.has(field)));
@@ -38,61 +71,56 @@ async function call<A extends DeviceApi>(
 }
 
 export async function getStatus(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'get_status', name, {});
+  const reply = await perform(ctx, name, { kind: 'status' });
   return { json: reply, human: `${name}: ${field(reply, 'status')}` };
 }
 
 export async function restart(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'set_status', name, { status: 'restart' });
+  const reply = await perform(ctx, name, { kind: 'restart' });
   return { json: reply, human: `${name}: ${field(reply, 'status')}` };
 }
 
 export async function getGpio(ctx: CommandContext, name: string, pin: number): Promise<CommandResult> {
-  const reply = await call(ctx, 'get_gpio', name, { number: pin });
+  const reply = await perform(ctx, name, { kind: 'gpio.get', pin });
   return { json: reply, human: `${name}: gpio ${field(reply, 'number')} = ${field(reply, 'value')}` };
 }
 
 export async function setGpio(ctx: CommandContext, name: string, pin: number, value: 0 | 1): Promise<CommandResult> {
-  const reply = await call(ctx, 'set_gpio', name, { number: pin, value });
+  const reply = await perform(ctx, name, { kind: 'gpio.set', pin, value });
   return { json: reply, human: `${name}: gpio ${field(reply, 'number')} set to ${field(reply, 'value')}` };
 }
 
 export async function getRtc(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'get_rtc', name, {});
+  const reply = await perform(ctx, name, { kind: 'rtc.get' });
   return { json: reply, human: `${name}: rtc = ${formatEpoch(field(reply, 'value'))}` };
 }
 
 /** Sets the clock to `epoch` seconds, or to now. */
 export async function setRtc(ctx: CommandContext, name: string, epoch?: number): Promise<CommandResult> {
-  const value = epoch ?? Math.floor(ctx.now() / 1000);
-  const reply = await call(ctx, 'set_rtc', name, { value });
+  const reply = await perform(ctx, name, { kind: 'rtc.set', epoch });
   return { json: reply, human: `${name}: rtc set to ${formatEpoch(field(reply, 'value'))}` };
 }
 
 export async function getMac(ctx: CommandContext, name: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'get_mac', name, {});
+  const reply = await perform(ctx, name, { kind: 'mac.get' });
   return { json: reply, human: `${name}: mac = ${field(reply, 'value')}` };
 }
 
 export async function setMac(ctx: CommandContext, name: string, mac: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'set_mac', name, { value: mac });
+  const reply = await perform(ctx, name, { kind: 'mac.set', mac });
   return { json: reply, human: `${name}: mac set to ${field(reply, 'value')}` };
 }
 
 /** ip, subnet or gateway. */
 export async function getNetwork(ctx: CommandContext, name: string, which: NetworkField): Promise<CommandResult> {
-  const reply = await call(ctx, `get_${which}`, name, {});
+  const reply = await perform(ctx, name, { kind: 'network', field: which });
   return { json: reply, human: `${name}: ${which} = ${field(reply, 'value')}` };
 }
 
 export async function writeUart(ctx: CommandContext, name: string, text: string): Promise<CommandResult> {
-  const reply = await call(ctx, 'write_uart', name, { data: text });
+  const reply = await perform(ctx, name, { kind: 'uart', text });
   return { json: reply, human: `${name}: uart echoed ${JSON.stringify(field(reply, 'data'))}` };
 }
-
-export type DeviceOperation = CommandOf<
-  'status' | 'restart' | 'gpio.get' | 'gpio.set' | 'rtc.get' | 'rtc.set' | 'mac.get' | 'mac.set' | 'network' | 'uart'
->;
 
 export function runDeviceOperation(ctx: CommandContext, command: DeviceOperation): Promise<CommandResult> {
   switch (command.kind) {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { ApiError, ExitCode, UsageError } from '../errors';
 import { FakeTransport, fakeContext } from '../../test/fake-context';
-import { registerDevice } from './devices';
+import { registerDevice, renewDevice } from './devices';
 
 const registration = {
   deviceId: 'cd'.repeat(16),
@@ -70,7 +70,7 @@ describe('devices register', () => {
     const result = await registerDevice(ctx, { kind: 'devices.register', name: 'lamp', outDir: 'out' });
     expect(result.exitCode).toBe(ExitCode.internal);
     expect(result.human).toContain('SECRET-KEY');
-    expect(result.human).toMatch(/is registered, but writing .* failed[\s\S]*not shown again/);
+    expect(result.human).toMatch(/Registered device "lamp", but writing .* failed[\s\S]*not shown again/);
     expect(result.json).toMatchObject({ privateKey: 'SECRET-KEY' });
   });
 
@@ -81,5 +81,33 @@ describe('devices register', () => {
     await expect(registerDevice(ctx, { kind: 'devices.register', name: 'lamp', outDir: 'out' })).rejects.toMatchObject({
       code: 'DEVICE_NAME_TAKEN',
     });
+  });
+});
+
+describe('devices renew', () => {
+  it('posts to the device’s certificate route with the grace period and saves the new files', async () => {
+    const http = new FakeTransport(() => ({
+      status: 201,
+      body: { ...registration, keyOrigin: 'ec', privateKey: 'KEY' },
+    }));
+    const ctx = fakeContext(http);
+    try {
+      const result = await renewDevice(ctx, {
+        kind: 'devices.renew',
+        name: 'lamp',
+        keyType: 'ec',
+        outDir: 'out',
+        graceSeconds: 600,
+      });
+      expect(http.sent[0]).toMatchObject({
+        method: 'POST',
+        path: '/devices/lamp/certificate?graceSeconds=600',
+        options: { body: { keyType: 'ec' } },
+      });
+      expect(readFileSync(join(ctx.dir, 'out', 'lamp_pkey.pem'), 'utf8')).toBe('KEY');
+      expect(result.human).toMatch(/Renewed the certificate of device "lamp"/);
+    } finally {
+      rmSync(ctx.dir, { recursive: true, force: true });
+    }
   });
 });

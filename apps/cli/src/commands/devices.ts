@@ -1,4 +1,4 @@
-/** devices register | list | show | unregister. */
+/** devices register | renew | list | show | unregister. */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { CommandOf } from '../args';
@@ -60,7 +60,26 @@ function readCsr(ctx: CommandContext, file: string): string {
   return csr;
 }
 
-export async function registerDevice(ctx: CommandContext, args: CommandOf<'devices.register'>): Promise<CommandResult> {
+export function registerDevice(ctx: CommandContext, args: CommandOf<'devices.register'>): Promise<CommandResult> {
+  return issueCertificate(ctx, args, 'POST', '/devices', { name: args.name }, 'Registered');
+}
+
+/** A new certificate (and key) for an existing device, saved as `devices register` saves them. */
+export function renewDevice(ctx: CommandContext, args: CommandOf<'devices.renew'>): Promise<CommandResult> {
+  const query = args.graceSeconds === undefined ? '' : `?graceSeconds=${args.graceSeconds}`;
+  const path = `/devices/${encodeURIComponent(args.name)}/certificate${query}`;
+  return issueCertificate(ctx, args, 'POST', path, {}, 'Renewed the certificate of');
+}
+
+/** Asks for a certificate (registration or renewal) and writes it, its one-time key and the CA to `outDir`. */
+async function issueCertificate(
+  ctx: CommandContext,
+  args: { name: string; keyType?: string; csrFile?: string; outDir: string },
+  method: 'POST',
+  path: string,
+  body: Record<string, string>,
+  verb: string,
+): Promise<CommandResult> {
   const csr = args.csrFile === undefined ? undefined : readCsr(ctx, args.csrFile);
   // The private key is returned only once: make sure it can be saved before asking for it.
   const outDir = resolve(ctx.cwd, args.outDir);
@@ -71,11 +90,11 @@ export async function registerDevice(ctx: CommandContext, args: CommandOf<'devic
     throw new UsageError(`cannot write to the output directory ${outDir}: ${(error as Error).message}`);
   }
   const token = accessToken(ctx);
-  const request: Record<string, string> = { name: args.name };
+  const request: Record<string, string> = { ...body };
   if (args.keyType !== undefined) request.keyType = args.keyType;
   if (csr !== undefined) request.csr = csr;
 
-  const response = await ctx.http.request('POST', '/devices', { body: request, token });
+  const response = await ctx.http.request(method, path, { body: request, token });
   const registration = response.body;
   if (!isRegistration(registration)) {
     throw new ApiError(response.status, 'BAD_RESPONSE', `${ctx.url} answered the registration without a certificate`);
@@ -99,7 +118,7 @@ export async function registerDevice(ctx: CommandContext, args: CommandOf<'devic
     return {
       json: registration,
       human: [
-        `Device "${args.name}" is registered, but writing ${outDir} failed: ${(error as Error).message}`,
+        `${verb} device "${args.name}", but writing ${outDir} failed: ${(error as Error).message}`,
         'Save this response now; the private key is not shown again:',
         renderJson(registration),
       ].join('\n'),
@@ -108,7 +127,7 @@ export async function registerDevice(ctx: CommandContext, args: CommandOf<'devic
   }
 
   const lines = [
-    `Registered device "${field(registration, 'name')}" (id ${field(registration, 'deviceId')}, key ${field(registration, 'keyOrigin')}, ` +
+    `${verb} device "${field(registration, 'name')}" (id ${field(registration, 'deviceId')}, key ${field(registration, 'keyOrigin')}, ` +
       `certificate valid until ${field(registration, 'notAfter')}).`,
     'Wrote (mode 0600):',
     formatTable(

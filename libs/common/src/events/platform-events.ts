@@ -9,6 +9,8 @@ export const PLATFORM_EVENT_TYPES = [
   'device.registered',
   'device.unregistered',
   'command.completed',
+  'job.progress',
+  'job.completed',
 ] as const;
 
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
@@ -33,6 +35,27 @@ export interface CommandCompletedData {
   outcome: string;
   /** From the request reaching the gateway to its answer, ms. */
   latencyMs: number;
+  /** Set when the command was one device's part of a job. */
+  jobId?: string;
+}
+
+/** Outcome counts of a job so far (`ok`, `timeout`, `offline`, `busy`, `not_found`, `error`, `unknown`). */
+export type JobCounts = Partial<Record<string, number>>;
+
+export interface JobProgressData {
+  jobId: string;
+  api: string;
+  state: string;
+  total: number;
+  /** Devices with an outcome so far. */
+  done: number;
+  counts: JobCounts;
+}
+
+export interface JobCompletedData extends JobProgressData {
+  /** `completed`, `cancelled` or `aborted`. */
+  state: 'completed' | 'cancelled' | 'aborted';
+  finishedAt: string;
 }
 
 interface EventBase<T extends PlatformEventType, D> {
@@ -47,12 +70,20 @@ interface EventBase<T extends PlatformEventType, D> {
   data: D;
 }
 
+/** A job's events concern many devices: they name none. */
+type JobEvent<T extends PlatformEventType, D> = Omit<EventBase<T, D>, 'deviceId' | 'deviceName'> & {
+  deviceId?: undefined;
+  deviceName?: undefined;
+};
+
 export type PlatformEvent =
   | EventBase<'device.connected', DeviceConnectedData>
   | EventBase<'device.disconnected', DeviceDisconnectedData>
   | EventBase<'device.registered', Record<string, never>>
   | EventBase<'device.unregistered', Record<string, never>>
-  | EventBase<'command.completed', CommandCompletedData>;
+  | EventBase<'command.completed', CommandCompletedData>
+  | JobEvent<'job.progress', JobProgressData>
+  | JobEvent<'job.completed', JobCompletedData>;
 
 let sequence = 0;
 const instance = Math.floor(Math.random() * 0x1000000)

@@ -15,8 +15,8 @@ export interface BrokerConnectionSettings {
 
 /**
  * The TLS options of every AMQPS connection our services open. A service logs in
- * with SASL EXTERNAL: the broker takes its account name from the certificate's CN
- * (`svc.<service>`), and service accounts have no password, so a service account
+ * with SASL EXTERNAL: the broker takes its account name from the certificate's
+ * subject (`CN=svc.<service>`), and service accounts have no password, so a service account
  * cannot log in without its certificate (docs/security.md).
  */
 export function tlsSocketOptions(settings: BrokerConnectionSettings) {

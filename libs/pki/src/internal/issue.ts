@@ -14,6 +14,8 @@ export interface EndEntityRequest {
   /** EKU OIDs. */
   readonly extendedKeyUsage: readonly string[];
   readonly subjectAltNames?: SubjectAltNames;
+  /** Also put the certificate's own serial number in its subject (device certificates). */
+  readonly serialInSubject?: boolean;
 }
 
 export function sha256Hex(der: Buffer): string {
@@ -34,7 +36,7 @@ export async function issueEndEntityCertificate(request: EndEntityRequest): Prom
     {
       serial: serial.der,
       issuer: ca.subject,
-      subject: commonNameDer(request.commonName),
+      subject: commonNameDer(request.commonName, request.serialInSubject ? serial.hex : undefined),
       subjectPublicKeyInfo: request.subjectPublicKeyInfo,
       notBefore,
       notAfter,

@@ -25,6 +25,7 @@ const fromDer = asn1.fromDer as unknown as (bytes: string, options: FromDerOptio
 
 export const Oid = {
   commonName: '2.5.4.3',
+  serialNumber: '2.5.4.5',
   rsaEncryption: '1.2.840.113549.1.1.1',
   sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
   sha384WithRSAEncryption: '1.2.840.113549.1.1.12',
@@ -67,10 +68,21 @@ function time(date: Date): Asn1 {
     : asn1.create(UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
 }
 
-/** DER of a Name holding one attribute: CN (UTF8String). */
-export function commonNameDer(commonName: string): Buffer {
+/**
+ * DER of a Name: CN (UTF8String), then, when given, the X.520 serialNumber attribute
+ * (PrintableString). Device certificates carry their own certificate serial there, so
+ * the broker, which takes the login name from the subject, tells two certificates of
+ * one device apart.
+ */
+export function commonNameDer(commonName: string, subjectSerial?: string): Buffer {
   const cn = asn1.create(UNIVERSAL, T.UTF8, false, forge.util.encodeUtf8(commonName));
-  return toDer(seq([set([seq([oid(Oid.commonName), cn])])]));
+  const rdns = [set([seq([oid(Oid.commonName), cn])])];
+  if (subjectSerial !== undefined) {
+    if (!/^[0-9a-f]{1,64}$/.test(subjectSerial))
+      throw new RangeError('subject serial must be 1-64 lowercase hex digits');
+    rdns.push(set([seq([oid(Oid.serialNumber), asn1.create(UNIVERSAL, T.PRINTABLESTRING, false, subjectSerial)])]));
+  }
+  return toDer(seq(rdns));
 }
 
 /** RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value. */

@@ -17,5 +17,7 @@ export class DeviceCommandCompletedEvent {
     readonly totalMs: number,
     /** Device hop: publishing to the device until its reply; null when it never answered. */
     readonly deviceMs: number | null,
+    /** Set when the command was one device's part of a job (POST /jobs). */
+    readonly jobId?: string,
   ) {}
 }

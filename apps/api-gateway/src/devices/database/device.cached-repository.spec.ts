@@ -8,10 +8,13 @@ const device = (name: string, deviceId: string): DeviceRecord => ({
   deviceId,
   ownerId: 'owner',
   name,
+  tags: {},
   keyOrigin: 'ec',
   certificatePem: 'cert',
   certificateSerial: '01',
   certificateFingerprint: 'ff',
+  certificateSerialInSubject: true,
+  previousCertificate: null,
   brokerPasswordHash: 'hh',
   notBefore: new Date(0),
   notAfter: new Date(0),
@@ -29,13 +32,21 @@ describe('CachedDeviceRepository', () => {
     active = [device('lamp', 'a'.repeat(32))];
     inner = {
       create: jest.fn(async (d: NewDevice) => {
-        const record = { ...d, createdAt: new Date(0), revokedAt: null };
+        const record = { ...d, previousCertificate: null, createdAt: new Date(0), revokedAt: null };
         active.push(record);
         return record;
       }),
       findActiveByName: jest.fn(async (_o: string, name: string) => active.find((d) => d.name === name) ?? null),
       findActiveById: jest.fn(async (id: string) => active.find((d) => d.deviceId === id) ?? null),
       listActive: jest.fn(async (_o: string) => active),
+      replaceCertificate: jest.fn(async (id: string, update) => {
+        const found = active.find((d) => d.deviceId === id);
+        return found ? Object.assign(found, update) : null;
+      }),
+      setTags: jest.fn(async (_o: string, name: string, tags: Record<string, string>) => {
+        const found = active.find((d) => d.name === name);
+        return found ? Object.assign(found, { tags }) : null;
+      }),
       revokeByName: jest.fn(async (_o: string, name: string, _at: Date) => {
         const found = active.find((d) => d.name === name) ?? null;
         active = active.filter((d) => d !== found);

@@ -1,7 +1,8 @@
-import { DeviceRecord } from '../domain/device';
+import { DeviceListFilter, DeviceRecord } from '../domain/device';
+import { DeviceTags } from '../domain/device-tags';
 import { DatabaseUnavailableError } from '../../infrastructure/mongo-errors';
 import { DeviceCacheBroadcast } from './device-cache.broadcast';
-import { DeviceRepository, NewDevice } from './device.repository.port';
+import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
 
 interface Entry {
   value: DeviceRecord | null;
@@ -49,8 +50,22 @@ export class CachedDeviceRepository implements DeviceRepository {
     return this.cached(this.byId, deviceId, () => this.inner.findActiveById(deviceId));
   }
 
-  listActive(ownerId: string): Promise<DeviceRecord[]> {
-    return this.inner.listActive(ownerId);
+  listActive(ownerId: string, filter?: DeviceListFilter): Promise<DeviceRecord[]> {
+    return this.inner.listActive(ownerId, filter);
+  }
+
+  async setTags(ownerId: string, name: string, tags: DeviceTags): Promise<DeviceRecord | null> {
+    const updated = await this.inner.setTags(ownerId, name, tags);
+    this.forget(ownerId, name, updated?.deviceId);
+    return updated;
+  }
+
+  async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
+    this.byId.delete(deviceId);
+    const updated = await this.inner.replaceCertificate(deviceId, update);
+    this.byId.delete(deviceId);
+    if (updated) this.forget(updated.ownerId, updated.name, deviceId);
+    return updated;
   }
 
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {

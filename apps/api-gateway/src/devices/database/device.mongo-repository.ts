@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
-import { DeviceRecord } from '../domain/device';
+import { DeviceListFilter, DeviceRecord } from '../domain/device';
+import { DeviceTags, hasTags } from '../domain/device-tags';
 import { DeviceNameTakenError } from '../domain/device.errors';
-import { DeviceRepository, NewDevice } from './device.repository.port';
-import { Device, DeviceName, deviceNameKey } from './device.schema';
+import { CertificateUpdate, DeviceRepository, NewDevice } from './device.repository.port';
+import { AFTER_ALL_NAMES, Device, DeviceName, DeviceTag, deviceNameKey, deviceTagKey } from './device.schema';
 
 /**
  * A name claimed by a registration whose device record is still missing after
@@ -14,15 +15,23 @@ import { Device, DeviceName, deviceNameKey } from './device.schema';
  */
 export const ORPHANED_NAME_GRACE_MS = 60_000;
 
+/** Index entries read per round when listing. */
+const LIST_BATCH = 500;
+
 function toRecord(doc: Device): DeviceRecord {
   return {
     deviceId: doc._id,
     ownerId: doc.ownerId,
     name: doc.name,
+    tags: doc.tags ?? {},
     keyOrigin: doc.keyOrigin,
     certificatePem: doc.certificatePem,
     certificateSerial: doc.certificateSerial,
     certificateFingerprint: doc.certificateFingerprint,
+    certificateSerialInSubject: doc.certificateSerialInSubject ?? false,
+    previousCertificate: doc.previousCertificate
+      ? { ...doc.previousCertificate, validUntil: new Date(doc.previousCertificate.validUntil) }
+      : null,
     brokerPasswordHash: doc.brokerPasswordHash,
     notBefore: doc.notBefore,
     notAfter: doc.notAfter,
@@ -43,6 +52,7 @@ export class DeviceMongoRepository implements DeviceRepository {
   constructor(
     @InjectModel(Device.name) private readonly devices: Model<Device>,
     @InjectModel(DeviceName.name) private readonly names: Model<DeviceName>,
+    @InjectModel(DeviceTag.name) private readonly tagIndex: Model<DeviceTag>,
   ) {}
 
   async create(device: NewDevice): Promise<DeviceRecord> {
@@ -50,6 +60,8 @@ export class DeviceMongoRepository implements DeviceRepository {
     const key = deviceNameKey(device.ownerId, device.name);
     await this.claimName(key, deviceId, device.name);
     try {
+      // Index first: a hit whose record is missing is skipped by the listing, a missing hit would hide the device.
+      await this.indexTags(device.ownerId, device.name, deviceId, device.tags);
       const doc = await this.devices.create({ _id: deviceId, ...fields, revokedAt: null });
       return toRecord(doc.toObject());
     } catch (error) {
@@ -73,9 +85,65 @@ export class DeviceMongoRepository implements DeviceRepository {
     return doc && !doc.revokedAt ? toRecord(doc) : null;
   }
 
-  async listActive(ownerId: string): Promise<DeviceRecord[]> {
-    const docs = await this.devices.find({ ownerId, revokedAt: null }).sort({ name: 1 }).lean<Device[]>().exec();
-    return docs.map(toRecord);
+  /**
+   * Walks a range of `_id`s in order, the owner's names (`<ownerId>/<name>`) or, with a tag filter,
+   * the first tag's index entries (`<ownerId>/<key>=<value>/<name>`), from the prefix or `after`,
+   * `limit` at a time; then reads each hit's record by `_id` and keeps the active ones that match.
+   * So a page costs about the same wherever it starts, and nothing scans the registry.
+   */
+  async listActive(ownerId: string, filter: DeviceListFilter = {}): Promise<DeviceRecord[]> {
+    const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+    const prefix = filter.namePrefix ?? '';
+    const wanted = filter.tags ?? [];
+    const first = wanted[0];
+    const base = first ? deviceTagKey(ownerId, first[0], first[1], '') : deviceNameKey(ownerId, '');
+    // Both are `{ _id, deviceId }` documents keyed so that one user's entries form a range.
+    const index = (first ? this.tagIndex : this.names) as unknown as Model<DeviceTag>;
+    const startAfter = filter.after !== undefined && filter.after >= prefix;
+    let bound: Record<string, string> = startAfter ? { $gt: base + filter.after } : { $gte: base + prefix };
+    const upper = base + prefix + AFTER_ALL_NAMES;
+    const page: DeviceRecord[] = [];
+    while (page.length < limit) {
+      const want = Math.min(LIST_BATCH, limit - page.length);
+      const hits = await index
+        .find({ _id: { ...bound, $lt: upper } })
+        .sort({ _id: 1 })
+        .limit(want)
+        .lean<DeviceTag[]>()
+        .exec();
+      const records = await Promise.all(hits.map((hit) => this.findActiveById(hit.deviceId)));
+      records.forEach((record, i) => {
+        const name = hits[i]._id.slice(base.length);
+        if (record && record.ownerId === ownerId && record.name === name && hasTags(record, wanted)) {
+          page.push(record);
+        }
+      });
+      if (hits.length < want) break;
+      bound = { $gt: hits[hits.length - 1]._id };
+    }
+    return page;
+  }
+
+  async setTags(ownerId: string, name: string, tags: DeviceTags): Promise<DeviceRecord | null> {
+    const active = await this.findActiveByName(ownerId, name);
+    if (!active) return null;
+    await this.indexTags(ownerId, name, active.deviceId, tags);
+    const after = await this.devices
+      .findOneAndUpdate({ _id: active.deviceId }, { $set: { tags } }, { new: true })
+      .lean<Device>()
+      .exec();
+    const removed = Object.fromEntries(Object.entries(active.tags).filter(([key, value]) => tags[key] !== value));
+    await this.unindexTags(ownerId, name, active.deviceId, removed);
+    return after && !after.revokedAt ? toRecord(after) : null;
+  }
+
+  async replaceCertificate(deviceId: string, update: CertificateUpdate): Promise<DeviceRecord | null> {
+    // By `_id` alone (indexed on FerretDB); a device revoked meanwhile keeps its revocation.
+    const after = await this.devices
+      .findOneAndUpdate({ _id: deviceId }, { $set: update }, { new: true })
+      .lean<Device>()
+      .exec();
+    return after && !after.revokedAt ? toRecord(after) : null;
   }
 
   async revokeByName(ownerId: string, name: string, at: Date): Promise<DeviceRecord | null> {
@@ -92,7 +160,29 @@ export class DeviceMongoRepository implements DeviceRepository {
     if (!before || before.revokedAt) return null;
     // Only if the name still points at this device (a new registration may have reclaimed it).
     await this.names.deleteOne({ _id: deviceNameKey(ownerId, name), deviceId: active.deviceId }).exec();
+    await this.unindexTags(ownerId, name, active.deviceId, before.tags ?? {});
     return toRecord({ ...before, revokedAt: at });
+  }
+
+  private async indexTags(ownerId: string, name: string, deviceId: string, tags: DeviceTags): Promise<void> {
+    await Promise.all(
+      Object.entries(tags).map(([key, value]) =>
+        this.tagIndex
+          .updateOne({ _id: deviceTagKey(ownerId, key, value, name) }, { $set: { deviceId } }, { upsert: true })
+          .exec(),
+      ),
+    );
+  }
+
+  /** Drops index entries of `tags` that still point at this device (by `_id`: read, then delete). */
+  private async unindexTags(ownerId: string, name: string, deviceId: string, tags: DeviceTags): Promise<void> {
+    await Promise.all(
+      Object.entries(tags).map(async ([key, value]) => {
+        const id = deviceTagKey(ownerId, key, value, name);
+        const entry = await this.tagIndex.findById(id).lean<DeviceTag>().exec();
+        if (entry?.deviceId === deviceId) await this.tagIndex.deleteOne({ _id: id }).exec();
+      }),
+    );
   }
 
   /** Takes the name for `deviceId`, or throws DeviceNameTakenError. */

@@ -23,3 +23,19 @@ export class InvalidDeviceNameError extends DomainError {
     super('name must be 1-64 characters of letters, digits, _ and -');
   }
 }
+
+export class InvalidGracePeriodError extends DomainError {
+  readonly code = 'INVALID_GRACE_PERIOD';
+  readonly kind = 'invalid' as const;
+  constructor(maxSeconds: number) {
+    super(`graceSeconds must be a whole number from 0 to ${maxSeconds}`);
+  }
+}
+
+export class InvalidTagsError extends DomainError {
+  readonly code = 'INVALID_TAGS';
+  readonly kind = 'invalid' as const;
+  constructor(problem: string) {
+    super(problem);
+  }
+}

@@ -15,6 +15,8 @@ export interface CommandRecord {
   totalMs: number;
   /** The device hop (request published to reply received); null when the device never answered. */
   deviceMs: number | null;
+  /** The job (POST /jobs) the command was part of; absent for interactive commands. */
+  jobId?: string;
 }
 
 export interface CommandHistoryFilter {

@@ -21,6 +21,7 @@ export class RecordCommandHandler implements IEventHandler<DeviceCommandComplete
       answeredAt: event.answeredAt,
       totalMs: event.totalMs,
       deviceMs: event.deviceMs,
+      ...(event.jobId ? { jobId: event.jobId } : {}),
     });
   }
 }

@@ -18,6 +18,7 @@ export interface DevicePresence {
 
 export interface BrokerConnection {
   name: string;
+  /** The deviceId the connection logged in as (parsed from the broker username). */
   user: string;
   transport: 'mqtt' | 'amqp';
   protocolLevel: number | null;

@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import { DeviceKeyType } from '@app/pki';
 import { DeviceRecord } from '../../domain/device';
+import { DeviceTags } from '../../domain/device-tags';
 
 export interface RegisteredDevice {
   device: DeviceRecord;
@@ -18,6 +19,8 @@ export class RegisterDeviceCommand extends Command<RegisteredDevice> {
     /** Ignored when a CSR is given. */
     readonly keyType: DeviceKeyType = 'rsa',
     readonly csrPem?: string,
+    /** Up to 16 `key=value` pairs (device-tags.ts). */
+    readonly tags: DeviceTags = {},
   ) {
     super();
   }

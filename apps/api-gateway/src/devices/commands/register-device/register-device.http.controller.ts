@@ -24,7 +24,7 @@ export class RegisterDeviceHttpController {
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RegisterDeviceResponseDto })
   @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, BODY_ERRORS, {
-    400: ['INVALID_CSR', 'WEAK_KEY'],
+    400: ['INVALID_CSR', 'WEAK_KEY', 'INVALID_TAGS'],
     409: ['DEVICE_NAME_TAKEN'],
   })
   async register(
@@ -32,7 +32,7 @@ export class RegisterDeviceHttpController {
     @Body() body: RegisterDeviceRequestDto,
   ): Promise<RegisterDeviceResponseDto> {
     const result = await this.commandBus.execute(
-      new RegisterDeviceCommand(user.userId, body.name, body.keyType ?? 'rsa', body.csr),
+      new RegisterDeviceCommand(user.userId, body.name, body.keyType ?? 'rsa', body.csr, body.tags),
     );
     return {
       ...DeviceResponseDto.from(result.device, this.endpoints),

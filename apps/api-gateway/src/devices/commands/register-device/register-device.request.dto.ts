@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsObject, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { DEVICE_NAME_MESSAGE } from '../../device-name.param.dto';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 
@@ -26,4 +26,13 @@ export class RegisterDeviceRequestDto {
   @IsString()
   @MaxLength(16384)
   csr?: string;
+
+  /**
+   * Up to 16 tags, e.g. `{"site": "north"}`: keys 1-64 letters, digits, `_ . -`; values 1-128
+   * letters, digits, `_ . : @ + -`. Filter `GET /devices` by them (`?tag=site=north`).
+   */
+  @ApiProperty({ required: false, type: Object, additionalProperties: { type: 'string' } })
+  @ValidateIf(present)
+  @IsObject()
+  tags?: Record<string, string>;
 }

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { AuditTrail } from '../../../audit/audit-trail';
 import { DEVICE_REPOSITORY, DeviceRepository } from '../../database/device.repository.port';
+import { acceptedCertificates } from '../../domain/device';
 import { DeviceNotFoundError } from '../../domain/device.errors';
 import { DeviceUnregisteredEvent } from '../../domain/device-unregistered.event';
 import { UnregisterDeviceCommand } from './unregister-device.command';
@@ -16,7 +17,8 @@ export class UnregisterDeviceHandler implements ICommandHandler<UnregisterDevice
   ) {}
 
   async execute({ ownerId, name }: UnregisterDeviceCommand): Promise<{ deviceId: string }> {
-    const revoked = await this.devices.revokeByName(ownerId, name, new Date());
+    const at = new Date();
+    const revoked = await this.devices.revokeByName(ownerId, name, at);
     if (!revoked) {
       this.audit.record({
         userId: ownerId,
@@ -34,7 +36,9 @@ export class UnregisterDeviceHandler implements ICommandHandler<UnregisterDevice
       deviceId: revoked.deviceId,
       deviceName: name,
     });
-    this.events.publish(new DeviceUnregisteredEvent(revoked.deviceId, ownerId, name));
+    this.events.publish(
+      new DeviceUnregisteredEvent(revoked.deviceId, ownerId, name, acceptedCertificates(revoked, at)),
+    );
     return { deviceId: revoked.deviceId };
   }
 }

@@ -11,12 +11,15 @@ export class PlatformEventDto {
   at: string;
   /** Your user id. */
   ownerId: string;
-  deviceId: string;
-  deviceName: string;
+  /** The device concerned; absent on job events. */
+  deviceId?: string;
+  /** Absent on job events. */
+  deviceName?: string;
   /**
    * `device.connected`: `{transport: "mqtt"|"amqp", protocolLevel?, connectedAt}`;
    * `device.disconnected`: `{disconnectedAt, reason?}`; `device.registered`/`device.unregistered`: `{}`;
-   * `command.completed`: `{commandId, api, outcome, latencyMs}` (outcome `OK` or the error code).
+   * `command.completed`: `{commandId, api, outcome, latencyMs, jobId?}` (outcome `OK` or the error code);
+   * `job.progress`: `{jobId, api, state, total, done, counts}`; `job.completed`: the same and `finishedAt`.
    */
   @ApiProperty({ type: 'object', additionalProperties: true })
   data: Record<string, unknown>;

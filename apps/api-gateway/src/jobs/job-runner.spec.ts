@@ -1,0 +1,107 @@
+import { EventBus } from '@nestjs/cqrs';
+import { DeviceInvoker } from '../device-control/device-invoker';
+import { JobRepository } from './database/job.repository';
+import { JobOutcome, JobRecord, JobResultRecord, JobState } from './domain/job';
+import { JobFinishedEvent, JobProgressEvent } from './domain/job.events';
+import { JobRunner } from './job-runner';
+
+/** The repository's contract in memory, with the lease as one conditional update, as in the database. */
+class MemoryJobs {
+  job: JobRecord & { leaseOwner: string | null };
+  rows: JobResultRecord[];
+
+  constructor(names: string[]) {
+    this.job = {
+      jobId: 'j1',
+      ownerId: 'u1',
+      api: 'set_gpio',
+      params: { number: 3, value: 1 },
+      timeoutMs: 1000,
+      concurrency: 3,
+      state: 'queued',
+      total: names.length,
+      counts: {},
+      createdAt: new Date(),
+      finishedAt: null,
+      leaseUntil: null,
+      leaseOwner: null,
+    };
+    this.rows = names.map((name, index) => ({ index, name, state: 'pending' }));
+  }
+
+  acquireLease(_id: string, owner: string, now: Date, until: Date): Promise<boolean> {
+    const { job } = this;
+    const free = job.leaseOwner === owner || !job.leaseUntil || job.leaseUntil <= now;
+    if (!['queued', 'running'].includes(job.state) || !free) return Promise.resolve(false);
+    Object.assign(job, { leaseOwner: owner, leaseUntil: until });
+    return Promise.resolve(true);
+  }
+  releaseLease(_id: string, owner: string): Promise<void> {
+    if (this.job.leaseOwner === owner) Object.assign(this.job, { leaseOwner: null, leaseUntil: null });
+    return Promise.resolve();
+  }
+  unfinished = () => Promise.resolve(['queued', 'running'].includes(this.job.state) ? [{ ...this.job }] : []);
+  find = () => Promise.resolve({ ...this.job });
+  setState(_id: string, state: JobState, finished = false): Promise<void> {
+    Object.assign(this.job, { state, ...(finished ? { finishedAt: new Date() } : {}) });
+    return Promise.resolve();
+  }
+  setCounts(_id: string, counts: JobRecord['counts']): Promise<void> {
+    this.job.counts = { ...counts };
+    return Promise.resolve();
+  }
+  results_(after: number, limit: number) {
+    return this.rows.filter((r) => r.index > after).slice(0, limit);
+  }
+  markDispatched(_id: string, index: number): Promise<void> {
+    this.rows[index].state = 'dispatched';
+    return Promise.resolve();
+  }
+  recordOutcome(_id: string, index: number, outcome: JobOutcome): Promise<void> {
+    Object.assign(this.rows[index], { state: 'done', outcome });
+    return Promise.resolve();
+  }
+}
+
+function runnerOn(memory: MemoryJobs, sent: string[], published: unknown[]): JobRunner {
+  const repository = Object.assign(Object.create(memory) as object, {
+    results: (_id: string, after: number, limit: number) => Promise.resolve(memory.results_(after, limit)),
+  }) as unknown as JobRepository;
+  const invoker = {
+    invoke: async (_owner: string, name: string) => {
+      sent.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { reply: { number: 3, value: 1 }, deviceLatencyMs: 1 };
+    },
+  } as unknown as DeviceInvoker;
+  const events = { publish: (event: unknown) => published.push(event) } as unknown as EventBus;
+  return new JobRunner(repository, invoker, events);
+}
+
+describe('JobRunner', () => {
+  it('runs a job in one runner only: the second finds it leased and leaves it', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `lamp-${i}`);
+    const memory = new MemoryJobs(names);
+    const sent: string[] = [];
+    const published: unknown[] = [];
+    const a = runnerOn(memory, sent, published);
+    const b = runnerOn(memory, sent, published);
+    const [startedA, startedB] = await Promise.all([a.start({ ...memory.job }), b.start({ ...memory.job })]);
+    expect([startedA, startedB].filter(Boolean)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
+    expect(memory.job.state).toBe('running'); // stopped midway, lease released
+    expect(memory.job.leaseOwner).toBeNull();
+    // A runner that starts afterwards takes the released lease and finishes the job.
+    const c = runnerOn(memory, sent, published);
+    await c.onApplicationBootstrap();
+    for (let i = 0; i < 500 && memory.job.state !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    await c.onModuleDestroy();
+    expect(memory.job.state).toBe('completed');
+    expect([...sent].sort()).toEqual([...new Set(sent)].sort()); // nobody got it twice
+    expect(memory.job.counts.ok! + (memory.job.counts.unknown ?? 0)).toBe(names.length);
+    expect(memory.job.leaseOwner).toBeNull();
+    expect(published.filter((e) => e instanceof JobFinishedEvent)).toHaveLength(1);
+    expect(published.every((e) => e instanceof JobFinishedEvent || e instanceof JobProgressEvent)).toBe(true);
+  });
+});
