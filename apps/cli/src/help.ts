@@ -118,12 +118,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'devices renew',
-    args: 'NAME [--key-type rsa|ec] [--csr FILE] [--out DIR] [--grace SECONDS]',
-    summary: 'issue a new certificate for the same device; the old one stops working (after --grace)',
-    example: 'iotcloud devices renew lamp --grace 3600',
-  },
-  {
-    name: 'devices renew',
     args: 'NAME',
     options: ['key-type', 'csr', 'out', 'grace'],
     summary: 'issue a new certificate for the same device; the old one stops working (after --grace)',
@@ -226,24 +220,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'job run',
-    args: 'OPERATION [ARGS] (--devices A,B | --all | --tag KEY=VALUE | --online) [--concurrency N] [--rate PER_S] [--abort-percent P [--abort-min N]] [--no-wait]',
-    summary: 'run one device operation (as its command takes it, without NAME) on many devices; follows it to the end',
-    example: 'iotcloud job run gpio set 3 1 --tag site=north --concurrency 100',
-  },
-  {
-    name: 'job show',
-    args: 'ID [--results] [--limit N]',
-    summary: "a job's state and outcome counts; --results: each device's outcome and reply",
-    example: 'iotcloud job show 5f0c2a9d1e7b3c4a8d6e2f10 --results',
-  },
-  {
-    name: 'job cancel',
-    args: 'ID',
-    summary: 'stop a job: no new dispatches, commands in flight finish',
-    example: 'iotcloud job cancel 5f0c2a9d1e7b3c4a8d6e2f10',
-  },
-  {
-    name: 'job run',
+    // One target: --devices, or a selector (--all, --tag, --online; --online also with --tag or --all).
     args: 'OPERATION [ARGS]',
     options: ['devices', 'all', 'tag', 'online', 'concurrency', 'rate', 'abort-percent', 'abort-min', 'no-wait'],
     device: true,
