@@ -60,6 +60,12 @@ function linkDeviceRoutes(document: OpenAPIObject): void {
   if (listed) listed.links = links('$response.body#/0/name');
 }
 
+/** A job names its devices or a selector, never both (decorators cannot say "exactly one of"). */
+function jobTargetIsOneOf(document: OpenAPIObject): void {
+  const job = document.components?.schemas?.StartJobRequestDto;
+  if (job && !isReference(job)) job.oneOf = [{ required: ['devices'] }, { required: ['selector'] }];
+}
+
 /** The gateway's OpenAPI document, built from its controllers and DTOs. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
@@ -79,6 +85,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   );
   closeRequestBodies(document);
   linkDeviceRoutes(document);
+  jobTargetIsOneOf(document);
   document.components = {
     ...document.components,
     responses: {

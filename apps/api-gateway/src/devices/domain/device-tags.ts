@@ -9,6 +9,17 @@ export const MAX_DEVICE_TAGS = 16;
 export const TAG_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const TAG_VALUE_PATTERN = /^[A-Za-z0-9_.:@+-]{1,128}$/;
 
+/**
+ * The OpenAPI schema of a tag set: what the document can state (OpenAPI 3.0 has no rule for property names, so
+ * the key rule is in the description; see docs/testing.md).
+ */
+export const TAGS_SCHEMA = {
+  type: 'object',
+  maxProperties: MAX_DEVICE_TAGS,
+  additionalProperties: { type: 'string', pattern: TAG_VALUE_PATTERN.source },
+  description: `Up to ${MAX_DEVICE_TAGS} tags; keys match ${TAG_KEY_PATTERN.source}, values ${TAG_VALUE_PATTERN.source}.`,
+} as const;
+
 /** `key=value`, as the `?tag=` filter of `GET /devices` takes it. */
 export const TAG_FILTER_PATTERN = new RegExp(
   `^${TAG_KEY_PATTERN.source.slice(1, -1)}=${TAG_VALUE_PATTERN.source.slice(1, -1)}$`,

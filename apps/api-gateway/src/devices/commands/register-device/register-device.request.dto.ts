@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { TAGS_SCHEMA } from '../../domain/device-tags';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { DEVICE_NAME_MESSAGE } from '../../device-name.param.dto';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
@@ -31,7 +32,7 @@ export class RegisterDeviceRequestDto {
    * Up to 16 tags, e.g. `{"site": "north"}`: keys 1-64 letters, digits, `_ . -`; values 1-128
    * letters, digits, `_ . : @ + -`. Filter `GET /devices` by them (`?tag=site=north`).
    */
-  @ApiProperty({ required: false, type: Object, additionalProperties: { type: 'string' } })
+  @ApiPropertyOptional(TAGS_SCHEMA)
   @ValidateIf(present)
   @IsObject()
   tags?: Record<string, string>;

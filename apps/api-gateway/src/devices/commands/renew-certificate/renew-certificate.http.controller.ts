@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiTags, ApiBody } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { AUTH_ERRORS, ApiErrors, BODY_ERRORS, DATABASE_ERRORS, PARAM_ERRORS } from '../../../infrastructure/api-errors';
 import { DeviceNameParamDto } from '../../device-name.param.dto';
@@ -28,6 +28,8 @@ export class RenewCertificateHttpController {
   @Post(':name/certificate')
   @HttpCode(HttpStatus.CREATED)
   @ApiCreatedResponse({ type: RenewCertificateResponseDto })
+  // No body at all renews with a platform-generated RSA key, as `{}` does.
+  @ApiBody({ type: RenewCertificateRequestDto, required: false })
   @ApiErrors(DATABASE_ERRORS, AUTH_ERRORS, PARAM_ERRORS, BODY_ERRORS, {
     400: ['INVALID_CSR', 'WEAK_KEY'],
     404: ['DEVICE_NOT_FOUND'],

@@ -11,6 +11,7 @@ export const DEFAULT_LIST_LIMIT = 100;
 export class ListDevicesRequestDto {
   /** Only devices with this tag, as `key=value`; repeat for several (all must match). */
   @IsOptional()
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', pattern: TAG_FILTER_PATTERN.source } })
   @Transform(({ value }: { value: unknown }): unknown[] => (Array.isArray(value) ? (value as unknown[]) : [value]))
   @Matches(TAG_FILTER_PATTERN, {
     each: true,
@@ -26,6 +27,7 @@ export class ListDevicesRequestDto {
 
   /** Page size, 1-500 (default 100). A shorter page is the last one. */
   @IsOptional()
+  @ApiPropertyOptional({ type: 'integer' })
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -13,7 +13,10 @@ import {
   ValidateNested,
   ValidateIf,
 } from 'class-validator';
-import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEVICE_APIS, DEVICE_TIMEOUT_MS } from '@app/device-protocol';
+import { DEVICE_NAME_PATTERN } from '../../../devices/domain/device';
+import { TAG_FILTER_PATTERN } from '../../../devices/domain/device-tags';
 import { MAX_JOB_DEVICES } from '../../domain/job';
 
 /** Optional fields may be left out, but not sent as null (IsOptional would let null through). */
@@ -26,6 +29,7 @@ export class JobSelectorDto {
   all?: boolean;
 
   /** Devices with this tag, `key=value`. */
+  @ApiPropertyOptional({ pattern: TAG_FILTER_PATTERN.source })
   @ValidateIf(present)
   @IsString()
   tag?: string;
@@ -52,6 +56,7 @@ export class AbortRuleDto {
 
 export class StartJobRequestDto {
   /** The devices, by name (or give `selector`). */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', pattern: DEVICE_NAME_PATTERN.source } })
   @ValidateIf(present)
   @IsArray()
   @ArrayMinSize(1)
@@ -65,6 +70,7 @@ export class StartJobRequestDto {
   selector?: JobSelectorDto;
 
   /** The device API, e.g. `set_gpio` (see docs/device-protocol.md). */
+  @ApiProperty({ enum: DEVICE_APIS })
   @IsString()
   api: string;
 
