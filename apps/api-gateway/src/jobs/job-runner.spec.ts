@@ -104,4 +104,18 @@ describe('JobRunner', () => {
     expect(published.filter((e) => e instanceof JobFinishedEvent)).toHaveLength(1);
     expect(published.every((e) => e instanceof JobFinishedEvent || e instanceof JobProgressEvent)).toBe(true);
   });
+
+  it('reports the final counts as progress before it finishes, even for a job quicker than one poll', async () => {
+    const memory = new MemoryJobs(['lamp-a', 'lamp-b']);
+    const published: unknown[] = [];
+    const runner = runnerOn(memory, [], published);
+    expect(await runner.start({ ...memory.job })).toBe(true);
+    for (let i = 0; i < 500 && memory.job.state !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    await runner.onModuleDestroy();
+    expect(
+      published.map((e) =>
+        e instanceof JobProgressEvent ? 'progress' : e instanceof JobFinishedEvent ? 'finished' : 'other',
+      ),
+    ).toEqual(['progress', 'finished']);
+  });
 });

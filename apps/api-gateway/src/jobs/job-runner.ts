@@ -183,6 +183,10 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     // In-flight commands finish, whatever stopped the walk.
     await Promise.all(inflight);
     await this.jobs.setCounts(job.jobId, counts);
+    // The last counts go out as progress too, so a job quicker than one poll still reports any.
+    if (done(counts) !== reported) {
+      this.events.publish(new JobProgressEvent({ ...job, state: 'running', counts: { ...counts } }));
+    }
     if (control.stop && !ending) return; // shutting down or lease lost: resumed by the next runner
     const stored = await this.jobs.find(job.jobId);
     const state: JobState = stored?.state === 'cancelled' ? 'cancelled' : (ending ?? 'completed');
