@@ -172,7 +172,9 @@ describe('HttpErrorFilter', () => {
       code: 'MALFORMED_JSON',
     });
     expect(filter.toBody(new BadRequestException('name is required'))).toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(filter.toBody(new HttpException('JSON document conflicts', 409))).toMatchObject({ code: 'CONFLICT' });
+    expect(filter.toBody(new HttpException({ message: 'JSON document conflicts' }, 409))).toMatchObject({
+      code: 'CONFLICT',
+    });
     expect(filter.toBody(new BadRequestException(['JSON field a', 'JSON field b']))).toMatchObject({
       code: 'VALIDATION_FAILED',
     });
