@@ -1,4 +1,4 @@
-import { ArgumentsHost, BadRequestException, Logger, MethodNotAllowedException } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, HttpException, Logger, MethodNotAllowedException } from '@nestjs/common';
 import { DomainError } from './domain-error';
 import { HttpErrorFilter } from './http-exception.filter';
 import { createValidationPipe } from './validation';
@@ -6,6 +6,11 @@ import { createValidationPipe } from './validation';
 class BusyError extends DomainError {
   readonly code = 'BUSY';
   readonly kind = 'rate_limited' as const;
+}
+
+class DownError extends DomainError {
+  readonly code = 'DOWN';
+  readonly kind = 'unavailable' as const;
 }
 
 function fakeResponse() {
@@ -89,5 +94,129 @@ describe('HttpErrorFilter', () => {
     });
     expect(logged).toHaveBeenCalled();
     logged.mockRestore();
+  });
+
+  describe('Retry-After', () => {
+    it('is not sent on a 429 that does not say when', () => {
+      const { response, host } = fakeResponse();
+      filter.catch(new BusyError('slow down'), host);
+      expect(response.statusCode).toBe(429);
+      expect(response.headers).toEqual({});
+      expect(response.body).toStrictEqual({ statusCode: 429, code: 'BUSY', message: 'slow down' });
+    });
+
+    it('is not sent when retryAfterSeconds is not a number', () => {
+      const { response, host } = fakeResponse();
+      filter.catch(new BusyError('slow down', { retryAfterSeconds: 'soon' }), host);
+      expect(response.headers).toEqual({});
+    });
+
+    it('is sent on 429 only, not on another status that carries retryAfterSeconds', () => {
+      const { response, host } = fakeResponse();
+      filter.catch(new DownError('broker down', { retryAfterSeconds: 5 }), host);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toEqual({});
+    });
+  });
+
+  it.each([
+    [400, 'VALIDATION_FAILED'],
+    [401, 'UNAUTHORIZED'],
+    [403, 'FORBIDDEN'],
+    [404, 'NOT_FOUND'],
+    [405, 'METHOD_NOT_ALLOWED'],
+    [409, 'CONFLICT'],
+    [413, 'PAYLOAD_TOO_LARGE'],
+    [415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [429, 'TOO_MANY_REQUESTS'],
+  ])('gives a framework %i the code %s', (status, code) => {
+    expect(filter.toBody(new HttpException('refused', status))).toStrictEqual({
+      statusCode: status,
+      code,
+      message: 'refused',
+    });
+  });
+
+  it('gives a framework status without a stable code HTTP_<status>', () => {
+    expect(filter.toBody(new HttpException('teapot', 418))).toStrictEqual({
+      statusCode: 418,
+      code: 'HTTP_418',
+      message: 'teapot',
+    });
+  });
+
+  it('joins a list of messages into one', () => {
+    expect(filter.toBody(new BadRequestException(['name is too long', 'kind is unknown']))).toMatchObject({
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'name is too long; kind is unknown',
+    });
+  });
+
+  it('keeps the exception message when the body has no message string', () => {
+    const body = filter.toBody(new HttpException({ message: 42 }, 409));
+    expect(body).toStrictEqual({ statusCode: 409, code: 'CONFLICT', message: 'Http Exception' });
+  });
+
+  it('keeps a code the exception body names itself', () => {
+    expect(filter.toBody(new HttpException({ code: 'NAME_TAKEN', message: 'taken' }, 409))).toStrictEqual({
+      statusCode: 409,
+      code: 'NAME_TAKEN',
+      message: 'taken',
+    });
+  });
+
+  it('answers MALFORMED_JSON only for a 400 that is about JSON', () => {
+    expect(filter.toBody(new BadRequestException('Unexpected token } in JSON at position 9'))).toMatchObject({
+      statusCode: 400,
+      code: 'MALFORMED_JSON',
+    });
+    expect(filter.toBody(new BadRequestException('name is required'))).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(filter.toBody(new HttpException({ message: 'JSON document conflicts' }, 409))).toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(filter.toBody(new BadRequestException(['JSON field a', 'JSON field b']))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
+  it('survives a framework exception whose body is null', () => {
+    expect(filter.toBody(new HttpException(null as unknown as string, 404))).toMatchObject({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('gives a plain error with a 4xx status HTTP_<status> when the status has no stable code', () => {
+    const error = Object.assign(new Error('range not satisfiable'), { status: 416 });
+    expect(filter.toBody(error)).toStrictEqual({ statusCode: 416, code: 'HTTP_416', message: 'range not satisfiable' });
+  });
+
+  describe('turns into a 500 whatever is not a 4xx', () => {
+    let logged: jest.SpyInstance;
+    beforeEach(() => {
+      logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    });
+    afterEach(() => logged.mockRestore());
+    const internal = { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+
+    it.each([
+      ['a plain error with status 500', Object.assign(new Error('db password wrong'), { status: 500 })],
+      ['a plain error with status 399', Object.assign(new Error('odd'), { status: 399 })],
+      ['a plain error with status 302', Object.assign(new Error('moved'), { status: 302 })],
+      ['a status that is a string', Object.assign(new Error('text status'), { status: '404' })],
+      ['null', null],
+      ['a string', 'boom'],
+    ])('%s', (_, exception) => {
+      expect(filter.toBody(exception)).toStrictEqual(internal);
+    });
+
+    it('logs the stack of an error, and a non-error as text', () => {
+      const error = new Error('with a stack');
+      filter.toBody(error);
+      expect(logged).toHaveBeenLastCalledWith(error.stack);
+      filter.toBody('just text');
+      expect(logged).toHaveBeenLastCalledWith('just text');
+    });
   });
 });

@@ -35,4 +35,14 @@ describe('RpcDomainErrorFilter', () => {
     expect(logged).toHaveBeenCalled();
     logged.mockRestore();
   });
+
+  it('logs the stack of an error, and a non-error as text', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const error = new Error('with a stack');
+    await thrown(error);
+    expect(logged).toHaveBeenLastCalledWith(error.stack);
+    await thrown('just text');
+    expect(logged).toHaveBeenLastCalledWith('just text');
+    logged.mockRestore();
+  });
 });

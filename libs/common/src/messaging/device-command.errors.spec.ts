@@ -1,5 +1,12 @@
 import { DomainError, serializeDomainError } from '../errors/domain-error';
-import { DeviceTimeoutError, RemoteDomainError, isSerializedDomainError } from './device-command.errors';
+import {
+  DeviceBusyError,
+  DeviceCommandUnavailableError,
+  DeviceOfflineError,
+  DeviceTimeoutError,
+  RemoteDomainError,
+  isSerializedDomainError,
+} from './device-command.errors';
 
 /** What crossing the broker does to an error: serialize, JSON both ways, check, rebuild. */
 function acrossProcesses(error: DomainError): RemoteDomainError {
@@ -43,5 +50,31 @@ describe('RemoteDomainError', () => {
     ]) {
       expect(isSerializedDomainError({ code: 'C', kind, message: 'm' })).toBe(true);
     }
+  });
+});
+
+describe('the device-command errors', () => {
+  const id = '0123456789abcdef0123456789abcdef';
+  it.each([
+    [new DeviceOfflineError(id), 'DEVICE_OFFLINE', 'unavailable', 'The device is not connected', { deviceId: id }],
+    [
+      new DeviceBusyError(id, 8),
+      'DEVICE_BUSY',
+      'rate_limited',
+      'Too many requests are waiting for this device (limit 8); retry shortly',
+      { deviceId: id, limit: 8 },
+    ],
+    [
+      new DeviceCommandUnavailableError('broker closed the channel'),
+      'DEVICE_COMMAND_UNAVAILABLE',
+      'unavailable',
+      'The device command service is unavailable: broker closed the channel',
+      undefined,
+    ],
+  ])('%s has its stable code, kind, message and details', (error, code, kind, message, details) => {
+    expect(error.code).toBe(code);
+    expect(error.kind).toBe(kind);
+    expect(error.message).toBe(message);
+    expect(error.details).toStrictEqual(details);
   });
 });

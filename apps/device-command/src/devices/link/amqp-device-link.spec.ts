@@ -1,7 +1,9 @@
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
 import { AmqpDeviceLink } from './amqp-device-link';
+import { MAX_REPLIES_PER_DEVICE_PER_SECOND } from './reply-rate-limiter';
 
 const DEVICE_ID = '0123456789abcdef0123456789abcdef';
 
@@ -105,5 +107,41 @@ describe('AmqpDeviceLink', () => {
     broker.deliver('server.not-a-device.get_gpio', '{}');
     broker.deliver(`server.${DEVICE_ID}.no_such_api`, '{}');
     expect(replies).toEqual([[DEVICE_ID, 'get_gpio', '{"number":3,"value":1}']]);
+  });
+
+  it('uses one confirm channel of raw buffers and a private reply queue, read without acks', async () => {
+    const broker = fakeBroker();
+    new AmqpDeviceLink(broker.connection);
+    expect(broker.connection.createChannel).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'device-link', confirm: true, json: false }),
+    );
+    await broker.runSetup();
+    expect(broker.channel.assertQueue).toHaveBeenCalledWith('', { exclusive: true, autoDelete: true, durable: false });
+    expect(broker.channel.consume).toHaveBeenCalledWith('amq.gen-replies', expect.any(Function), { noAck: true });
+  });
+
+  it('tells MQTT 5 devices where to answer, and a return without a messageId changes nothing', async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    await broker.runSetup();
+    broker.channel.emit('return', { properties: {} });
+    await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1')).resolves.toBe(true);
+    expect(broker.published[0].options.headers).toEqual({ 'x-reply-to-topic': `server.${DEVICE_ID}.get_status` });
+  });
+
+  it("drops a device's replies over its cap per second", async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    let delivered = 0;
+    link.onReply(() => (delivered += 1));
+    await broker.runSetup();
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(1_000_000); // one second for the whole flood
+    for (let i = 0; i < MAX_REPLIES_PER_DEVICE_PER_SECOND + 50; i++)
+      broker.deliver(`server.${DEVICE_ID}.get_status`, '{}');
+    expect(delivered).toBe(MAX_REPLIES_PER_DEVICE_PER_SECOND);
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining(`device ${DEVICE_ID} sends more than`));
+    warned.mockRestore();
+    clock.mockRestore();
   });
 });
