@@ -1,6 +1,6 @@
+import { PageSize } from '../../../infrastructure/page-size';
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { AUDIT_ACTIONS } from '../../domain/audit-entry';
 
 // In a `.dto.ts` file, so the Swagger CLI plugin documents every field (nest-cli.json's
@@ -8,12 +8,7 @@ import { AUDIT_ACTIONS } from '../../domain/audit-entry';
 
 export class ListAuditRequestDto {
   /** Page size, 1..100 (default 50). */
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, default: 50, required: false })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageSize(100, 50)
   limit?: number;
 
   /** Only entries older than this id (`nextBefore` of the previous page). */

@@ -1,6 +1,7 @@
+import { PageSize } from '../../../infrastructure/page-size';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { DEVICE_NAME_PATTERN } from '../../domain/device';
 import { TAG_FILTER_PATTERN } from '../../domain/device-tags';
 
@@ -26,12 +27,7 @@ export class ListDevicesRequestDto {
   prefix?: string;
 
   /** Page size, 1-500 (default 100). A shorter page is the last one. */
-  @IsOptional()
-  @ApiPropertyOptional({ type: 'integer' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIST_LIMIT)
+  @PageSize(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT)
   limit?: number;
 
   /** The cursor: the last name of the previous page; this page starts after it. */

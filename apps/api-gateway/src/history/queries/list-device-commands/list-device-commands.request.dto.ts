@@ -1,17 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { PageSize } from '../../../infrastructure/page-size';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { DEVICE_APIS } from '@app/device-protocol';
 
 export class ListDeviceCommandsRequestDto {
   /** Page size, 1..100 (default 20). */
-  // The Swagger plugin reads no integer type from @IsInt: stated here, or `limit=1.5` would be documented as valid.
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, default: 20, required: false })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageSize(100, 20)
   limit?: number;
 
   /** Only commands older than this command id (`nextBefore` of the previous page). */
