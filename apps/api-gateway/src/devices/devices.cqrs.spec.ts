@@ -30,7 +30,7 @@ import { GetDeviceQuery } from './queries/get-device/get-device.query';
 import { ListDevicesHandler } from './queries/list-devices/list-devices.handler';
 import { ListDevicesQuery } from './queries/list-devices/list-devices.query';
 import { PRESENCE_REPOSITORY, PresenceRepository } from '../presence/database/presence.repository.port';
-import { DevicePresence } from '../presence/domain/device-presence';
+import { DevicePresence, PresenceConnect, PresenceDisconnect } from '../presence/domain/device-presence';
 import { Registry } from 'prom-client';
 import { GatewayMetrics } from '../observability/gateway.metrics';
 
@@ -81,16 +81,52 @@ class InMemoryPresenceRepository implements PresenceRepository {
   async find(deviceId: string): Promise<DevicePresence | null> {
     return this.records.get(deviceId) ?? null;
   }
-  async save(presence: DevicePresence): Promise<void> {
-    this.records.set(presence.deviceId, presence);
+  async connect({ connectionName, at, ...device }: PresenceConnect): Promise<boolean> {
+    if (this.records.get(device.deviceId)?.connectionName === connectionName) return false;
+    const before = this.records.get(device.deviceId);
+    this.records.set(device.deviceId, {
+      ...device,
+      online: true,
+      connectionName,
+      connectedAt: at,
+      lastSeenAt: at,
+      disconnectedAt: before?.disconnectedAt ?? null,
+      disconnectReason: before?.disconnectReason ?? null,
+    });
+    return true;
+  }
+  async completeTransport({ deviceId, transport, protocolLevel }: PresenceConnect): Promise<void> {
+    const record = this.records.get(deviceId);
+    if (record?.online && record.protocolLevel === null) Object.assign(record, { transport, protocolLevel });
+  }
+  async disconnect(deviceId: string, { connectionName, at, reason }: PresenceDisconnect): Promise<boolean> {
+    const record = this.records.get(deviceId);
+    if (!record?.online || record.connectionName !== connectionName) return false;
+    Object.assign(record, { online: false, connectionName: null, disconnectedAt: at, disconnectReason: reason });
+    return true;
+  }
+  async disconnectByConnection(change: PresenceDisconnect): Promise<DevicePresence | null> {
+    const record = [...this.records.values()].find((p) => p.online && p.connectionName === change.connectionName);
+    const before = record && { ...record };
+    return before && (await this.disconnect(before.deviceId, change)) ? before : null;
   }
   async listOnline(): Promise<DevicePresence[]> {
     return [...this.records.values()].filter((p) => p.online);
   }
-  async findOnlineByConnection(name: string): Promise<DevicePresence | null> {
-    return [...this.records.values()].find((p) => p.online && p.connectionName === name) ?? null;
-  }
   async touch(): Promise<void> {}
+}
+
+/** The device `name` of owner-1, connected over MQTT 3.1.1 now. */
+function onMqtt(deviceId: string, name: string): PresenceConnect {
+  return {
+    deviceId,
+    ownerId: 'owner-1',
+    name,
+    transport: 'mqtt',
+    protocolLevel: 4,
+    connectionName: 'c1',
+    at: new Date(),
+  };
 }
 
 describe('devices use cases, wired through the real CQRS buses', () => {
@@ -172,20 +208,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
   it('joins presence and filters on online', async () => {
     const { device: a } = await commandBus.execute(new RegisterDeviceCommand('owner-1', 'a', 'ec'));
     await commandBus.execute(new RegisterDeviceCommand('owner-1', 'b', 'ec'));
-    const at = new Date();
-    await presence.save({
-      deviceId: a.deviceId,
-      ownerId: 'owner-1',
-      name: 'a',
-      online: true,
-      transport: 'mqtt',
-      protocolLevel: 4,
-      connectionName: 'c1',
-      connectedAt: at,
-      lastSeenAt: at,
-      disconnectedAt: null,
-      disconnectReason: null,
-    });
+    await presence.connect(onMqtt(a.deviceId, 'a'));
     const online = await queryBus.execute(new ListDevicesQuery('owner-1', {}, true));
     expect(online.map((d) => [d.name, d.presence?.transport])).toEqual([['a', 'mqtt']]);
     const offline = await queryBus.execute(new ListDevicesQuery('owner-1', {}, false));
@@ -198,20 +221,7 @@ describe('devices use cases, wired through the real CQRS buses', () => {
       await commandBus.execute(new RegisterDeviceCommand('owner-1', name, 'ec'));
     }
     const b = repository.records.find((r) => r.name === 'b')!;
-    const at = new Date();
-    await presence.save({
-      deviceId: b.deviceId,
-      ownerId: 'owner-1',
-      name: 'b',
-      online: true,
-      transport: 'mqtt',
-      protocolLevel: 4,
-      connectionName: 'c1',
-      connectedAt: at,
-      lastSeenAt: at,
-      disconnectedAt: null,
-      disconnectReason: null,
-    });
+    await presence.connect(onMqtt(b.deviceId, 'b'));
     const first = await queryBus.execute(new ListDevicesQuery('owner-1', { limit: 2 }, false));
     expect(first.map((d) => d.name)).toEqual(['a', 'c']);
     const next = await queryBus.execute(new ListDevicesQuery('owner-1', { limit: 2, after: 'c' }, false));

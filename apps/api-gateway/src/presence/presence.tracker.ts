@@ -11,6 +11,7 @@ import { PRESENCE_REPOSITORY, PresenceRepository } from './database/presence.rep
 import {
   BrokerConnection,
   DevicePresence,
+  PresenceDisconnect,
   headerText,
   portOfConnectionName,
   transportOf,
@@ -33,6 +34,8 @@ export interface PresenceSettings {
 }
 
 type Headers = Record<string, unknown>;
+/** What a presence event names its device by. */
+type Owned = Pick<DevicePresence, 'deviceId' | 'ownerId' | 'name'>;
 
 /**
  * Device presence from the broker itself: connection.created/closed events of
@@ -50,7 +53,7 @@ export class PresenceTracker implements OnApplicationShutdown {
   /** Serialises every presence write of this replica (events, reconciliation). */
   private queue: Promise<void> = Promise.resolve();
   /** Device of each current connection seen by this replica (connection.closed names no user). */
-  private readonly connections = new Map<string, string>();
+  private readonly connections = new Map<string, Owned>();
   private readonly seen = new Map<string, Date>();
   private readonly seenTimer?: NodeJS.Timeout;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -138,36 +141,23 @@ export class PresenceTracker implements OnApplicationShutdown {
   private async connected(connection: BrokerConnection): Promise<void> {
     const device = await this.devices.findActiveById(connection.user);
     if (!device) return;
-    this.connections.set(connection.name, device.deviceId);
-    const before = await this.presence.find(device.deviceId);
-    if (before?.online && before.connectionName === connection.name) {
-      // A reconciliation (from the connection list, which has no MQTT level) got there first:
-      // complete the record from the event, without announcing the connection twice.
-      if (connection.protocolLevel && !before.protocolLevel) {
-        await this.presence.save({
-          ...before,
-          transport: connection.transport,
-          protocolLevel: connection.protocolLevel,
-        });
-      }
-      return;
-    }
-    const presence: DevicePresence = {
-      deviceId: device.deviceId,
-      ownerId: device.ownerId,
-      name: device.name,
-      online: true,
+    const owned: Owned = { deviceId: device.deviceId, ownerId: device.ownerId, name: device.name };
+    this.connections.set(connection.name, owned);
+    const change = {
+      ...owned,
       transport: connection.transport,
       protocolLevel: connection.protocolLevel,
       connectionName: connection.name,
-      connectedAt: connection.at,
-      lastSeenAt: connection.at,
-      disconnectedAt: before?.disconnectedAt ?? null,
-      disconnectReason: before?.disconnectReason ?? null,
+      at: connection.at,
     };
-    await this.presence.save(presence);
+    if (!(await this.presence.connect(change))) {
+      // A reconciliation (from the connection list, which has no MQTT level) got there first:
+      // complete the record from the event, without announcing the connection twice.
+      if (connection.protocolLevel) await this.presence.completeTransport(change);
+      return;
+    }
     this.metrics?.presenceChanges.inc({ change: 'connected' });
-    this.publish(presence, {
+    this.publish(owned, {
       type: 'device.connected',
       data: {
         transport: connection.transport,
@@ -182,25 +172,23 @@ export class PresenceTracker implements OnApplicationShutdown {
     if (!name) return;
     const at = typeof headers.timestamp_in_ms === 'number' ? new Date(headers.timestamp_in_ms) : new Date();
     const reason = typeof headers.reason === 'string' ? headers.reason : null;
-    const deviceId = this.connections.get(name);
+    const device = this.connections.get(name);
     this.connections.delete(name);
-    const current = deviceId ? await this.presence.find(deviceId) : await this.presence.findOnlineByConnection(name);
-    if (!current?.online || current.connectionName !== name) return; // already replaced or offline
-    await this.disconnected(current, at, reason);
+    const change = { connectionName: name, at, reason };
+    if (device) return this.disconnected(device, change);
+    // It connected before this replica consumed the events: its device is found by the connection.
+    const before = await this.presence.disconnectByConnection(change);
+    if (before) this.announceDisconnect(before, change);
   }
 
-  private async disconnected(current: DevicePresence, at: Date, reason: string | null): Promise<void> {
-    const presence: DevicePresence = {
-      ...current,
-      online: false,
-      connectionName: null,
-      disconnectedAt: at,
-      disconnectReason: reason,
-      lastSeenAt: at,
-    };
-    await this.presence.save(presence);
+  /** Offline, and announced, unless the device is already on another connection or offline. */
+  private async disconnected(current: Owned, change: PresenceDisconnect): Promise<void> {
+    if (await this.presence.disconnect(current.deviceId, change)) this.announceDisconnect(current, change);
+  }
+
+  private announceDisconnect(device: Owned, { at, reason }: PresenceDisconnect): void {
     this.metrics?.presenceChanges.inc({ change: 'disconnected' });
-    this.publish(presence, {
+    this.publish(device, {
       type: 'device.disconnected',
       data: { disconnectedAt: at.toISOString(), ...(reason ? { reason } : {}) },
     });
@@ -224,7 +212,12 @@ export class PresenceTracker implements OnApplicationShutdown {
       }
       // Too new for the list to show it: the next pass decides.
       if (record.connectedAt && record.connectedAt.getTime() > listedAt - LIST_LAG_MS) continue;
-      await this.disconnected(record, new Date(), 'not connected at reconciliation');
+      const change = {
+        connectionName: record.connectionName,
+        at: new Date(),
+        reason: 'not connected at reconciliation',
+      };
+      await this.disconnected(record, change);
       changes++;
     }
     for (const connection of byName.values()) {
@@ -255,7 +248,7 @@ export class PresenceTracker implements OnApplicationShutdown {
   }
 
   private publish(
-    presence: DevicePresence,
+    presence: Owned,
     event: Pick<PlatformEvent, 'type' | 'data'> & { type: 'device.connected' | 'device.disconnected' },
   ): void {
     this.events.publish({

@@ -1,21 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Collection, Connection } from 'mongoose';
-import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
-import { DevicePresence } from '../domain/device-presence';
+import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
+import { DevicePresence, PresenceConnect, PresenceDisconnect } from '../domain/device-presence';
 import { PresenceRepository } from './presence.repository.port';
 
 export const DEVICE_PRESENCE_COLLECTION = 'device_presence';
 
 type PresenceDocument = Omit<DevicePresence, 'deviceId'> & { _id: string };
 
+/** A record first written by a connect has no disconnect yet (the connect's upsert does not write those fields). */
 function toPresence({ _id, ...fields }: PresenceDocument): DevicePresence {
-  return { deviceId: _id, ...fields };
+  return {
+    deviceId: _id,
+    ...fields,
+    disconnectedAt: fields.disconnectedAt ?? null,
+    disconnectReason: fields.disconnectReason ?? null,
+  };
+}
+
+function offline({ at, reason }: PresenceDisconnect) {
+  return { online: false, connectionName: null, disconnectedAt: at, disconnectReason: reason, lastSeenAt: at };
 }
 
 /**
  * One document per device, `_id` = device id, so every write is by `_id` (the only
- * index FerretDB uses well) and each presence change is a single-document write.
+ * index FerretDB uses well) and each presence change is one conditional write of one
+ * document, whose filter names the connection it applies to (no read first).
  * A database outage surfaces as DATABASE_UNAVAILABLE (GET /devices reads presence).
  */
 @Injectable()
@@ -41,17 +52,45 @@ export class PresenceMongoRepository implements PresenceRepository {
     return doc ? toPresence(doc) : null;
   }
 
-  async save({ deviceId, ...fields }: DevicePresence): Promise<void> {
-    await this.collection.replaceOne({ _id: deviceId }, fields, { upsert: true });
+  async connect({ deviceId, connectionName, at, ...device }: PresenceConnect): Promise<boolean> {
+    const filter = { _id: deviceId, connectionName: { $ne: connectionName } };
+    const update = {
+      $set: { ...device, online: true, connectionName, connectedAt: at, lastSeenAt: at },
+    };
+    try {
+      await this.collection.updateOne(filter, update, { upsert: true });
+      return true;
+    } catch (error) {
+      // The upsert found the record naming this connection already (so it tried to insert a
+      // second one), or lost a race with another writer's insert: only the latter still applies.
+      if (!isDuplicateKeyError(error)) throw error;
+      return (await this.collection.updateOne(filter, update)).matchedCount > 0;
+    }
+  }
+
+  async completeTransport({ deviceId, connectionName, transport, protocolLevel }: PresenceConnect): Promise<void> {
+    await this.collection.updateOne(
+      { _id: deviceId, online: true, connectionName, protocolLevel: null },
+      { $set: { transport, protocolLevel } },
+    );
+  }
+
+  async disconnect(deviceId: string, change: PresenceDisconnect): Promise<boolean> {
+    const filter = { _id: deviceId, online: true, connectionName: change.connectionName };
+    return (await this.collection.updateOne(filter, { $set: offline(change) })).matchedCount > 0;
+  }
+
+  async disconnectByConnection(change: PresenceDisconnect): Promise<DevicePresence | null> {
+    const before = await this.collection.findOneAndUpdate(
+      { online: true, connectionName: change.connectionName },
+      { $set: offline(change) },
+      { returnDocument: 'before' },
+    );
+    return before ? toPresence(before) : null;
   }
 
   async listOnline(): Promise<DevicePresence[]> {
     return (await this.collection.find({ online: true }).toArray()).map(toPresence);
-  }
-
-  async findOnlineByConnection(connectionName: string): Promise<DevicePresence | null> {
-    const doc = await this.collection.findOne({ online: true, connectionName });
-    return doc ? toPresence(doc) : null;
   }
 
   async touch(deviceId: string, at: Date): Promise<void> {

@@ -69,3 +69,22 @@ export function portOfConnectionName(name: string): number | undefined {
   const match = /:(\d+)$/.exec(name);
   return match ? Number(match[1]) : undefined;
 }
+
+/** A device's new connection, as a presence change: its record goes online on it. */
+export interface PresenceConnect {
+  deviceId: string;
+  ownerId: string;
+  name: string;
+  transport: 'mqtt' | 'amqp';
+  protocolLevel: number | null;
+  connectionName: string;
+  at: Date;
+}
+
+/** A connection that closed, as a presence change: its device goes offline if it was its current one. */
+export interface PresenceDisconnect {
+  /** The closed connection (null only for a record that never named one). */
+  connectionName: string | null;
+  at: Date;
+  reason: string | null;
+}
