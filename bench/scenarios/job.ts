@@ -8,9 +8,10 @@
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ErrorCounter, HttpsClient, forEachBounded, sleep, summarize } from '../http';
-import { ProcessMonitor, usageMetrics } from '../procfs';
+import { usageMetrics } from '../procfs';
 import { ProgressCounter, progress } from '../progress';
 import { gpioPath, timedGet } from './device-call';
+import { CONNECT_FLAGS, connectFleet, platformMonitor } from './fleet-phase';
 import type { Metrics, Scenario } from './types';
 
 /** The tag the job selects its devices by (the pool may hold more devices than the job takes). */
@@ -100,22 +101,7 @@ export const jobScenario: Scenario = {
       min: 0.1,
       integer: false,
     },
-    {
-      name: 'connect-concurrency',
-      description: 'devices connecting at once',
-      default: 200,
-      smoke: 10,
-      min: 1,
-      integer: true,
-    },
-    {
-      name: 'connect-timeout',
-      description: 'seconds allowed for the whole connect phase',
-      default: 1800,
-      smoke: 120,
-      min: 1,
-      integer: false,
-    },
+    ...CONNECT_FLAGS,
     {
       name: 'job-timeout',
       description: 'seconds allowed for the job (then it is cancelled)',
@@ -163,21 +149,8 @@ export const jobScenario: Scenario = {
     if (signal.aborted) throw new Error('interrupted');
     if (tagFailures > 0) throw new Error(`job: ${tagFailures} of ${count} devices could not be tagged`);
 
-    progress(`job: connecting ${count + probes} devices (${sizes['connect-concurrency']} at a time)`);
-    const { fleet, ready } = await context.startFleet(count + probes, {
-      concurrency: sizes['connect-concurrency'],
-      readyTimeoutMs: sizes['connect-timeout'] * 1000,
-      requireAll: false,
-    });
-    if (ready.connected < count + probes) {
-      problems.push(`job: ${count + probes - ready.connected} of ${count + probes} devices did not connect`);
-    }
-
-    const monitor = new ProcessMonitor();
-    monitor.add('gateway', context.stack.pids.gateway);
-    monitor.add('deviceCommand', context.stack.pids.deviceCommand);
-    monitor.add('broker', context.stack.pids.broker);
-    monitor.add('database', context.stack.pids.database);
+    const { fleet, ready } = await connectFleet(context, 'job', count + probes, sizes, problems);
+    const monitor = platformMonitor(context);
     monitor.add('simulator', fleet.pids);
     monitor.add('bench', process.pid);
     const agents = probeNames.map(() => new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: 1 }));

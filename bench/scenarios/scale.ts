@@ -11,9 +11,10 @@
 import { performance } from 'node:perf_hooks';
 import { ErrorCounter, HttpsClient, forEachBounded, summarize } from '../http';
 import { presenceEnabled, readPresenceConnected } from '../presence-progress';
-import { ProcessMonitor, ProcessUsage, usageMetrics } from '../procfs';
+import { ProcessUsage, usageMetrics } from '../procfs';
 import { ProgressCounter, progress } from '../progress';
 import { timedGet } from './device-call';
+import { CONNECT_FLAGS, connectFleet, platformMonitor } from './fleet-phase';
 import type { Scenario } from './types';
 
 export const scaleScenario: Scenario = {
@@ -22,22 +23,7 @@ export const scaleScenario: Scenario = {
   flags: [
     { name: 'devices', description: 'simulated devices (N)', default: 10000, smoke: 20, min: 1, integer: true },
     { name: 'concurrency', description: 'commands in flight at once', default: 200, smoke: 10, min: 1, integer: true },
-    {
-      name: 'connect-concurrency',
-      description: 'devices connecting at once',
-      default: 200,
-      smoke: 10,
-      min: 1,
-      integer: true,
-    },
-    {
-      name: 'connect-timeout',
-      description: 'seconds allowed for the whole connect phase',
-      default: 1800,
-      smoke: 120,
-      min: 1,
-      integer: false,
-    },
+    ...CONNECT_FLAGS,
     {
       name: 'presence-timeout',
       description: 'seconds allowed after the last connect for presence to record every device',
@@ -71,34 +57,20 @@ export const scaleScenario: Scenario = {
     await context.pool.ensure(count, context.signal);
     const names = context.pool.names(count);
 
-    const monitor = new ProcessMonitor();
-    const connectMonitor = new ProcessMonitor();
-    for (const m of [monitor, connectMonitor]) {
-      m.add('gateway', context.stack.pids.gateway);
-      m.add('deviceCommand', context.stack.pids.deviceCommand);
-      m.add('broker', context.stack.pids.broker);
-      m.add('database', context.stack.pids.database);
-      m.start();
-    }
+    const monitor = platformMonitor(context);
+    const connectMonitor = platformMonitor(context);
+    for (const m of [monitor, connectMonitor]) m.start();
     const presenceOn = presenceEnabled();
     const presenceBefore = presenceOn ? await readPresenceConnected() : undefined;
     const client = new HttpsClient(context.stack.baseUrl, context.stack.caPem, { maxSockets: sizes.concurrency });
     let stopFleet: (() => Promise<void>) | undefined;
     try {
-      progress(`scale: connecting ${count} devices (${sizes['connect-concurrency']} at a time)`);
-      const { fleet, ready } = await context.startFleet(count, {
-        concurrency: sizes['connect-concurrency'],
-        readyTimeoutMs: sizes['connect-timeout'] * 1000,
-        requireAll: false,
+      const problems: string[] = [];
+      const { fleet, ready } = await connectFleet(context, 'scale', count, sizes, problems, {
         perProcess: sizes['devices-per-process'],
       });
       stopFleet = () => fleet.stop();
       monitor.add('simulator', fleet.pids);
-      const problems: string[] = [];
-      if (ready.connected < count) {
-        problems.push(`scale: ${count - ready.connected} of ${count} devices did not connect`);
-        for (const line of ready.failureSummary) progress(`scale: connect failure: ${line.trim()}`);
-      }
       const presenceLagSeconds = await waitForPresence(
         presenceBefore,
         ready.connected,

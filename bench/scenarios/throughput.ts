@@ -7,9 +7,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ErrorCounter, HttpsClient, sleep, summarize } from '../http';
-import { ProcessMonitor, usageMetrics } from '../procfs';
+import { usageMetrics } from '../procfs';
 import { progress } from '../progress';
 import { HopSamples, gpioPath, timedGet } from './device-call';
+import { platformMonitor } from './fleet-phase';
 import type { Scenario } from './types';
 
 /** Client i's devices: i, i + C, i + 2C, ... when C < D; device i mod D otherwise. */
@@ -50,11 +51,7 @@ export const throughputScenario: Scenario = {
     await context.pool.ensure(devices, context.signal);
     const names = context.pool.names(devices);
     const { fleet } = await context.startFleet(devices);
-    const monitor = new ProcessMonitor();
-    monitor.add('gateway', context.stack.pids.gateway);
-    monitor.add('deviceCommand', context.stack.pids.deviceCommand);
-    monitor.add('broker', context.stack.pids.broker);
-    monitor.add('database', context.stack.pids.database);
+    const monitor = platformMonitor(context);
     monitor.add('simulator', fleet.pids);
     monitor.add('bench', process.pid);
     const agents = Array.from(
