@@ -1,32 +1,17 @@
 import { Transform } from 'class-transformer';
 import { availableParallelism } from 'node:os';
-import { BrokerClientConfig, IsHostSetting, IsPortSetting } from '@app/common/nest';
 import {
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
-} from 'class-validator';
+  BrokerClientConfig,
+  IsBooleanSetting,
+  IsHostSetting,
+  IsIntSetting,
+  IsPatternSetting,
+  IsPortSetting,
+  IsSecretSetting,
+  IsTextSetting,
+} from '@app/common/nest';
+import { Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { isIP } from 'node:net';
-
-/** Reads the raw env string: implicit conversion alone would turn "false" into true. */
-const toBoolean = (fallback: boolean) =>
-  Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
-    const value = obj[key];
-    if (value === undefined || value === '') return fallback;
-    if (typeof value === 'boolean') return value;
-    if (typeof value !== 'string' && typeof value !== 'number') return value;
-    if (/^(true|1|yes)$/i.test(String(value))) return true;
-    if (/^(false|0|no)$/i.test(String(value))) return false;
-    return value; // left as is, so @IsBoolean names the variable
-  });
 
 /** TRUST_PROXY as Express takes it: a boolean, a hop count, or a list of addresses/subnets. */
 export function parseTrustProxy(value: unknown): unknown {
@@ -68,8 +53,7 @@ export class GatewayConfig extends BrokerClientConfig {
   PORT: number = 8443;
 
   /** HTTPS with the server certificate; plain HTTP only when explicitly configured. */
-  @toBoolean(true)
-  @IsBoolean()
+  @IsBooleanSetting(true)
   HTTPS: boolean = true;
 
   /**
@@ -85,9 +69,7 @@ export class GatewayConfig extends BrokerClientConfig {
   @IsHostSetting()
   PUBLIC_HOST: string = 'localhost';
 
-  @IsInt()
-  @Min(1)
-  @Max(3650)
+  @IsIntSetting(1, 3650)
   DEVICE_CERT_VALIDITY_DAYS: number = 365;
 
   /**
@@ -95,49 +77,34 @@ export class GatewayConfig extends BrokerClientConfig {
    * thread pool; beyond this they queue). Default: one core less than the
    * machine has, so the event loop keeps a core while registrations run.
    */
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IsIntSetting(1, 64)
   RSA_KEYGEN_CONCURRENCY: number = Math.max(1, availableParallelism() - 1);
 
-  @IsString()
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (run `npm run setup` to generate one)' })
+  @IsSecretSetting(32)
   JWT_SECRET: string;
 
   /** Server-side key the legacy (libpyiotcloud) secrets are derived from; changing it rotates them all. */
-  @IsString()
-  @MinLength(32, { message: 'LEGACY_SECRET_KEY must be at least 32 characters (run `npm run setup` to generate one)' })
+  @IsSecretSetting(32)
   LEGACY_SECRET_KEY: string;
 
-  @IsInt()
-  @Min(60)
-  @Max(7 * 24 * 3600)
+  @IsIntSetting(60, 7 * 24 * 3600)
   JWT_EXPIRES_IN_SECONDS: number = 3600;
 
   /** Failed logins per username, then per client address, allowed within the window before 429. */
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsIntSetting(1, 1000)
   LOGIN_MAX_FAILURES_PER_USERNAME: number = 5;
 
-  @IsInt()
-  @Min(1)
-  @Max(100000)
+  @IsIntSetting(1, 100000)
   LOGIN_MAX_FAILURES_PER_ADDRESS: number = 20;
 
-  @IsInt()
-  @Min(1)
-  @Max(86400)
+  @IsIntSetting(1, 86400)
   LOGIN_THROTTLE_WINDOW_SECONDS: number = 900;
 
-  @IsString()
-  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  @IsPatternSetting(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI')
   MONGODB_URI: string = 'mongodb://127.0.0.1:27018/iotcloud';
 
   /** How long a database call waits for a reachable server before 503 DATABASE_UNAVAILABLE. */
-  @IsInt()
-  @Min(100)
-  @Max(60000)
+  @IsIntSetting(100, 60000)
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: number = 500;
 
   @IsPortSetting()
@@ -151,53 +118,40 @@ export class GatewayConfig extends BrokerClientConfig {
   BROKER_AUTH_HOST: string = '127.0.0.1';
 
   /** How long device lookups stay cached in memory (revocations by this process apply at once). */
-  @IsInt()
-  @Min(0)
-  @Max(60000)
+  @IsIntSetting(0, 60000)
   DEVICE_CACHE_TTL_MS: number = 5000;
 
   /** The broker's answer cache (must match the broker's auth_cache.cache_ttl). */
-  @IsInt()
-  @Min(0)
-  @Max(600000)
+  @IsIntSetting(0, 600000)
   BROKER_AUTH_CACHE_TTL_MS: number = 2000;
 
   /** RabbitMQ management API (HTTPS, loopback), used to close revoked devices' connections. */
-  @IsString()
-  @Matches(/^https?:\/\//, { message: 'BROKER_MANAGEMENT_URL must be an http(s) URL' })
+  @IsPatternSetting(/^https?:\/\//, 'BROKER_MANAGEMENT_URL must be an http(s) URL')
   BROKER_MANAGEMENT_URL: string = 'https://127.0.0.1:15671';
 
-  @IsString()
-  @IsNotEmpty()
+  @IsTextSetting()
   BROKER_ADMIN_USER: string = 'iotcloud-admin';
 
-  @IsString()
-  @MinLength(8, { message: 'BROKER_ADMIN_PASSWORD is not set (run `npm run setup` to generate one)' })
+  @IsSecretSetting(8)
   BROKER_ADMIN_PASSWORD: string;
 
   /** Record every device command (history of `GET /devices/{name}/commands`); false only to measure its cost. */
-  @toBoolean(true)
-  @IsBoolean()
+  @IsBooleanSetting(true)
   COMMAND_HISTORY: boolean = true;
 
   /**
    * Track device presence from the broker's connection events (online, lastSeenAt,
    * device.connected/disconnected); false only to measure its cost.
    */
-  @toBoolean(true)
-  @IsBoolean()
+  @IsBooleanSetting(true)
   PRESENCE: boolean = true;
 
   /** Days a command stays in the history (TTL index; a sweep where the database has none). */
-  @IsInt()
-  @Min(1)
-  @Max(3650)
+  @IsIntSetting(1, 3650)
   COMMAND_HISTORY_DAYS: number = 30;
 
   /** Days an audit entry is kept (TTL index; a sweep where the database has none). */
-  @IsInt()
-  @Min(1)
-  @Max(3650)
+  @IsIntSetting(1, 3650)
   AUDIT_LOG_DAYS: number = 365;
 
   /** Listener of /metrics, apart from the public API; loopback by default (0 disables it). */
@@ -208,7 +162,6 @@ export class GatewayConfig extends BrokerClientConfig {
   METRICS_HOST: string = '127.0.0.1';
 
   /** Largest accepted request body (body-parser syntax). */
-  @IsString()
-  @Matches(/^\d+(b|kb|mb)$/i)
+  @IsPatternSetting(/^\d+(b|kb|mb)$/i)
   BODY_LIMIT: string = '64kb';
 }

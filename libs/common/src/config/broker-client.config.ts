@@ -3,9 +3,9 @@
 // @app/pki, or a test importing the simulator before the apps), so it cannot rely on Nest
 // having loaded the polyfill already.
 import 'reflect-metadata';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { DEFAULT_DEVICE_COMMAND_SHARDS } from '../messaging/device-command.contract';
-import { IsHostSetting, IsPortSetting } from './setting-decorators';
+import { IsHostSetting, IsIntSetting, IsPortSetting, IsTextSetting } from './setting-decorators';
 
 /**
  * Settings every app that talks to the broker shares; each app's config class
@@ -25,8 +25,7 @@ export function parseAmqpUrls(list: string | undefined): { host: string; port: n
 
 export class BrokerClientConfig {
   /** Where rootca.pem and the services' client certificates live. */
-  @IsString()
-  @IsNotEmpty()
+  @IsTextSetting()
   CERTS_DIR: string = 'certs';
 
   @IsHostSetting()
@@ -44,9 +43,7 @@ export class BrokerClientConfig {
   AMQP_URLS?: string;
 
   /** Shard queues of device requests; api-gateway and device-command must agree. */
-  @IsInt()
-  @Min(1)
-  @Max(256)
+  @IsIntSetting(1, 256)
   DEVICE_COMMAND_SHARDS: number = DEFAULT_DEVICE_COMMAND_SHARDS;
 
   @IsOptional()
