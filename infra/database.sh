@@ -19,6 +19,8 @@ uri() { echo "mongodb://127.0.0.1:$PORT/iotcloud"; }
 # find/update/delete by `_id` scans the whole collection (docs/performance.md).
 # sqlite-id-range.patch answers `{_id: {$gt/$gte/$lt/$lte: string}}` sorted by `_id` with a
 # limit from the same index (how GET /devices pages), instead of reading every document.
+# sqlite-id-with-conditions.patch uses the `_id` index also for `{_id: x, ...more}` (presence's
+# conditional writes), which FerretDB otherwise evaluates over every document.
 OUR_FERRETDB="$LOCAL_DIR/bin/ferretdb"
 ferretdb_build_id() { { echo "$FERRETDB_VERSION"; cat "$ROOT"/infra/ferretdb/*.patch; } | sha256sum | cut -c1-16; }
 our_ferretdb_current() {

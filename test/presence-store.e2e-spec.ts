@@ -1,14 +1,19 @@
 // Presence changes against the real database: each is one conditional write, whose filter names
 // the connection it applies to, so repeated events and closes of replaced connections change nothing.
 import { Test } from '@nestjs/testing';
-import { MongooseModule } from '@nestjs/mongoose';
+import { MongooseModule, getConnectionToken } from '@nestjs/mongoose';
+import { Connection } from 'mongoose';
 import { generateDeviceId } from '@app/device-protocol';
-import { PresenceMongoRepository } from '../apps/api-gateway/src/presence/database/presence.mongo-repository';
+import {
+  DEVICE_PRESENCE_COLLECTION,
+  PresenceMongoRepository,
+} from '../apps/api-gateway/src/presence/database/presence.mongo-repository';
 import { PresenceConnect } from '../apps/api-gateway/src/presence/domain/device-presence';
 
 describe('presence store (real database)', () => {
   let close: () => Promise<void>;
   let repo: PresenceMongoRepository;
+  let db: Connection;
 
   beforeAll(async () => {
     const module = await Test.createTestingModule({
@@ -18,6 +23,7 @@ describe('presence store (real database)', () => {
     await module.init();
     close = () => module.close();
     repo = module.get(PresenceMongoRepository);
+    db = module.get(getConnectionToken());
   });
 
   afterAll(async () => close?.());
@@ -111,5 +117,16 @@ describe('presence store (real database)', () => {
     expect(closed).toMatchObject({ deviceId, ownerId: 'owner-1', name: 'lamp', online: true });
     expect(await repo.disconnectByConnection({ connectionName: name, at: t(3), reason: null })).toBeNull();
     expect(await repo.find(deviceId)).toMatchObject({ online: false, disconnectedAt: t(2) });
+  });
+
+  it('finds the record of a conditional write through the _id index, not by scanning (FerretDB as infra/database.sh builds it, or MongoDB)', async () => {
+    const deviceId = generateDeviceId();
+    await repo.connect(connection(deviceId, 'A', 1));
+    const filter = { _id: deviceId, online: true, connectionName: conn(deviceId, 'A') };
+    const explained = await db.db!.command({ explain: { find: DEVICE_PRESENCE_COLLECTION, filter } });
+    // FerretDB/SQLite: "SEARCH <table> USING INDEX <table>__id_" (without sqlite-id-with-conditions.patch: "SCAN <table>").
+    const plan = JSON.stringify(explained.queryPlanner);
+    expect(plan).toMatch(/USING INDEX|IDHACK|IXSCAN/);
+    expect(plan).not.toMatch(/detail=SCAN |COLLSCAN/);
   });
 });
