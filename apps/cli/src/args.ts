@@ -22,7 +22,7 @@ import {
   MAX_RTC_SECONDS,
   MAX_UART_DATA_LENGTH,
 } from '@app/device-protocol';
-import { DEVICE_NAME_PATTERN, MAX_JOB_DEVICES } from './limits';
+import { DEVICE_NAME_PATTERN, MAX_JOB_DEVICES } from '@app/common';
 
 export type KeyType = 'rsa' | 'ec';
 export type NetworkField = 'ip' | 'subnet' | 'gateway';

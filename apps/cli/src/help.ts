@@ -87,13 +87,16 @@ export interface CommandSpec {
   args: string;
   /** The options it takes besides the global ones. */
   options?: readonly CommandOption[];
-  /** A device operation: it takes `--timeout`. */
-  device?: true;
+  /**
+   * A device command, which takes `--timeout`. `operation`: one device operation, whose words
+   * (after the device's NAME) `job run` takes too; `driver`: a command that runs operations.
+   */
+  device?: 'operation' | 'driver';
   summary: string;
   example: string;
 }
 
-export const COMMANDS: readonly CommandSpec[] = [
+const COMMAND_TABLE = [
   {
     name: 'signup',
     args: 'USER',
@@ -134,66 +137,84 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'status',
     args: 'NAME',
-    device: true,
+    device: 'operation',
     summary: "read the device's status",
     example: 'iotcloud status lamp',
   },
-  { name: 'restart', args: 'NAME', device: true, summary: 'restart the device', example: 'iotcloud restart lamp' },
-  { name: 'gpio get', args: 'NAME PIN', device: true, summary: 'read a GPIO pin', example: 'iotcloud gpio get lamp 5' },
+  {
+    name: 'restart',
+    args: 'NAME',
+    device: 'operation',
+    summary: 'restart the device',
+    example: 'iotcloud restart lamp',
+  },
+  {
+    name: 'gpio get',
+    args: 'NAME PIN',
+    device: 'operation',
+    summary: 'read a GPIO pin',
+    example: 'iotcloud gpio get lamp 5',
+  },
   {
     name: 'gpio set',
     args: 'NAME PIN 0|1',
-    device: true,
+    device: 'operation',
     summary: 'drive a GPIO pin low or high',
     example: 'iotcloud gpio set lamp 5 1',
   },
   {
     name: 'rtc get',
     args: 'NAME',
-    device: true,
+    device: 'operation',
     summary: "read the device's clock (epoch seconds)",
     example: 'iotcloud rtc get lamp',
   },
   {
     name: 'rtc set',
     args: 'NAME [EPOCH]',
-    device: true,
+    device: 'operation',
     summary: "set the device's clock (default: now)",
     example: 'iotcloud rtc set lamp 1700000000',
   },
   {
     name: 'mac get',
     args: 'NAME',
-    device: true,
+    device: 'operation',
     summary: "read the device's MAC address",
     example: 'iotcloud mac get lamp',
   },
   {
     name: 'mac set',
     args: 'NAME MAC',
-    device: true,
+    device: 'operation',
     summary: "set the device's MAC address",
     example: 'iotcloud mac set lamp 02:00:00:aa:bb:cc',
   },
-  { name: 'ip', args: 'NAME', device: true, summary: "read the device's IPv4 address", example: 'iotcloud ip lamp' },
+  {
+    name: 'ip',
+    args: 'NAME',
+    device: 'operation',
+    summary: "read the device's IPv4 address",
+    example: 'iotcloud ip lamp',
+  },
   {
     name: 'subnet',
     args: 'NAME',
-    device: true,
+    device: 'operation',
     summary: "read the device's subnet mask",
     example: 'iotcloud subnet lamp',
   },
   {
     name: 'gateway',
     args: 'NAME',
-    device: true,
+    device: 'operation',
     summary: "read the device's default gateway",
     example: 'iotcloud gateway lamp',
   },
   {
     name: 'uart',
     args: 'NAME TEXT',
-    device: true,
+    device: 'operation',
     summary: "write TEXT to the device's UART (it echoes it)",
     example: 'iotcloud uart lamp "hello"',
   },
@@ -201,7 +222,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'demo',
     args: 'NAME',
     options: ['pin'],
-    device: true,
+    device: 'driver',
     summary: 'walk through every device operation, timing each call',
     example: 'iotcloud demo lamp --pin 5',
   },
@@ -223,7 +244,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     // One target: --devices, or a selector (--all, --tag, --online; --online also with --tag or --all).
     args: 'OPERATION [ARGS]',
     options: ['devices', 'all', 'tag', 'online', 'concurrency', 'rate', 'abort-percent', 'abort-min', 'no-wait'],
-    device: true,
+    device: 'driver',
     summary: 'run one device operation (as its command takes it, without NAME) on many devices; follows it to the end',
     example: 'iotcloud job run gpio set 3 1 --tag site=north --concurrency 100',
   },
@@ -241,28 +262,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'iotcloud job cancel 5f0c2a9d1e7b3c4a8d6e2f10',
   },
   { name: 'help', args: '[COMMAND]', summary: "show this help, or one command's", example: 'iotcloud help gpio' },
-];
+] as const satisfies readonly CommandSpec[];
+
+export const COMMANDS: readonly CommandSpec[] = COMMAND_TABLE;
 
 /**
  * The device operations: the same words (after the device's NAME) drive one device
  * (`gpio set NAME PIN 0|1`) or a job (`job run gpio set PIN 0|1 --all`).
  */
-export const OPERATION_NAMES = [
-  'status',
-  'restart',
-  'gpio get',
-  'gpio set',
-  'rtc get',
-  'rtc set',
-  'mac get',
-  'mac set',
-  'ip',
-  'subnet',
-  'gateway',
-  'uart',
-] as const;
-
-export type OperationName = (typeof OPERATION_NAMES)[number];
+type OperationSpec = Extract<(typeof COMMAND_TABLE)[number], { device: 'operation' }>;
+export type OperationName = OperationSpec['name'];
+const OPERATIONS: readonly OperationSpec[] = COMMAND_TABLE.filter(
+  (c): c is OperationSpec => 'device' in c && c.device === 'operation',
+);
+export const OPERATION_NAMES: readonly OperationName[] = OPERATIONS.map((c) => c.name);
 
 export function isOperationName(name: string): name is OperationName {
   return (OPERATION_NAMES as readonly string[]).includes(name);
@@ -294,11 +307,25 @@ export function usageOf(name: string): string {
     .join('\n');
 }
 
+/** `OPERATION: status, restart, gpio get PIN, …`: each operation with its arguments but NAME, wrapped. */
+function operationLines(): string[] {
+  const operations = OPERATIONS.map((c) => [c.name, c.args.replace(/^NAME ?/, '')].join(' ').trim());
+  const words = [
+    ...operations.map((o, i) => (i < operations.length - 1 ? `${o},` : o)),
+    '(as the single-device commands, without NAME)',
+  ];
+  const lines = ['  OPERATION:'];
+  for (const word of words) {
+    if (lines[lines.length - 1].length + 1 + word.length > 110) lines.push('            ');
+    lines[lines.length - 1] += ` ${word}`;
+  }
+  return lines;
+}
+
 /** More lines of help for some commands. */
 const DETAILS: Partial<Record<string, readonly string[]>> = {
   'job run': [
-    '  OPERATION: status, restart, gpio get PIN, gpio set PIN 0|1, rtc get, rtc set [EPOCH], mac get, mac set MAC,',
-    '             ip, subnet, gateway, uart TEXT (as the single-device commands, without NAME)',
+    ...operationLines(),
     '  --devices A,B        these devices (repeatable); or a selector: --all, --tag KEY=VALUE, --online (connected now; alone or with --tag)',
     '  --concurrency N      devices in flight at once (1-1000, default 50)',
     '  --rate PER_S         devices started per second at most (0.1-10000; default: as concurrency allows)',

@@ -66,7 +66,7 @@ export interface DeviceListFilter {
   limit?: number;
 }
 
-/** Device names: 1-64 characters of letters, digits, `_` and `-`. */
-export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Device names: the registry's rule, stated in @app/common for the clients that check it too. */
+export { DEVICE_NAME_PATTERN } from '@app/common';
 /** DEVICE_NAME_PATTERN in words, for error messages. */
 export const DEVICE_NAME_RULE = '1-64 characters of letters, digits, _ and -';

@@ -85,4 +85,5 @@ export function abortRuleFires(rule: AbortRule | undefined, counts: JobRecord['c
   return (failed * 100) / total > rule.failedPercent;
 }
 
-export const MAX_JOB_DEVICES = 100_000;
+/** The most devices one job takes, stated in @app/common for the clients that check it too. */
+export { MAX_JOB_DEVICES } from '@app/common';
