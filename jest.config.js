@@ -1,10 +1,10 @@
-// Unit tests: specs sit next to the code they test (apps/**, libs/**, bench/**, tools/**), and
+// Unit tests: specs sit next to the code they test (apps/**, libs/**, bench/**, tools/**, infra/**), and
 // resolve the same path aliases as TypeScript.
 /** @type {import('jest').Config} */
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench', '<rootDir>/tools'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench', '<rootDir>/tools', '<rootDir>/infra'],
   testRegex: '.*\\.spec\\.ts$',
   // Type errors are `npm run typecheck`'s job; tests only transpile.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },

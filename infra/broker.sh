@@ -357,12 +357,30 @@ reconcile_accounts() {
   done
 }
 
+# RabbitMQ 4 boots only on data whose feature flags hold every flag of 3.13 (message_containers
+# among them). Data left by an older node (Debian 12's 3.10.8, which this project ran until
+# 2026-12) makes 4.0 crash at boot with an "incompatible feature flags" error buried in its log.
+# Nothing in it is needed: start re-creates the accounts, the apps re-declare their queues. So
+# the selected node's data is moved aside, with a message, and the node starts on fresh data.
+move_aside_pre_4_data() {
+  local flags="$BROKER_DIR/mnesia/$NODE-feature_flags" version aside
+  [ -f "$flags" ] || return 0
+  version="$(broker_version)"
+  dpkg --compare-versions "$version" ge 4 || return 0
+  grep -qw message_containers "$flags" && return 0
+  aside="$BROKER_DIR/mnesia.pre-4.0-$(date -u +%Y%m%dT%H%M%SZ)"
+  mv "$BROKER_DIR/mnesia" "$aside"
+  log "node $NODE: its data in $BROKER_DIR/mnesia was left by RabbitMQ older than 3.13 (its feature flags lack message_containers), which RabbitMQ $version cannot boot on."
+  log "moved it to $aside and starting on fresh data (the accounts are re-created; queues are re-declared by the apps). Delete $aside once you no longer need it."
+}
+
 # Launches the selected node in the background (config rendered first). A node of this
 # checkout stopped a moment ago may still hold its ports: wait for them rather than fail.
 launch() {
   if ! wait_ports_free 30 "$AMQP_PORT" "$MQTT_PORT" "$MANAGEMENT_PORT" "$DIST_PORT" "$PROMETHEUS_PORT"; then
     die "a broker port is in use by another process (another node of this checkout? see: infra/broker.sh stop); set AMQP_PORT/MQTT_PORT/BROKER_MANAGEMENT_PORT/BROKER_DIST_PORT/BROKER_PROMETHEUS_PORT in .env"
   fi
+  move_aside_pre_4_data
   render_config
   log "starting node $NODE, RabbitMQ $(broker_version) (AMQPS :$AMQP_PORT, MQTTS :$MQTT_PORT, management https://127.0.0.1:$MANAGEMENT_PORT)"
   as_broker setsid "$RMQ_BIN/rabbitmq-server" >> "$BROKER_DIR/log/console.log" 2>&1 < /dev/null &
