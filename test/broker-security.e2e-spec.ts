@@ -1,35 +1,14 @@
 import * as amqplib from 'amqplib';
-import { IClientOptions, MqttClient, connect } from 'mqtt';
+import { IClientOptions, MqttClient } from 'mqtt';
 import { createCertificateAuthority, issueDeviceCertificate, loadServiceTls } from '@app/pki';
 import { CA_PEM, CERTS_DIR, RunningGateway, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
+import { mqttConnect } from './support/mqtt-client';
 import { GATEWAY_METRICS_URL, sample } from './support/prometheus';
 import { Registration } from './support/simulated-devices';
 
 type Reg = Registration & { brokerPassword: string };
-const MQTT_URL = `mqtts://localhost:${process.env.MQTT_PORT ?? 8883}`;
 const AMQP_PORT = Number(process.env.AMQP_PORT ?? 5671);
-
-/** Connects over MQTT/TLS; resolves the connected client, or rejects with why the broker refused. */
-function mqttConnect(options: Partial<IClientOptions>): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = connect(MQTT_URL, {
-      ca: CA_PEM,
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...options,
-    });
-    const fail = (error: Error) => {
-      client.end(true);
-      reject(error);
-    };
-    client.once('connect', () => resolve(client));
-    client.once('error', fail);
-    client.once('close', () => fail(new Error('closed before CONNACK')));
-  });
-}
 
 function asDevice(reg: Reg, extra: Partial<IClientOptions> = {}): Promise<MqttClient> {
   return mqttConnect({ clientId: reg.deviceId, cert: reg.certificate, key: reg.privateKey, ...extra });

@@ -1,15 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import * as amqplib from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
-import { IClientOptions, MqttClient, connect as mqttConnect } from 'mqtt';
 import { parseRequestRoutingKey } from '@app/device-protocol';
 import { AmqpDevice, ConnectedDevice, SimulatedDevice, silentLogger } from '../apps/device-simulator/src';
 import { CA_PEM, CERTS_DIR, RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, uniqueName } from './support/https-client';
+import { mqttConnect } from './support/mqtt-client';
 import { loadServiceTls } from '@app/pki';
 
 const AMQP_PORT = Number(process.env.AMQP_PORT ?? 5671);
-const MQTT_PORT = Number(process.env.MQTT_PORT ?? 8883);
 
 /** A legacy registration, as `/register_device` answers it. */
 interface LegacyRegistration {
@@ -75,25 +74,6 @@ async function outcome(connection: ChannelModel, operation: (channel: Channel) =
   } catch (error) {
     return /\b[A-Z]+_[A-Z_]+\b/.exec(String(error))?.[0] ?? String(error);
   }
-}
-
-function mqttWithoutCertificate(options: Partial<IClientOptions>): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqttConnect(`mqtts://localhost:${MQTT_PORT}`, {
-      ca: CA_PEM,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      ...options,
-    });
-    const fail = (error: Error) => {
-      client.end(true);
-      reject(error);
-    };
-    client.once('connect', () => resolve(client));
-    client.once('error', fail);
-    client.once('close', () => fail(new Error('closed before CONNACK')));
-  });
 }
 
 describe("libpyiotcloud's Pika AMQP device (e2e: no client certificate, PLAIN, real broker)", () => {
@@ -294,19 +274,19 @@ describe("libpyiotcloud's Pika AMQP device (e2e: no client certificate, PLAIN, r
     // RabbitMQ's TLS settings are per node, not per listener: the MQTTS listener admits the same
     // certificate-less password login (docs/security.md). No credentials, a missing or wrong
     // password, or another device's identity are refused.
-    await expect(mqttWithoutCertificate({ clientId: device.deviceid })).rejects.toThrow();
-    await expect(mqttWithoutCertificate({ clientId: device.deviceid, username: device.deviceid })).rejects.toThrow();
+    await expect(mqttConnect({ clientId: device.deviceid })).rejects.toThrow();
+    await expect(mqttConnect({ clientId: device.deviceid, username: device.deviceid })).rejects.toThrow();
     await expect(
-      mqttWithoutCertificate({ clientId: device.deviceid, username: device.deviceid, password: 'wrong-password' }),
+      mqttConnect({ clientId: device.deviceid, username: device.deviceid, password: 'wrong-password' }),
     ).rejects.toThrow();
     await expect(
-      mqttWithoutCertificate({
+      mqttConnect({
         clientId: otherReg.deviceid,
         username: device.deviceid,
         password: device.brokerpassword,
       }),
     ).rejects.toThrow();
-    const client = await mqttWithoutCertificate({
+    const client = await mqttConnect({
       clientId: device.deviceid,
       username: device.deviceid,
       password: device.brokerpassword,
