@@ -1,22 +1,12 @@
-import { DeviceListFilter, DeviceRecord } from '../domain/device';
+import { CertificateFields, DeviceListFilter, DeviceRecord } from '../domain/device';
 import { DeviceTags } from '../domain/device-tags';
 
 export const DEVICE_REPOSITORY = Symbol('DEVICE_REPOSITORY');
 
 export type NewDevice = Omit<DeviceRecord, 'createdAt' | 'revokedAt' | 'previousCertificate'>;
 
-/** What a certificate renewal changes on the record. */
-export type CertificateUpdate = Pick<
-  DeviceRecord,
-  | 'keyOrigin'
-  | 'certificatePem'
-  | 'certificateSerial'
-  | 'certificateFingerprint'
-  | 'certificateSerialInSubject'
-  | 'previousCertificate'
-  | 'notBefore'
-  | 'notAfter'
->;
+/** What a certificate renewal changes on the record: the new certificate, and the one it replaced. */
+export type CertificateUpdate = CertificateFields & Pick<DeviceRecord, 'previousCertificate'>;
 
 export interface DeviceRepository {
   /** Throws DeviceNameTakenError when the owner has an active device of that name. */

@@ -10,7 +10,7 @@ import {
 } from '@app/pki';
 import { GatewayConfig } from '../../config/gateway.config';
 import { CERTIFICATE_AUTHORITY } from '../certificate-authority.provider';
-import { DeviceRecord } from './device';
+import { CertificateFields } from './device';
 
 /** What to certify: a platform-generated key of `keyType`, or the key in the device's CSR. */
 export interface KeySource {
@@ -45,19 +45,7 @@ export class DeviceCertificateIssuer {
 }
 
 /** The registry fields of a newly issued certificate (without any previous one). */
-export function certificateFields(
-  issued: IssuedCertificate,
-  source: KeySource,
-): Pick<
-  DeviceRecord,
-  | 'keyOrigin'
-  | 'certificatePem'
-  | 'certificateSerial'
-  | 'certificateFingerprint'
-  | 'certificateSerialInSubject'
-  | 'notBefore'
-  | 'notAfter'
-> {
+export function certificateFields(issued: IssuedCertificate, source: KeySource): CertificateFields {
   return {
     keyOrigin: source.csrPem ? 'csr' : source.keyType,
     certificatePem: issued.certificatePem,

@@ -30,6 +30,18 @@ export interface DeviceRecord {
   revokedAt: Date | null;
 }
 
+/** The fields of a device's current certificate (what issuing one sets on the record). */
+export type CertificateFields = Pick<
+  DeviceRecord,
+  | 'keyOrigin'
+  | 'certificatePem'
+  | 'certificateSerial'
+  | 'certificateFingerprint'
+  | 'certificateSerialInSubject'
+  | 'notBefore'
+  | 'notAfter'
+>;
+
 /** A replaced certificate that keeps working until `validUntil` (`?graceSeconds=` of a renewal). */
 export interface PreviousCertificate {
   serial: string;
