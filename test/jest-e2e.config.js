@@ -22,6 +22,11 @@ module.exports = {
   },
   testEnvironment: 'node',
   moduleNameMapper: aliases,
+  // Jest's own report, then one plain closing line with the counts (test/support/summary-reporter.js).
+  reporters: [
+    'default',
+    ['<rootDir>/test/support/summary-reporter.js', { label: process.env.E2E_FLEET === '1' ? 'fleet' : 'e2e' }],
+  ],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
