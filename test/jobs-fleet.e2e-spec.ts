@@ -2,6 +2,7 @@
 // recorded, each device having received the command exactly once. The other job behaviours
 // (cancel, abort, restarts, events, history) are in jobs.e2e-spec.ts, on a smaller fleet.
 import { INestApplication } from '@nestjs/common';
+import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, signUpAndLogIn, uniqueName } from './support/https-client';
 import { Fleet, JobsClient, startFleet } from './support/jobs';
@@ -36,11 +37,15 @@ describe('a job over 1,000 devices (e2e, real broker, database and simulated dev
 
   it('completes, with every device’s result recorded and every device commanded once', async () => {
     const started = Date.now();
+    // The gateway, device-command and all 1,000 devices share this one process: at 100 in flight a command
+    // waits seconds for its turn (in-flight ÷ commands/s), past the 5 s default. The test is about
+    // completeness, not speed, so each device gets the longest timeout.
     const res = await jobs.start({
       selector: { tag: 'fleet=big' },
       api: 'set_gpio',
       params: { number: 3, value: 1 },
       concurrency: 100,
+      timeoutMs: DEVICE_TIMEOUT_MS.max,
     });
     expect(res).toMatchObject({ status: 202, body: { state: 'queued', total: DEVICES } });
     const job = await jobs.waitFinal(res.body.id, { timeoutMs: 600_000, pollMs: 500 });
