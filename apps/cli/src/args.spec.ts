@@ -206,6 +206,12 @@ describe('parseCommandLine', () => {
     expect(usageError(argv).message).toMatch(message);
   });
 
+  it("lists the device operations (the command table's, not demo or job run) where a job needs one", () => {
+    expect(usageError(['job', 'run', 'fly', '--all']).message).toMatch(
+      /operations: status, restart, gpio get, gpio set, rtc get, rtc set, mac get, mac set, ip, subnet, gateway, uart$/,
+    );
+  });
+
   it('attaches the usage line of the command concerned', () => {
     expect(usageError(['gpio', 'set', 'lamp', '5']).usage).toBe('usage: iotcloud gpio set NAME PIN 0|1');
   });
