@@ -9,6 +9,7 @@ import type {
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { describeStartJobBody } from '../jobs/commands/start-job/start-job.openapi';
 import { errorSchema } from './api-errors';
+import { toOpenApi31 } from './openapi-31';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -101,5 +102,5 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
     },
   };
-  return document;
+  return toOpenApi31(document);
 }
