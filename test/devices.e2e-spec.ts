@@ -242,6 +242,8 @@ describe('device registry (e2e, HTTPS + real database + PKI)', () => {
     const tooMany = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
     expect((await register({ name: 'many-tags', tags: tooMany })).body).toMatchObject({ code: 'INVALID_TAGS' });
     expect((await register({ name: 'bad-tag', tags: { 'a=b': 'c' } })).body).toMatchObject({ code: 'INVALID_TAGS' });
+    // No `.` in keys (the database refuses it in a field name; it was a 500).
+    expect((await register({ name: 'bad-tag', tags: { 'a.b': 'c' } })).body).toMatchObject({ code: 'INVALID_TAGS' });
     expect((await register({ name: 'bad-tag', tags: { a: 'with space' } })).body).toMatchObject({
       code: 'INVALID_TAGS',
     });

@@ -149,7 +149,14 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
     expect((await startJob({ devices: [names[0]], api: 'fly', params: {} })).body).toMatchObject({
       code: 'INVALID_JOB',
     });
+    // params are exactly the api's fields, as the document's per-api schema says.
+    const extra = await startJob({ devices: [names[0]], api: 'get_rtc', params: { value: 1 } });
+    expect(extra).toMatchObject({ status: 400, body: { code: 'INVALID_DEVICE_REQUEST', details: { field: 'value' } } });
     expect((await startJob({ selector: {}, api: 'get_status' })).body).toMatchObject({ code: 'INVALID_JOB' });
+    // A criterion is `true` or a tag: `false` selects nothing and is refused, as the document's enum says.
+    expect((await startJob({ selector: { online: false }, api: 'get_status' })).body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     expect((await startJob({ selector: { tag: 'nokey' }, api: 'get_status' })).body).toMatchObject({
       code: 'INVALID_JOB',
     });
@@ -159,6 +166,17 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
     const hidden = await request(api(), 'GET', `/jobs/${ok.body.id}`, { token: stranger });
     expect(hidden).toMatchObject({ status: 404, body: { code: 'JOB_NOT_FOUND' } });
     await waitFinal(ok.body.id);
+  });
+
+  it('a selector that matches no device makes a job that completes at once with no device', async () => {
+    const res = await startJob({
+      selector: { tag: 'fleet=nowhere' },
+      api: 'set_gpio',
+      params: { number: 3, value: 1 },
+    });
+    expect(res).toMatchObject({ status: 202, body: { total: 0 } });
+    expect(await waitFinal(res.body.id)).toMatchObject({ state: 'completed', total: 0, counts: {} });
+    expect(await allResults(res.body.id)).toEqual([]);
   });
 
   it('cancel stops new dispatches; in-flight commands finish; the rest stays pending', async () => {

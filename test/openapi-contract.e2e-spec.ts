@@ -94,7 +94,7 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
         '40',
         '--generation-database',
         'none',
-        // A fixed seed by default, so that a run of the README's test command checks the same 2,800 requests
+        // A fixed seed by default, so that a run of the README's test command checks the same 5,250 requests
         // every time and a red CI means the API changed; CONTRACT_SEED=random explores new inputs
         // (docs/testing.md), and the seed of every run is printed to replay a finding.
         ...contractSeed(process.env.CONTRACT_SEED),
@@ -113,7 +113,7 @@ describe('OpenAPI contract (schemathesis against the real stack)', () => {
       },
     );
     expect(code).toBe(0);
-    // About 2,800 requests; its CPU time is under two minutes, but on a shared, overloaded machine the wall
+    // About 5,250 requests; its CPU time is under three minutes, but on a shared, overloaded machine the wall
     // time stretches (docs/testing.md), so the limit only catches a run that hangs.
   }, 900_000);
 });

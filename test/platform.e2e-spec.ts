@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request } from './support/https-client';
+import { DEVICE_APIS } from '@app/device-protocol';
+import { TAG_KEY_PATTERN } from '../apps/api-gateway/src/devices/domain/device-tags';
 
 describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
   let gateway: RunningGateway;
@@ -70,10 +72,26 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
 
   it('documents every route, its constraints, its errors with their codes, and links', async () => {
     const res = await request<{
+      openapi: string;
       paths: Paths;
-      components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }> };
+      components: {
+        schemas: Record<
+          string,
+          { properties?: Record<string, unknown>; additionalProperties?: unknown; oneOf?: { $ref: string }[] }
+        >;
+      };
     }>(gateway.baseUrl, 'GET', '/api/docs-json');
     const { paths, components } = res.body;
+    // OpenAPI 3.1, whose schemas are JSON Schema: the rule of tag keys is stated (propertyNames).
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(components.schemas.UpdateDeviceRequestDto.properties?.tags).toMatchObject({
+      propertyNames: { pattern: TAG_KEY_PATTERN.source },
+    });
+    // The job body: one branch per device api, generated from the device API table.
+    expect(components.schemas.StartJobRequestDto).toMatchObject({ discriminator: { propertyName: 'api' } });
+    expect(components.schemas.StartJobRequestDto.oneOf?.map((branch) => branch.$ref)).toEqual(
+      DEVICE_APIS.map((api) => `#/components/schemas/StartJobRequest_${api}`),
+    );
     const modern = Object.keys(paths).filter((p) => !Object.values(paths[p]).every((op) => op.deprecated));
     expect(modern.sort()).toEqual([
       '/audit',

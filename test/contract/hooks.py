@@ -1,4 +1,6 @@
-"""schemathesis hooks of the contract test.
+"""schemathesis hooks of the contract test: only what the OpenAPI document cannot say,
+because it is about the running stack rather than the API (which device exists, what a
+real CSR is). Every rule of the API itself is in the document.
 
 Generated device names almost never name a device of the test user, so the
 device-control routes would only ever answer 404. Half of the cases whose
@@ -56,30 +58,7 @@ def _real_csr(case):
         case.body = {**case.body, "csr": CSR}
 
 
-TAG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # TAG_KEY_PATTERN in device-tags.ts
-TAG_VALUE = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")  # TAG_VALUE_PATTERN
-
-
-def _valid_tag_keys(case):
-    """Tag keys follow a rule OpenAPI 3.0 cannot state (it has no rule for property names;
-    the schema's description gives it). In a tag set the document calls valid (every value
-    valid, at most 16), keys outside the rule are renamed to valid ones, so the server is
-    not asked to accept what only the description forbids. Invalid values and sets stay
-    as generated, so a case meant to be rejected stays invalid."""
-    operation = case.operation
-    if (operation.method.upper(), operation.path) not in (("POST", "/devices"), ("PATCH", "/devices/{name}")):
-        return
-    if not isinstance(case.body, dict) or not isinstance(case.body.get("tags"), dict):
-        return
-    tags = case.body["tags"]
-    if len(tags) > 16 or not all(isinstance(v, str) and TAG_VALUE.fullmatch(v) for v in tags.values()):
-        return
-    renamed = {(k if TAG_KEY.fullmatch(k) else f"key{i}"): v for i, (k, v) in enumerate(tags.items())}
-    case.body = {**case.body, "tags": renamed}
-
-
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     """Done just before each call, so it holds in every phase."""
     _real_csr(case)
-    _valid_tag_keys(case)

@@ -38,7 +38,7 @@ export type ShapeValue<S> = { -readonly [K in keyof S]: S[K] extends FieldCheck<
 export const MAX_GPIO_NUMBER = 255;
 /** Highest RTC value accepted: epoch seconds in an unsigned 32-bit counter. */
 export const MAX_RTC_SECONDS = 0xffff_ffff;
-/** Longest `data` string for write_uart, in characters (JavaScript string length). */
+/** Longest `data` string for write_uart, in characters (Unicode code points, as JSON Schema's maxLength counts). */
 export const MAX_UART_DATA_LENGTH = 1024;
 /** Six hex octets separated by `:` (either case). */
 export const MAC_ADDRESS_PATTERN = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/;
@@ -93,10 +93,13 @@ export const ipv4Address: FieldCheck<string> = fieldCheck(
   },
 );
 
+/** A string of at most `maxLength` code points (not UTF-16 units: an emoji is one character, as in its schema). */
 export function boundedString(maxLength: number): FieldCheck<string> {
   return fieldCheck({ type: 'string', maxLength }, (value) => {
     if (typeof value !== 'string') return fail('must be a string');
-    return value.length <= maxLength ? ok(value) : fail(`must be a string of at most ${maxLength} characters`);
+    // Code points, counted only when the UTF-16 length could be over (each code point is 1 or 2 units).
+    const length = value.length <= maxLength ? value.length : [...value].length;
+    return length <= maxLength ? ok(value) : fail(`must be a string of at most ${maxLength} characters`);
   });
 }
 

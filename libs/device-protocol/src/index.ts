@@ -12,4 +12,5 @@ export { MAC_ADDRESS_PATTERN, MAX_GPIO_NUMBER, MAX_RTC_SECONDS, MAX_UART_DATA_LE
 export type { Check, FieldCheck, FieldSchema } from './fields';
 export { decodeDeviceReply, encodePayload, parseDeviceReply, parseDeviceRequest } from './payloads';
 export * from './routing';
+export * from './json-schema';
 export * from './device-id';

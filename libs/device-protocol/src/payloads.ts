@@ -10,6 +10,7 @@ function parse<T>(
   side: Side,
   payload: unknown,
   raise: (message: string, field: string | undefined, reason: string) => Error,
+  exact = false,
 ): T {
   if (!isDeviceApi(api)) {
     throw raise(`unknown device api "${String(api)}"`, undefined, 'unknown api');
@@ -17,7 +18,13 @@ function parse<T>(
   if (!isPlainObject(payload)) {
     throw raise(`${api} ${side}: payload must be a JSON object`, undefined, 'payload must be a JSON object');
   }
-  const outcome = readShape(deviceApiDefinition(api)[side], payload);
+  const shape = deviceApiDefinition(api)[side];
+  const unknown = exact ? Object.keys(payload).find((field) => !Object.hasOwn(shape, field)) : undefined;
+  if (unknown !== undefined) {
+    const reason = `is not a field of ${api}`;
+    throw raise(`${api} ${side}: field "${unknown}" ${reason}`, unknown, reason);
+  }
+  const outcome = readShape(shape, payload);
   if (!outcome.ok) {
     throw raise(`${api} ${side}: field "${outcome.field}" ${outcome.reason}`, outcome.field, outcome.reason);
   }
@@ -32,13 +39,20 @@ function details(api: string, field: string | undefined, reason: string) {
 /**
  * Validates a request before it is sent to a device. Returns a new object with
  * only the api's fields (normalized), or throws InvalidDeviceRequestError.
+ * Other fields are dropped, or with `exact` refused (as deviceRequestJsonSchema
+ * says: a caller's request is checked exactly, a payload read back is not).
  */
-export function parseDeviceRequest<A extends DeviceApi>(api: A, payload: unknown): DeviceRequestMap[A] {
+export function parseDeviceRequest<A extends DeviceApi>(
+  api: A,
+  payload: unknown,
+  options: { exact?: boolean } = {},
+): DeviceRequestMap[A] {
   return parse(
     api,
     'request',
     payload,
     (message, field, reason) => new InvalidDeviceRequestError(message, details(String(api), field, reason)),
+    options.exact === true,
   );
 }
 

@@ -13,7 +13,6 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
 import { sortableId } from '@app/common';
 import { InvokeDeviceResult } from '@app/common/device-command';
@@ -22,10 +21,10 @@ import {
   DEVICE_TIMEOUT_MS,
   DeviceApi,
   FieldChecks,
-  FieldSchema,
   InvalidDeviceRequestError,
   defaultTimeoutMs,
   deviceApiDefinition,
+  fieldsJsonSchema,
   parseDeviceRequest,
   restPathFields,
 } from '@app/device-protocol';
@@ -153,7 +152,7 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
       description: `The device's name: ${DEVICE_NAME_RULE}`,
       schema: { type: 'string', pattern: DEVICE_NAME_PATTERN.source },
     }),
-    ...pathFields.map((field) => ApiParam({ name: field, schema: openApiSchema(request[field].schema) })),
+    ...pathFields.map((field) => ApiParam({ name: field, schema: fieldsJsonSchema(request).properties[field] })),
     // The generated route's query is not seen by the Swagger plugin: stated here, from the same bounds.
     ApiQuery({
       name: 'timeout',
@@ -166,10 +165,10 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
         default: defaultTimeoutMs(api),
       },
     }),
-    ...(hasBody ? [ApiBody({ schema: { ...objectSchema(bodyFields), additionalProperties: false } })] : []),
+    ...(hasBody ? [ApiBody({ schema: { ...fieldsJsonSchema(bodyFields), additionalProperties: false } })] : []),
     ApiOkResponse({
       description: "The device's reply",
-      schema: objectSchema(reply),
+      schema: fieldsJsonSchema(reply),
       headers: {
         ...COMMAND_ID_RESPONSE_HEADER,
         'Server-Timing': { description: "The device's round trip: `device;dur=<ms>`", schema: { type: 'string' } },
@@ -183,21 +182,6 @@ function routeDecorators(api: DeviceApi): MethodDecorator[] {
 function bodyChecks(api: DeviceApi): FieldChecks {
   const inPath = new Set(restPathFields(api));
   return Object.fromEntries(Object.entries(deviceApiDefinition(api).request).filter(([field]) => !inPath.has(field)));
-}
-
-function objectSchema(checks: FieldChecks): SchemaObject {
-  return {
-    type: 'object',
-    required: Object.keys(checks),
-    properties: Object.fromEntries(
-      Object.entries(checks).map(([field, check]) => [field, openApiSchema(check.schema)]),
-    ),
-  };
-}
-
-function openApiSchema(schema: FieldSchema): SchemaObject {
-  const { enum: values, ...rest } = schema;
-  return values ? { ...rest, enum: [...values] } : rest;
 }
 
 /**

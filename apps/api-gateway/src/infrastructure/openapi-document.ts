@@ -5,8 +5,11 @@ import type {
   OperationObject,
   ReferenceObject,
   ResponseObject,
+  SchemaObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { describeStartJobBody } from '../jobs/commands/start-job/start-job.openapi';
 import { errorSchema } from './api-errors';
+import { toOpenApi31 } from './openapi-31';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -22,17 +25,25 @@ function isReference(value: object): value is ReferenceObject {
 
 /**
  * The validation pipe refuses unknown properties (forbidNonWhitelisted), so every
- * request body the pipe checks is a closed object: the document says so.
+ * request body the pipe checks is a closed object, and so is every DTO nested in
+ * one (ValidateNested applies the same rule): the document says so.
  */
 function closeRequestBodies(document: OpenAPIObject): void {
   const schemas = document.components?.schemas ?? {};
+  const closed = new Set<string>();
+  const close = (schema: SchemaObject | ReferenceObject | undefined): void => {
+    if (!schema || !isReference(schema)) return; // inline bodies (legacy routes) take any field
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    const target = schemas[name];
+    if (closed.has(name) || !target || isReference(target)) return;
+    closed.add(name);
+    target.additionalProperties = false;
+    for (const property of Object.values(target.properties ?? {}))
+      close(isReference(property) ? property : property.items);
+  };
   for (const { operation } of operations(document)) {
     const body = operation.requestBody;
-    if (!body || isReference(body)) continue;
-    const schema = body.content['application/json']?.schema;
-    if (!schema || !isReference(schema)) continue; // inline bodies (legacy routes) take any field
-    const target = schemas[schema.$ref.replace('#/components/schemas/', '')];
-    if (target && !isReference(target)) target.additionalProperties = false;
+    if (body && !isReference(body)) close(body.content['application/json']?.schema);
   }
 }
 
@@ -60,12 +71,6 @@ function linkDeviceRoutes(document: OpenAPIObject): void {
   if (listed) listed.links = links('$response.body#/0/name');
 }
 
-/** A job names its devices or a selector, never both (decorators cannot say "exactly one of"). */
-function jobTargetIsOneOf(document: OpenAPIObject): void {
-  const job = document.components?.schemas?.StartJobRequestDto;
-  if (job && !isReference(job)) job.oneOf = [{ required: ['devices'] }, { required: ['selector'] }];
-}
-
 /** The gateway's OpenAPI document, built from its controllers and DTOs. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
@@ -85,7 +90,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   );
   closeRequestBodies(document);
   linkDeviceRoutes(document);
-  jobTargetIsOneOf(document);
+  describeStartJobBody(document);
   document.components = {
     ...document.components,
     responses: {
@@ -97,5 +102,5 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
     },
   };
-  return document;
+  return toOpenApi31(document);
 }

@@ -29,7 +29,7 @@ export class RegisterDeviceRequestDto {
   csr?: string;
 
   /**
-   * Up to 16 tags, e.g. `{"site": "north"}`: keys 1-64 letters, digits, `_ . -`; values 1-128
+   * Up to 16 tags, e.g. `{"site": "north"}`: keys 1-64 letters, digits, `_ -`; values 1-128
    * letters, digits, `_ . : @ + -`. Filter `GET /devices` by them (`?tag=site=north`).
    */
   @ApiPropertyOptional(TAGS_SCHEMA)

@@ -16,7 +16,7 @@ export class ListDevicesRequestDto {
   @Transform(({ value }: { value: unknown }): unknown[] => (Array.isArray(value) ? (value as unknown[]) : [value]))
   @Matches(TAG_FILTER_PATTERN, {
     each: true,
-    message: 'tag must be key=value (key: 1-64 letters, digits, _ . -; value: 1-128 letters, digits, _ . : @ + -)',
+    message: 'tag must be key=value (key: 1-64 letters, digits, _ -; value: 1-128 letters, digits, _ . : @ + -)',
   })
   tag?: string[];
 

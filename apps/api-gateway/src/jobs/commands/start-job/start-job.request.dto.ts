@@ -3,7 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsBoolean,
+  Equals,
   IsInt,
   IsNumber,
   IsObject,
@@ -22,11 +22,17 @@ import { MAX_JOB_DEVICES } from '../../domain/job';
 /** Optional fields may be left out, but not sent as null (IsOptional would let null through). */
 const present = (_: object, value: unknown): boolean => value !== undefined;
 
+/**
+ * At least one criterion (the document says `minProperties: 1`; the handler answers 400 INVALID_JOB
+ * otherwise). `all` and `online` are `true` or left out: `false` would select nothing new, and
+ * `"online": false` reads as "offline devices", which it never meant.
+ */
 export class JobSelectorDto {
   /** Every device of yours. */
+  @ApiPropertyOptional({ enum: [true] })
   @ValidateIf(present)
-  @IsBoolean()
-  all?: boolean;
+  @Equals(true)
+  all?: true;
 
   /** Devices with this tag, `key=value`. */
   @ApiPropertyOptional({ pattern: TAG_FILTER_PATTERN.source })
@@ -35,9 +41,10 @@ export class JobSelectorDto {
   tag?: string;
 
   /** Devices connected now (alone, or with `tag`); the device list is fixed when the job is created. */
+  @ApiPropertyOptional({ enum: [true] })
   @ValidateIf(present)
-  @IsBoolean()
-  online?: boolean;
+  @Equals(true)
+  online?: true;
 }
 
 export class AbortRuleDto {
@@ -48,6 +55,7 @@ export class AbortRuleDto {
   failedPercent: number;
 
   /** ... once there are at least this many outcomes (default 10). */
+  @ApiPropertyOptional({ type: 'integer' })
   @ValidateIf(present)
   @IsInt()
   @Min(1)
@@ -56,7 +64,11 @@ export class AbortRuleDto {
 
 export class StartJobRequestDto {
   /** The devices, by name (or give `selector`). */
-  @ApiPropertyOptional({ type: 'array', items: { type: 'string', pattern: DEVICE_NAME_PATTERN.source } })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', pattern: DEVICE_NAME_PATTERN.source },
+    maxItems: MAX_JOB_DEVICES,
+  })
   @ValidateIf(present)
   @IsArray()
   @ArrayMinSize(1)
@@ -74,12 +86,18 @@ export class StartJobRequestDto {
   @IsString()
   api: string;
 
-  /** Its parameters, as the single-device route takes them, e.g. `{"number": 3, "value": 1}`. */
+  // The document states `params` per api (start-job.openapi.ts), from the device API table the handler
+  // checks them with (400 INVALID_DEVICE_REQUEST).
+  /**
+   * Its parameters, as the single-device route takes them, e.g. `{"number": 3, "value": 1}`: exactly the
+   * api's fields, none other (docs/device-protocol.md); may be left out for an api without any.
+   */
   @ValidateIf(present)
   @IsObject()
   params?: Record<string, unknown>;
 
   /** Per-device timeout in ms (100..30000, default 5000). */
+  @ApiPropertyOptional({ type: 'integer' })
   @ValidateIf(present)
   @IsInt()
   @Min(DEVICE_TIMEOUT_MS.min)
@@ -87,6 +105,7 @@ export class StartJobRequestDto {
   timeoutMs?: number;
 
   /** Devices in flight at once (1..1000, default 50). */
+  @ApiPropertyOptional({ type: 'integer' })
   @ValidateIf(present)
   @IsInt()
   @Min(1)
