@@ -22,6 +22,7 @@ import {
 import { DeviceCommandConfig } from '../../config/device-command.config';
 import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
 import { DEVICE_LINK, DeviceLink } from './device-link.port';
+import { ShardTakeovers } from './shard-takeovers';
 
 export interface DispatchResult {
   reply: Record<string, unknown>;
@@ -53,6 +54,14 @@ interface Orphan {
   request?: RequestContext;
 }
 
+/**
+ * How long after a device's connection changed its next request is fenced: replies an MQTT 3.x
+ * client re-sends come at once on its new connection (mqtt.js: before it subscribes again).
+ */
+const RECONNECT_FENCE_MS = 30_000;
+/** Connection changes remembered at most (a fleet reconnecting at once after a broker restart). */
+const RECONNECTS_KEPT = 100_000;
+
 /** Timed-out request ids of id-echoing devices kept to recognise their late replies. */
 const TIMED_OUT_IDS_KEPT = 4096;
 
@@ -72,6 +81,13 @@ export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
 );
 
 /**
+ * The fence before a device's first request after a shard takeover: barriers on these two apis,
+ * in turn. The last two barrier apis, so as not to be the ones a previous owner's barrier used
+ * (it starts with the first).
+ */
+export const FENCE_APIS: readonly DeviceApi[] = BARRIER_APIS.slice(-2);
+
+/**
  * Talks to devices one request at a time. The protocol carries no request id,
  * so a reply is matched by device and API only; this class makes that safe:
  *
@@ -83,6 +99,14 @@ export const BARRIER_APIS: readonly DeviceApi[] = DEVICE_APIS.filter(
  *   is in, every late reply has arrived (and was dropped). A late reply is never
  *   handed to a later request.
  * - A reply with no request waiting for it is dropped.
+ *
+ * - After a shard takeover, another replica may still have a request out on a
+ *   device, and its late reply would reach this replica too (every replica gets
+ *   every reply). Before the first request to a device within TAKEOVER_WINDOW_MS
+ *   of this replica's consumer taking the shard (ShardTakeovers), a fence: two
+ *   barriers on two apis (FENCE_APIS). The other replica's outstanding requests
+ *   (at most one per api: it keeps the same discipline) were sent before them,
+ *   so their replies come before the second barrier's.
  *
  * Every request also carries a request id (MQTT 5 Correlation Data). A device
  * that echoes it (MQTT 5) is matched by it instead: a reply whose id is not the
@@ -105,6 +129,9 @@ export class DeviceDispatcher {
    */
   private readonly timedOutIds = new Map<string, Orphan & { deviceId: string }>();
   private readonly instance = randomBytes(4).toString('hex');
+  private readonly takeovers = new ShardTakeovers();
+  /** Devices whose broker connection changed lately (when): their next request is fenced. */
+  private readonly reconnected = new Map<string, number>();
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
@@ -114,11 +141,58 @@ export class DeviceDispatcher {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
     this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
     link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
+    link.onConnectionChange((deviceId, mqtt5) => this.onConnectionChange(deviceId, mqtt5));
+  }
+
+  /**
+   * The device's broker connection closed or a new one opened. A request out on it now is lost
+   * or, when its reply is re-sent on the new connection (MQTT 3.x QoS 1), answered late: it fails
+   * now, of unknown outcome, and its api is orphaned. The device's next request is fenced, so that
+   * replies re-sent on the new connection are not taken for it. Devices that echo request ids
+   * (MQTT 5) need neither.
+   */
+  private onConnectionChange(deviceId: string, mqtt5: boolean): void {
+    if (mqtt5) this.echoingIds.add(deviceId); // until a reply without an id says otherwise
+    if (this.echoingIds.has(deviceId)) {
+      this.reconnected.delete(deviceId);
+      return;
+    }
+    this.reconnected.delete(deviceId);
+    this.reconnected.set(deviceId, Date.now());
+    if (this.reconnected.size > RECONNECTS_KEPT) {
+      this.reconnected.delete(this.reconnected.keys().next().value as string);
+    }
+    const state = this.devices.get(deviceId);
+    const awaiting = state?.awaiting;
+    if (!state || !awaiting) return;
+    state.orphans.set(awaiting.api, { timedOutAt: performance.now() });
+    awaiting.fail(
+      new DeviceCommandUnavailableError(
+        `the device's connection changed while its ${awaiting.api} request was out: it may or may not have run`,
+      ),
+    );
+  }
+
+  /** Whether the device's connection changed within RECONNECT_FENCE_MS, and it has not been fenced since. */
+  private reconnectedLately(deviceId: string): boolean {
+    const at = this.reconnected.get(deviceId);
+    if (at === undefined) return false;
+    if (Date.now() - at < RECONNECT_FENCE_MS) return true;
+    this.reconnected.delete(deviceId);
+    return false;
   }
 
   /** Replies dropped because no request was waiting for them (late or unsolicited). */
   get dropped(): number {
     return this.droppedReplies;
+  }
+
+  /**
+   * A request for `deviceId` was delivered from its shard queue to the consumer `consumer`
+   * (its consumer tag): a new consumer may have taken the shard over from another replica.
+   */
+  delivered(deviceId: string, consumer: string): void {
+    this.takeovers.delivered(shardOf(deviceId, this.shards), consumer);
   }
 
   dispatch(deviceId: string, api: DeviceApi, params: object, timeoutMs: number): Promise<DispatchResult> {
@@ -155,6 +229,15 @@ export class DeviceDispatcher {
 
   private async run(deviceId: string, state: DeviceState, job: Job): Promise<DispatchResult> {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
+    const shard = Number(state.shard);
+    const takenOver = this.takeovers.needsFence(shard, deviceId);
+    if (!this.echoingIds.has(deviceId) && (takenOver || this.reconnectedLately(deviceId))) {
+      const fencedFrom = this.reconnected.get(deviceId);
+      await this.fence(deviceId, state, job);
+      this.takeovers.fenced(shard, deviceId);
+      // A connection change during the fence asks for another.
+      if (this.reconnected.get(deviceId) === fencedFrom) this.reconnected.delete(deviceId);
+    }
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
     const body = await this.timedExchange('request', deviceId, state, job.api, job.params, job, (raw) =>
@@ -169,6 +252,28 @@ export class DeviceDispatcher {
     this.metrics.barriersSent.inc();
     await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
     // The barrier's reply is in: any late reply was sent before it and has been dropped.
+    state.orphans.clear();
+  }
+
+  /**
+   * Fences off replies to requests another replica may still have out on the device (after a
+   * shard takeover), whose apis are unknown here: a barrier on one api, then on another. Each
+   * api has at most one such request out (that replica sent one request at a time, and a new
+   * request of a timed-out api only after a barrier), and the device answers in order. The
+   * first reply on the first api is that api's outstanding one or the first barrier's; either
+   * way, the first reply on the second api then is the second barrier's, unless the other
+   * replica had both apis out in this order, which its barriers (they start with the first
+   * barrier api) and user requests of two rarely used apis make unlikely, not impossible.
+   */
+  private async fence(deviceId: string, state: DeviceState, job: Job): Promise<void> {
+    // This replica's own late replies (its orphans) are known: the fence uses other apis.
+    const apis = BARRIER_APIS.filter((api) => !state.orphans.has(api)).slice(-FENCE_APIS.length);
+    if (apis.length < FENCE_APIS.length) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
+    for (const api of apis) {
+      this.metrics.barriersSent.inc();
+      await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
+    }
+    // Every reply sent before the second barrier's has arrived, this replica's own late ones too.
     state.orphans.clear();
   }
 
