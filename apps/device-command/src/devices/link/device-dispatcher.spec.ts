@@ -319,7 +319,11 @@ describe('DeviceDispatcher', () => {
       expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'set_gpio']);
       link.reply(A, 'set_gpio', { number: 2, value: 0 });
       await expect(call).resolves.toMatchObject({ reply: { number: 2, value: 0 } });
-      expect(await sample('iotcloud_device_barriers_sent_total')).toBe(2);
+      // Counted as a fence (its exchanges as kind="fence"), not as barriers after a timeout.
+      expect(await sample('iotcloud_device_fences_total', { reason: 'takeover' })).toBe(1);
+      expect(await sample('iotcloud_device_barriers_sent_total')).toBe(0);
+      const exchanges = 'iotcloud_device_exchange_duration_seconds_count';
+      expect(await sample(exchanges, { api: 'get_gateway', kind: 'fence', outcome: 'ok' })).toBe(1);
     });
 
     it('holds when the other replica had the first fence api out: the second barrier decides', async () => {
@@ -428,6 +432,7 @@ describe('DeviceDispatcher', () => {
       await tick();
       link.reply(A, 'get_gpio', { number: 2, value: 0 });
       await expect(call).resolves.toMatchObject({ reply: { number: 2, value: 0 } });
+      expect(await sample('iotcloud_device_fences_total', { reason: 'reconnect' })).toBe(1);
       // Once: the request after it goes out at once.
       const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
       await tick();

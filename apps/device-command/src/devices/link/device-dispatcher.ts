@@ -233,6 +233,7 @@ export class DeviceDispatcher {
     const takenOver = this.takeovers.needsFence(shard, deviceId);
     if (!this.echoingIds.has(deviceId) && (takenOver || this.reconnectedLately(deviceId))) {
       const fencedFrom = this.reconnected.get(deviceId);
+      this.metrics.fences.inc({ reason: takenOver ? 'takeover' : 'reconnect' });
       await this.fence(deviceId, state, job);
       this.takeovers.fenced(shard, deviceId);
       // A connection change during the fence asks for another.
@@ -269,17 +270,14 @@ export class DeviceDispatcher {
     // This replica's own late replies (its orphans) are known: the fence uses other apis.
     const apis = BARRIER_APIS.filter((api) => !state.orphans.has(api)).slice(-FENCE_APIS.length);
     if (apis.length < FENCE_APIS.length) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    for (const api of apis) {
-      this.metrics.barriersSent.inc();
-      await this.timedExchange('barrier', deviceId, state, api, {}, job, () => undefined);
-    }
+    for (const api of apis) await this.timedExchange('fence', deviceId, state, api, {}, job, () => undefined);
     // Every reply sent before the second barrier's has arrived, this replica's own late ones too.
     state.orphans.clear();
   }
 
   /** One exchange with the device, observed as the device hop (a barrier's too: it waits on the same path). */
   private async timedExchange<T>(
-    kind: 'request' | 'barrier',
+    kind: 'request' | 'barrier' | 'fence',
     deviceId: string,
     state: DeviceState,
     api: DeviceApi,
