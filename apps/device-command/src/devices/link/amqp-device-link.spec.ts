@@ -150,8 +150,8 @@ describe('AmqpDeviceLink', () => {
   it("reports a device's connection opening and closing, from the broker's connection events", async () => {
     const broker = fakeBroker();
     const link = new AmqpDeviceLink(broker.connection);
-    const changed: [string, boolean][] = [];
-    link.onConnectionChange((deviceId, mqtt5) => changed.push([deviceId, mqtt5]));
+    const changed: [string, string, boolean][] = [];
+    link.onConnectionChange((deviceId, change, mqtt5) => changed.push([deviceId, change, mqtt5]));
     await broker.runEventsSetup();
     expect(broker.channel.bindQueue).toHaveBeenCalledWith(
       'amq.gen-replies',
@@ -170,9 +170,9 @@ describe('AmqpDeviceLink', () => {
     broker.event('connection.closed', { name: 'conn-1' }); // told once only
     broker.event('connection.created', { name: 'conn-3', user: DEVICE_ID, protocol: ['MQTT', [5, 0]] });
     expect(changed).toEqual([
-      [DEVICE_ID, false],
-      [DEVICE_ID, false],
-      [DEVICE_ID, true],
+      [DEVICE_ID, 'opened', false],
+      [DEVICE_ID, 'closed', false],
+      [DEVICE_ID, 'opened', true],
     ]);
   });
 });

@@ -94,7 +94,8 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
     const name = textOf(headers.name);
     if (!name) return;
     let connection: { deviceId: string; mqtt5: boolean } | undefined;
-    if (message.fields.routingKey === 'connection.created') {
+    const change = message.fields.routingKey === 'connection.created' ? 'opened' : 'closed';
+    if (change === 'opened') {
       const deviceId = deviceIdOfBrokerUser(textOf(headers.user));
       if (deviceId) {
         connection = { deviceId, mqtt5: isMqtt5(textOf(headers.protocol)) };
@@ -104,7 +105,8 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       connection = this.connections.get(name);
       this.connections.delete(name);
     }
-    if (connection) for (const listener of this.connectionListeners) listener(connection.deviceId, connection.mqtt5);
+    if (!connection) return;
+    for (const listener of this.connectionListeners) listener(connection.deviceId, change, connection.mqtt5);
   }
 
   onConnectionChange(listener: ConnectionListener): void {

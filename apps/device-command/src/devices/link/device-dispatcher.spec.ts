@@ -19,7 +19,7 @@ class FakeLink implements DeviceLink {
   online = true;
   failing = false;
   private listener?: ReplyListener;
-  private connectionListener?: (deviceId: string, mqtt5: boolean) => void;
+  private connectionListener?: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
 
   stalled = false;
 
@@ -33,11 +33,11 @@ class FakeLink implements DeviceLink {
   onReply(listener: ReplyListener): void {
     this.listener = listener;
   }
-  onConnectionChange(listener: (deviceId: string, mqtt5: boolean) => void): void {
+  onConnectionChange(listener: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void): void {
     this.connectionListener = listener;
   }
-  connectionChanged(deviceId: string, mqtt5 = false): void {
-    this.connectionListener?.(deviceId, mqtt5);
+  connectionChanged(deviceId: string, change: 'opened' | 'closed' = 'opened', mqtt5 = false): void {
+    this.connectionListener?.(deviceId, change, mqtt5);
   }
   reply(deviceId: string, api: DeviceApi, body: unknown, requestId?: string): void {
     this.listener?.(deviceId, api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), requestId);
@@ -406,14 +406,16 @@ describe('DeviceDispatcher', () => {
   });
 
   describe("after a device's connection changed (MQTT 3.x clients re-send unacknowledged replies)", () => {
-    it('fails the request out on it as of unknown outcome, and drops the re-sent reply as late', async () => {
+    it('fails the request out on a connection that closed as of unknown outcome, and drops the re-sent reply as late', async () => {
       const first = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000);
       await tick();
       link.reply(A, 'get_gpio', { number: 1, value: 1 });
       await first;
       const second = dispatcher.dispatch(A, 'get_gpio', { number: 2 }, 5000);
       await tick();
-      link.connectionChanged(A);
+      link.connectionChanged(A, 'opened'); // may come late, after a request on the new connection: no harm done
+      expect(await settledAtOnce(second)).toBe(false);
+      link.connectionChanged(A, 'closed');
       await expect(second).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
       // The first reply, re-sent on the new connection: nobody takes it.
       link.reply(A, 'get_gpio', { number: 1, value: 1 });
@@ -442,7 +444,7 @@ describe('DeviceDispatcher', () => {
     });
 
     it('fences no MQTT 5 connection, before any reply told that the device echoes ids', async () => {
-      link.connectionChanged(A, true);
+      link.connectionChanged(A, 'opened', true);
       const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();
       expect(link.sent.map((s) => s.api)).toEqual(['get_status']);

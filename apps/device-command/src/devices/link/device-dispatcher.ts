@@ -141,17 +141,18 @@ export class DeviceDispatcher {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
     this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
     link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
-    link.onConnectionChange((deviceId, mqtt5) => this.onConnectionChange(deviceId, mqtt5));
+    link.onConnectionChange((deviceId, change, mqtt5) => this.onConnectionChange(deviceId, change, mqtt5));
   }
 
   /**
-   * The device's broker connection closed or a new one opened. A request out on it now is lost
-   * or, when its reply is re-sent on the new connection (MQTT 3.x QoS 1), answered late: it fails
-   * now, of unknown outcome, and its api is orphaned. The device's next request is fenced, so that
-   * replies re-sent on the new connection are not taken for it. Devices that echo request ids
-   * (MQTT 5) need neither.
+   * The device's broker connection closed or a new one opened. Replies it published before may be
+   * published again on a new connection (MQTT 3.x QoS 1): its next request is fenced, so that they
+   * are not taken for it. A request out on a connection that closed is lost or, when its reply is
+   * re-sent, answered late: it fails now, of unknown outcome, and its api is orphaned. (Not on an
+   * opening: the event may come late, after a request went out on the new connection.) Devices that
+   * echo request ids (MQTT 5) need neither.
    */
-  private onConnectionChange(deviceId: string, mqtt5: boolean): void {
+  private onConnectionChange(deviceId: string, change: 'opened' | 'closed', mqtt5: boolean): void {
     if (mqtt5) this.echoingIds.add(deviceId); // until a reply without an id says otherwise
     if (this.echoingIds.has(deviceId)) {
       this.reconnected.delete(deviceId);
@@ -164,11 +165,11 @@ export class DeviceDispatcher {
     }
     const state = this.devices.get(deviceId);
     const awaiting = state?.awaiting;
-    if (!state || !awaiting) return;
+    if (change !== 'closed' || !state || !awaiting) return;
     state.orphans.set(awaiting.api, { timedOutAt: performance.now() });
     awaiting.fail(
       new DeviceCommandUnavailableError(
-        `the device's connection changed while its ${awaiting.api} request was out: it may or may not have run`,
+        `the device's connection closed while its ${awaiting.api} request was out: it may or may not have run`,
       ),
     );
   }

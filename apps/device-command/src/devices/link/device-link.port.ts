@@ -6,7 +6,7 @@ export const DEVICE_LINK = Symbol('DEVICE_LINK');
 export type ReplyListener = (deviceId: string, api: DeviceApi, body: Buffer, requestId?: string) => void;
 
 /** `mqtt5`: the connection speaks MQTT 5 (its replies echo request ids). */
-export type ConnectionListener = (deviceId: string, mqtt5: boolean) => void;
+export type ConnectionListener = (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
 
 /** How device-command reaches devices: through the broker's amq.topic, whatever the device speaks. */
 export interface DeviceLink {
