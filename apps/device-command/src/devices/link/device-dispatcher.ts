@@ -99,7 +99,6 @@ export const FENCE_APIS: readonly DeviceApi[] = BARRIER_APIS.slice(-2);
  *   is in, every late reply has arrived (and was dropped). A late reply is never
  *   handed to a later request.
  * - A reply with no request waiting for it is dropped.
- *
  * - After a shard takeover, another replica may still have a request out on a
  *   device, and its late reply would reach this replica too (every replica gets
  *   every reply). Before the first request to a device within TAKEOVER_WINDOW_MS
@@ -107,6 +106,9 @@ export const FENCE_APIS: readonly DeviceApi[] = BARRIER_APIS.slice(-2);
  *   barriers on two apis (FENCE_APIS). The other replica's outstanding requests
  *   (at most one per api: it keeps the same discipline) were sent before them,
  *   so their replies come before the second barrier's.
+ * - After a device's broker connection changed, the same fence before its next
+ *   request: an MQTT 3.x client may publish unacknowledged replies again on its
+ *   new connection. A request out on a connection that closed fails at once.
  *
  * Every request also carries a request id (MQTT 5 Correlation Data). A device
  * that echoes it (MQTT 5) is matched by it instead: a reply whose id is not the
@@ -266,6 +268,9 @@ export class DeviceDispatcher {
    * way, the first reply on the second api then is the second barrier's, unless the other
    * replica had both apis out in this order, which its barriers (they start with the first
    * barrier api) and user requests of two rarely used apis make unlikely, not impossible.
+   * After a reconnection the replies re-sent are published before the device subscribes again,
+   * so before it can receive the fence; they are only mistaken if still in transit to this
+   * replica when the fence goes out and on these two apis.
    */
   private async fence(deviceId: string, state: DeviceState, job: Job): Promise<void> {
     // This replica's own late replies (its orphans) are known: the fence uses other apis.
