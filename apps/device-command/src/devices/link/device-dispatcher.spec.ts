@@ -423,6 +423,7 @@ describe('DeviceDispatcher', () => {
     });
 
     it('fences the next request, so that a reply re-sent meanwhile is not taken for it', async () => {
+      link.reply(A, 'get_gpio', { number: 1, value: 1 }); // it replied before: it may re-send that
       link.connectionChanged(A);
       const call = dispatcher.dispatch(A, 'get_gpio', { number: 2 }, 2000);
       await tick();
@@ -443,7 +444,17 @@ describe('DeviceDispatcher', () => {
       await next;
     });
 
+    it('fences no device that never replied: it has nothing to re-send', async () => {
+      link.connectionChanged(A);
+      const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+      link.reply(A, 'get_status', { status: 'running' });
+      await call;
+    });
+
     it('fences no MQTT 5 connection, before any reply told that the device echoes ids', async () => {
+      link.reply(A, 'get_status', { status: 'running' }); // replied before, on MQTT 3.1.1
       link.connectionChanged(A, 'opened', true);
       const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();

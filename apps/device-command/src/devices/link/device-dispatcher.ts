@@ -59,7 +59,7 @@ interface Orphan {
  * client re-sends come at once on its new connection (mqtt.js: before it subscribes again).
  */
 const RECONNECT_FENCE_MS = 30_000;
-/** Connection changes remembered at most (a fleet reconnecting at once after a broker restart). */
+/** Connection changes, and devices that replied, remembered at most (a fleet reconnecting at once). */
 const RECONNECTS_KEPT = 100_000;
 
 /** Timed-out request ids of id-echoing devices kept to recognise their late replies. */
@@ -134,6 +134,11 @@ export class DeviceDispatcher {
   private readonly takeovers = new ShardTakeovers();
   /** Devices whose broker connection changed lately (when): their next request is fenced. */
   private readonly reconnected = new Map<string, number>();
+  /**
+   * Devices seen to reply without a request id, most recent last: only they may publish a reply
+   * again after reconnecting (a device that never replied has nothing to re-send).
+   */
+  private readonly replied = new Set<string>();
 
   constructor(
     @Inject(DEVICE_LINK) private readonly link: DeviceLink,
@@ -156,7 +161,7 @@ export class DeviceDispatcher {
    */
   private onConnectionChange(deviceId: string, change: 'opened' | 'closed', mqtt5: boolean): void {
     if (mqtt5) this.echoingIds.add(deviceId); // until a reply without an id says otherwise
-    if (this.echoingIds.has(deviceId)) {
+    if (this.echoingIds.has(deviceId) || !this.replied.has(deviceId)) {
       this.reconnected.delete(deviceId);
       return;
     }
@@ -363,6 +368,9 @@ export class DeviceDispatcher {
       return;
     }
     this.echoingIds.delete(deviceId);
+    this.replied.delete(deviceId);
+    this.replied.add(deviceId);
+    if (this.replied.size > RECONNECTS_KEPT) this.replied.delete(this.replied.values().next().value as string);
     if (awaiting && awaiting.api === api) {
       awaiting.deliver(body);
       return;
