@@ -373,22 +373,45 @@ describe('DeviceDispatcher', () => {
       }
     });
 
-    it('fails the request when the fence times out, and fences again (around its own late reply) before the next one', async () => {
+    it('fails a request at its own deadline while the fence goes on, and the next request waits for that fence', async () => {
       dispatcher.delivered(A, 'ctag-new');
       await expect(dispatcher.dispatch(A, 'get_status', {}, 50)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
       expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']);
       const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
       await tick();
-      // get_subnet is now this replica's own orphan: the fence uses two other apis.
-      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip']);
-      link.reply(A, 'get_subnet', { value: '255.255.255.0' }); // late: dropped
-      link.reply(A, 'get_ip', { value: '192.168.1.10' });
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']); // the same fence, still waiting
+      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
       await tick();
       link.reply(A, 'get_gateway', { value: '192.168.1.1' });
       await tick();
-      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip', 'get_gateway', 'get_status']);
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
       link.reply(A, 'get_status', { status: 'running' });
       await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+    });
+
+    it('after a fence that timed out, fences again around its own late reply', async () => {
+      useFakeClock();
+      try {
+        dispatcher.delivered(A, 'ctag-new');
+        const first = dispatcher.dispatch(A, 'get_status', {}, 100);
+        first.catch(() => undefined);
+        await jest.advanceTimersByTimeAsync(6_000); // the fence's own timeout (5 s) passes
+        await expect(first).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+        const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
+        await tick();
+        // get_subnet is this replica's own orphan now: the fence uses two other apis.
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip']);
+        link.reply(A, 'get_subnet', { value: '255.255.255.0' }); // late: dropped
+        link.reply(A, 'get_ip', { value: '192.168.1.10' });
+        await tick();
+        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+        await tick();
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip', 'get_gateway', 'get_status']);
+        link.reply(A, 'get_status', { status: 'running' });
+        await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it('needs no fence for a device that echoes request ids (MQTT 5)', async () => {

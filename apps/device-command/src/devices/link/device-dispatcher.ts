@@ -13,6 +13,7 @@ import { RequestContext, currentRequest, runInRequest } from '@app/common';
 import { deviceCallOutcome, secondsSince } from '@app/common/nest';
 import {
   DEVICE_APIS,
+  DEVICE_TIMEOUT_MS,
   DeviceApi,
   decodeDeviceReply,
   deviceApiDefinition,
@@ -59,6 +60,13 @@ interface Orphan {
  * client re-sends come at once on its new connection (mqtt.js: before it subscribes again).
  */
 const RECONNECT_FENCE_MS = 30_000;
+/**
+ * How long a fence's barriers wait for their replies, whatever the timeout of the request they go
+ * out for: that request fails at its own deadline while the fence goes on for the next one. A
+ * fence bounded by a short request timeout would time out on a slow device again and again, each
+ * time orphaning two more apis, until none is left for a barrier.
+ */
+const FENCE_TIMEOUT_MS = DEVICE_TIMEOUT_MS.default;
 /** Connection changes, and devices that replied, remembered at most (a fleet reconnecting at once). */
 const RECONNECTS_KEPT = 100_000;
 
@@ -73,6 +81,8 @@ interface DeviceState {
   /** APIs whose request timed out (when, for which request): the device may still answer them, late. */
   orphans: Map<DeviceApi, Orphan>;
   awaiting?: Awaiting;
+  /** A fence still running (it may outlive the request it went out for): the next request waits for it. */
+  fencing?: Promise<void>;
 }
 
 /** Read-only APIs that take no request fields: any of them can be a barrier after a timeout. */
@@ -232,20 +242,30 @@ export class DeviceDispatcher {
       }
     }
     state.running = false;
-    if (state.orphans.size === 0 && !state.awaiting) this.devices.delete(deviceId);
+    if (state.orphans.size === 0 && !state.awaiting && !state.fencing) this.devices.delete(deviceId);
   }
 
   private async run(deviceId: string, state: DeviceState, job: Job): Promise<DispatchResult> {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
+    if (state.fencing) await this.beforeDeadline(state.fencing, deviceId, job);
     const shard = Number(state.shard);
     const takenOver = this.takeovers.needsFence(shard, deviceId);
     if (!this.echoingIds.has(deviceId) && (takenOver || this.reconnectedLately(deviceId))) {
       const fencedFrom = this.reconnected.get(deviceId);
       this.metrics.fences.inc({ reason: takenOver ? 'takeover' : 'reconnect' });
-      await this.fence(deviceId, state, job);
-      this.takeovers.fenced(shard, deviceId);
-      // A connection change during the fence asks for another.
-      if (this.reconnected.get(deviceId) === fencedFrom) this.reconnected.delete(deviceId);
+      const fencing = this.fence(deviceId, state, job).then(() => {
+        this.takeovers.fenced(shard, deviceId);
+        // A connection change during the fence asks for another.
+        if (this.reconnected.get(deviceId) === fencedFrom) this.reconnected.delete(deviceId);
+      });
+      const tracked: Promise<void> = fencing
+        .catch(() => undefined) // its failure is the request's, if it still waits
+        .finally(() => {
+          if (state.fencing === tracked) state.fencing = undefined;
+          if (!state.running && state.orphans.size === 0 && !state.awaiting) this.devices.delete(deviceId);
+        });
+      state.fencing = tracked;
+      await this.beforeDeadline(fencing, deviceId, job);
     }
     if (state.orphans.size > 0) await this.barrier(deviceId, state, job);
     const started = performance.now();
@@ -281,9 +301,21 @@ export class DeviceDispatcher {
     // This replica's own late replies (its orphans) are known: the fence uses other apis.
     const apis = BARRIER_APIS.filter((api) => !state.orphans.has(api)).slice(-FENCE_APIS.length);
     if (apis.length < FENCE_APIS.length) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    for (const api of apis) await this.timedExchange('fence', deviceId, state, api, {}, job, () => undefined);
+    const fenceJob: Job = { ...job, deadline: Date.now() + FENCE_TIMEOUT_MS, timeoutMs: FENCE_TIMEOUT_MS };
+    for (const api of apis) await this.timedExchange('fence', deviceId, state, api, {}, fenceJob, () => undefined);
     // Every reply sent before the second barrier's has arrived, this replica's own late ones too.
     state.orphans.clear();
+  }
+
+  /** `work`, or DEVICE_TIMEOUT at the request's deadline, whichever comes first (`work` goes on). */
+  private beforeDeadline<T>(work: Promise<T>, deviceId: string, job: Job): Promise<T> {
+    const remaining = job.deadline - Date.now();
+    if (remaining <= 0) return Promise.reject(new DeviceTimeoutError(deviceId, job.timeoutMs));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeviceTimeoutError(deviceId, job.timeoutMs)), remaining);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** One exchange with the device, observed as the device hop (a barrier's too: it waits on the same path). */
