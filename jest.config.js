@@ -12,4 +12,6 @@ module.exports = {
   // A bound against hangs, not a speed limit: on a busy machine RSA key generation alone can take seconds.
   testTimeout: 30000,
   moduleNameMapper: require('./jest.aliases'),
+  // Jest's own report, then one plain closing line with the counts (test/support/summary-reporter.js).
+  reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', { label: 'unit' }]],
 };

@@ -8,8 +8,6 @@ module.exports = {
   rootDir: '..',
   roots: ['<rootDir>/test'],
   testRegex: '.*\\.e2e-spec\\.ts$',
-  // The 1,000-device job takes minutes on a shared 2-core machine: `npm run test:fleet` runs it.
-  testPathIgnorePatterns: process.env.E2E_FLEET === '1' ? [] : ['/node_modules/', '/test/jobs-fleet\\.e2e-spec\\.ts$'],
   transform: {
     '^.+\\.ts$': [
       'ts-jest',
@@ -22,6 +20,8 @@ module.exports = {
   },
   testEnvironment: 'node',
   moduleNameMapper: aliases,
+  // Jest's own report, then one plain closing line with the counts (test/support/summary-reporter.js).
+  reporters: ['default', ['<rootDir>/test/support/summary-reporter.js', { label: 'e2e' }]],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,

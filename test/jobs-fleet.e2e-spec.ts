@@ -3,6 +3,7 @@
 // (cancel, abort, restarts, events, history) are in jobs.e2e-spec.ts, on a smaller fleet.
 import { INestApplication } from '@nestjs/common';
 import { ConnectedDevice } from '../apps/device-simulator/src';
+import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { connectDevice } from './support/simulated-devices';
@@ -73,7 +74,16 @@ describe('a job over 1,000 devices (e2e, real broker, database and simulated dev
     const started = Date.now();
     const res = await request<Job>(api(), 'POST', '/jobs', {
       token,
-      body: { selector: { tag: 'fleet=big' }, api: 'set_gpio', params: { number: 3, value: 1 }, concurrency: 100 },
+      // The gateway, device-command and all 1,000 devices share this one process: at 100 in flight a command
+      // waits seconds for its turn (in-flight ÷ commands/s), past the 5 s default. The test is about
+      // completeness, not speed, so each device gets the longest timeout.
+      body: {
+        selector: { tag: 'fleet=big' },
+        api: 'set_gpio',
+        params: { number: 3, value: 1 },
+        concurrency: 100,
+        timeoutMs: DEVICE_TIMEOUT_MS.max,
+      },
     });
     expect(res).toMatchObject({ status: 202, body: { state: 'queued', total: DEVICES } });
     let job: Job;

@@ -118,4 +118,47 @@ describe('JobRunner', () => {
       ),
     ).toEqual(['progress', 'finished']);
   });
+
+  it("writes the devices' dispatch marks concurrently, up to the job's concurrency, not one at a time", async () => {
+    const memory = new MemoryJobs(Array.from({ length: 12 }, (_, i) => `lamp-${i}`));
+    let marking = 0;
+    let mostAtOnce = 0;
+    const mark = memory.markDispatched.bind(memory);
+    memory.markDispatched = async (id: string, index: number) => {
+      mostAtOnce = Math.max(mostAtOnce, ++marking);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // a database write's latency
+      marking--;
+      return mark(id, index);
+    };
+    const runner = runnerOn(memory, [], []);
+    expect(await runner.start({ ...memory.job })).toBe(true);
+    for (let i = 0; i < 500 && memory.job.state !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    await runner.onModuleDestroy();
+    expect(memory.job.state).toBe('completed');
+    expect(memory.job.counts.ok).toBe(12);
+    expect(mostAtOnce).toBe(memory.job.concurrency);
+  });
+
+  it('sends nothing to a device whose mark could not be written, and leaves the job to resume it once', async () => {
+    const memory = new MemoryJobs(Array.from({ length: 6 }, (_, i) => `lamp-${i}`));
+    const mark = memory.markDispatched.bind(memory);
+    let failures = 1;
+    memory.markDispatched = (id: string, index: number) =>
+      index === 1 && failures-- > 0 ? Promise.reject(new Error('database down')) : mark(id, index);
+    const sent: string[] = [];
+    const first = runnerOn(memory, sent, []);
+    expect(await first.start({ ...memory.job })).toBe(true);
+    for (let i = 0; i < 500 && memory.job.leaseOwner !== null; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(memory.job.state).toBe('running'); // stopped, not completed: lease released for a resume
+    expect(sent).not.toContain('lamp-1');
+    expect(memory.rows[1].state).toBe('pending');
+    await first.onModuleDestroy();
+    const second = runnerOn(memory, sent, []);
+    expect(await second.start({ ...memory.job })).toBe(true);
+    for (let i = 0; i < 500 && memory.job.state !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    await second.onModuleDestroy();
+    expect(memory.job.state).toBe('completed');
+    expect(sent.filter((name) => name === 'lamp-1')).toHaveLength(1);
+    expect([...sent].sort()).toEqual([...new Set(sent)].sort());
+  });
 });
