@@ -389,6 +389,24 @@ describe('DeviceDispatcher', () => {
       await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
     });
 
+    it('lets a fence wait as long as the request it goes out for has left, when that is over 5 s', async () => {
+      useFakeClock();
+      try {
+        dispatcher.delivered(A, 'ctag-new');
+        const call = dispatcher.dispatch(A, 'get_status', {}, 20_000);
+        await jest.advanceTimersByTimeAsync(8_000); // a slow device, within the request's 20 s
+        link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+        await tick();
+        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+        await tick();
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
+        link.reply(A, 'get_status', { status: 'running' });
+        await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
     it('after a fence that timed out, fences again around its own late reply', async () => {
       useFakeClock();
       try {

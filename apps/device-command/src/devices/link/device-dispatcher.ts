@@ -61,8 +61,9 @@ interface Orphan {
  */
 const RECONNECT_FENCE_MS = 30_000;
 /**
- * How long a fence's barriers wait for their replies, whatever the timeout of the request they go
- * out for: that request fails at its own deadline while the fence goes on for the next one. A
+ * How long a fence's barriers wait for their replies at least, whatever the timeout of the request
+ * they go out for (longer when that request has longer left): a request with a shorter timeout
+ * fails at its own deadline while the fence goes on for the next one. A
  * fence bounded by a short request timeout would time out on a slow device again and again, each
  * time orphaning two more apis, until none is left for a barrier.
  */
@@ -301,7 +302,9 @@ export class DeviceDispatcher {
     // This replica's own late replies (its orphans) are known: the fence uses other apis.
     const apis = BARRIER_APIS.filter((api) => !state.orphans.has(api)).slice(-FENCE_APIS.length);
     if (apis.length < FENCE_APIS.length) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
-    const fenceJob: Job = { ...job, deadline: Date.now() + FENCE_TIMEOUT_MS, timeoutMs: FENCE_TIMEOUT_MS };
+    // At least FENCE_TIMEOUT_MS, and never less than the request it goes out for has left.
+    const deadline = Math.max(job.deadline, Date.now() + FENCE_TIMEOUT_MS);
+    const fenceJob: Job = { ...job, deadline, timeoutMs: Math.max(job.timeoutMs, FENCE_TIMEOUT_MS) };
     for (const api of apis) await this.timedExchange('fence', deviceId, state, api, {}, fenceJob, () => undefined);
     // Every reply sent before the second barrier's has arrived, this replica's own late ones too.
     state.orphans.clear();
