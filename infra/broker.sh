@@ -282,7 +282,7 @@ json_string() { local v="${1//\\/\\\\}"; printf '"%s"' "${v//\"/\\\"}"; }
 # when the API refuses the administrator (e.g. BROKER_ADMIN_PASSWORD changed in .env).
 reconcile_accounts() {
   local gw_perms=('^(amq\.gen-.*|amq\.rabbitmq\.reply-to.*|device-command.*|iotcloud\..*)$' '^(amq\.default|amq\.gen-.*|device-command.*|iotcloud\..*)$' '^(amq\.gen-.*|device-command.*|iotcloud\..*|amq\.rabbitmq\.event)$')
-  local dc_perms=('^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$')
+  local dc_perms=('^(amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*)$' '^(amq\.default|amq\.topic|amq\.gen-.*|device-command.*|mqtt-subscription-.*|amq\.rabbitmq\.event)$')
   if [ "$(mgmt GET /whoami)" = 200 ]; then
     local user code
     put_user() {
@@ -307,7 +307,8 @@ reconcile_accounts() {
     # broker's connection events (amq.rabbitmq.event).
     put_user CN%3Dsvc.api-gateway '{"password_hash":"","tags":""}'
     put_permissions CN%3Dsvc.api-gateway "${gw_perms[@]}"
-    # device-command relays to devices on amq.topic and owns its queues.
+    # device-command relays to devices on amq.topic, owns its queues and reads the broker's
+    # connection events (amq.rabbitmq.event: a device's reconnection fences its next request).
     put_user CN%3Dsvc.device-command '{"password_hash":"","tags":""}'
     put_permissions CN%3Dsvc.device-command "${dc_perms[@]}"
     # No guest, anywhere; nor the password accounts the services used before they logged in by
@@ -347,7 +348,8 @@ reconcile_accounts() {
   # connection events (amq.rabbitmq.event).
   ensure_certificate_only_user CN=svc.api-gateway
   ctl set_permissions -p / CN=svc.api-gateway "${gw_perms[@]}" >/dev/null
-  # device-command relays to devices on amq.topic and owns its queues.
+  # device-command relays to devices on amq.topic, owns its queues and reads the broker's
+  # connection events (amq.rabbitmq.event: a device's reconnection fences its next request).
   ensure_certificate_only_user CN=svc.device-command
   ctl set_permissions -p / CN=svc.device-command "${dc_perms[@]}" >/dev/null
   # No guest, anywhere; nor the password accounts the services used before they logged in by

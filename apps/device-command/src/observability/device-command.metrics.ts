@@ -15,6 +15,7 @@ export class DeviceCommandMetrics {
   readonly inFlightRequests: Gauge<'shard'>;
   readonly droppedReplies: Counter<'reason'>;
   readonly barriersSent: Counter;
+  readonly fences: Counter<'reason'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const series = new SeriesDeclarer(registry);
@@ -51,6 +52,12 @@ export class DeviceCommandMetrics {
     this.barriersSent = series.counter(
       'iotcloud_device_barriers_sent_total',
       'Barrier requests sent to fence off late replies after a timeout',
+    );
+    this.fences = series.counter(
+      'iotcloud_device_fences_total',
+      "Fences (two barrier requests) before a device's first request after a shard takeover or a reconnection",
+      ['reason'],
+      [{ reason: 'takeover' }, { reason: 'reconnect' }], // zero, not absent
     );
   }
 }

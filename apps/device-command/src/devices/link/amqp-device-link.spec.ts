@@ -11,7 +11,7 @@ const DEVICE_ID = '0123456789abcdef0123456789abcdef';
 interface BrokerState {
   connected: boolean;
   unroutable: boolean;
-  deliver: (routingKey: string, content: string) => void;
+  deliver: (routingKey: string, content: string, headers?: Record<string, unknown>) => void;
 }
 
 function fakeBroker() {
@@ -23,7 +23,7 @@ function fakeBroker() {
     },
   };
   const published: { exchange: string; routingKey: string; payload: Buffer; options: Record<string, unknown> }[] = [];
-  let setup: ((ch: ConfirmChannel) => Promise<void>) | undefined;
+  const setups = new Map<string, (ch: ConfirmChannel) => Promise<void>>();
   const wrapper = {
     publish: jest.fn(
       async (exchange: string, routingKey: string, payload: Buffer, options: Record<string, unknown>) => {
@@ -36,8 +36,8 @@ function fakeBroker() {
   };
   const connection = {
     isConnected: jest.fn(() => state.connected),
-    createChannel: jest.fn((options: { setup: (ch: ConfirmChannel) => Promise<void> }) => {
-      setup = options.setup;
+    createChannel: jest.fn((options: { name: string; setup: (ch: ConfirmChannel) => Promise<void> }) => {
+      setups.set(options.name, options.setup);
       return wrapper;
     }),
   };
@@ -45,10 +45,10 @@ function fakeBroker() {
     assertQueue: jest.fn(async () => ({ queue: 'amq.gen-replies' })),
     bindQueue: jest.fn(async () => undefined),
     consume: jest.fn(async (_queue: string, onMessage: (message: ConsumeMessage | null) => void) => {
-      state.deliver = (routingKey: string, content: string) =>
+      state.deliver = (routingKey: string, content: string, headers: Record<string, unknown> = {}) =>
         onMessage({
           fields: { routingKey },
-          properties: {},
+          properties: { headers },
           content: Buffer.from(content),
         } as unknown as ConsumeMessage);
       return { consumerTag: 'c' };
@@ -60,7 +60,9 @@ function fakeBroker() {
     channel,
     connection: connection as unknown as AmqpConnectionManager,
     deliver: (routingKey: string, content: string) => state.deliver(routingKey, content),
-    runSetup: () => setup!(channel as unknown as ConfirmChannel),
+    runSetup: () => setups.get('device-link')!(channel as unknown as ConfirmChannel),
+    runEventsSetup: () => setups.get('device-connections')!(channel as unknown as ConfirmChannel),
+    event: (routingKey: string, headers: Record<string, unknown>) => state.deliver(routingKey, '', headers),
   };
 }
 
@@ -143,5 +145,34 @@ describe('AmqpDeviceLink', () => {
     expect(warned).toHaveBeenCalledWith(expect.stringContaining(`device ${DEVICE_ID} sends more than`));
     warned.mockRestore();
     clock.mockRestore();
+  });
+
+  it("reports a device's connection opening and closing, from the broker's connection events", async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    const changed: [string, string, boolean][] = [];
+    link.onConnectionChange((deviceId, change, mqtt5) => changed.push([deviceId, change, mqtt5]));
+    await broker.runEventsSetup();
+    expect(broker.channel.bindQueue).toHaveBeenCalledWith(
+      'amq.gen-replies',
+      'amq.rabbitmq.event',
+      'connection.created',
+    );
+    expect(broker.channel.bindQueue).toHaveBeenCalledWith('amq.gen-replies', 'amq.rabbitmq.event', 'connection.closed');
+    broker.event('connection.created', {
+      name: 'conn-1',
+      user: Buffer.from(`CN=${DEVICE_ID}`),
+      protocol: [Buffer.from('MQTT'), [3, 1, 1]],
+    });
+    broker.event('connection.created', { name: 'conn-2', user: 'CN=svc.api-gateway' }); // not a device
+    broker.event('connection.closed', { name: 'conn-2' });
+    broker.event('connection.closed', { name: 'conn-1' });
+    broker.event('connection.closed', { name: 'conn-1' }); // told once only
+    broker.event('connection.created', { name: 'conn-3', user: DEVICE_ID, protocol: ['MQTT', [5, 0]] });
+    expect(changed).toEqual([
+      [DEVICE_ID, 'opened', false],
+      [DEVICE_ID, 'closed', false],
+      [DEVICE_ID, 'opened', true],
+    ]);
   });
 });

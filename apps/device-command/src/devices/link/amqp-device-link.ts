@@ -10,8 +10,34 @@ import {
   replyRoutingKey,
   requestRoutingKey,
 } from '@app/device-protocol';
-import { DeviceLink, ReplyListener } from './device-link.port';
+import { ConnectionListener, DeviceLink, ReplyListener } from './device-link.port';
+import { deviceIdOfBrokerUser } from './broker-user';
 import { ReplyRateLimiter } from './reply-rate-limiter';
+
+/** RabbitMQ's event exchange (plugin rabbitmq_event_exchange): connection.created/closed. */
+const BROKER_EVENT_EXCHANGE = 'amq.rabbitmq.event';
+
+/**
+ * An event header as text: the broker sends binaries as strings or byte buffers, and a tuple
+ * such as the protocol (`{'MQTT',{5,0}}`) as an array of those or of character codes.
+ */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (Array.isArray(value)) {
+    const numbers = value.every((item) => typeof item === 'number');
+    // A character list (printable codes), or a version tuple such as {5,0}.
+    if (numbers && value.length > 0 && value.every((code: number) => code >= 32)) return String.fromCharCode(...value);
+    if (numbers) return value.join('.');
+    return value.map((item) => textOf(item) ?? String(item)).join(',');
+  }
+  return undefined;
+}
+
+/** An MQTT 5 connection (its replies echo request ids), from the event's protocol header. */
+function isMqtt5(protocol: string | undefined): boolean {
+  return /mqtt[^0-9]*5/i.test(protocol ?? '');
+}
 
 /**
  * DeviceLink over RabbitMQ's amq.topic, where MQTT and AMQP devices look alike.
@@ -27,7 +53,11 @@ import { ReplyRateLimiter } from './reply-rate-limiter';
 export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private readonly logger = new Logger(AmqpDeviceLink.name);
   private readonly channel: ChannelWrapper;
+  private readonly events: ChannelWrapper;
   private readonly listeners: ReplyListener[] = [];
+  private readonly connectionListeners: ConnectionListener[] = [];
+  /** Device of each connection opened since this replica started (connection.closed names no user). */
+  private readonly connections = new Map<string, { deviceId: string; mqtt5: boolean }>();
   /** messageIds the broker returned as unroutable, until their publish confirms. */
   private readonly returned = new Set<string>();
   private readonly replyRate = new ReplyRateLimiter(undefined, (deviceId, limit) =>
@@ -43,6 +73,44 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       json: false,
       setup: (ch: ConfirmChannel) => this.setup(ch),
     });
+    // A channel of its own: should the broker refuse it (an account without the permission),
+    // requests and replies go on.
+    this.events = connection.createChannel({
+      name: 'device-connections',
+      json: false,
+      setup: (ch: ConfirmChannel) => this.setupEvents(ch),
+    });
+  }
+
+  private async setupEvents(ch: ConfirmChannel): Promise<void> {
+    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await ch.bindQueue(queue, BROKER_EVENT_EXCHANGE, 'connection.created');
+    await ch.bindQueue(queue, BROKER_EVENT_EXCHANGE, 'connection.closed');
+    await ch.consume(queue, (message) => message && this.connectionEvent(message), { noAck: true });
+  }
+
+  private connectionEvent(message: ConsumeMessage): void {
+    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+    const name = textOf(headers.name);
+    if (!name) return;
+    let connection: { deviceId: string; mqtt5: boolean } | undefined;
+    const change = message.fields.routingKey === 'connection.created' ? 'opened' : 'closed';
+    if (change === 'opened') {
+      const deviceId = deviceIdOfBrokerUser(textOf(headers.user));
+      if (deviceId) {
+        connection = { deviceId, mqtt5: isMqtt5(textOf(headers.protocol)) };
+        this.connections.set(name, connection);
+      }
+    } else {
+      connection = this.connections.get(name);
+      this.connections.delete(name);
+    }
+    if (!connection) return;
+    for (const listener of this.connectionListeners) listener(connection.deviceId, change, connection.mqtt5);
+  }
+
+  onConnectionChange(listener: ConnectionListener): void {
+    this.connectionListeners.push(listener);
   }
 
   private async setup(ch: ConfirmChannel): Promise<void> {
@@ -85,6 +153,7 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.events.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
     await this.channel.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
   }
 }

@@ -5,7 +5,7 @@ import { currentRequest, runInRequest } from '@app/common';
 import { shardOf } from '@app/common/device-command';
 import { DeviceApi } from '@app/device-protocol';
 import { DeviceCommandMetrics } from '../../observability/device-command.metrics';
-import { BARRIER_APIS, DeviceDispatcher } from './device-dispatcher';
+import { BARRIER_APIS, DeviceDispatcher, FENCE_APIS } from './device-dispatcher';
 import { DeviceLink, ReplyListener } from './device-link.port';
 
 const A = 'a'.repeat(32);
@@ -19,6 +19,7 @@ class FakeLink implements DeviceLink {
   online = true;
   failing = false;
   private listener?: ReplyListener;
+  private connectionListener?: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
 
   stalled = false;
 
@@ -31,6 +32,12 @@ class FakeLink implements DeviceLink {
   }
   onReply(listener: ReplyListener): void {
     this.listener = listener;
+  }
+  onConnectionChange(listener: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void): void {
+    this.connectionListener = listener;
+  }
+  connectionChanged(deviceId: string, change: 'opened' | 'closed' = 'opened', mqtt5 = false): void {
+    this.connectionListener?.(deviceId, change, mqtt5);
   }
   reply(deviceId: string, api: DeviceApi, body: unknown, requestId?: string): void {
     this.listener?.(deviceId, api, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), requestId);
@@ -293,6 +300,222 @@ describe('DeviceDispatcher', () => {
     void dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000).catch(() => undefined);
     await tick();
     expect(link.sent.map((s) => s.api)).toEqual(['get_status', 'get_status', 'get_gpio', 'get_status']);
+  });
+
+  describe('after a shard takeover (another replica may still have a request out)', () => {
+    it('fences before the first request: two barriers, so a late reply to the other replica is dropped', async () => {
+      expect(FENCE_APIS).toEqual(['get_subnet', 'get_gateway']);
+      dispatcher.delivered(A, 'ctag-new');
+      const call = dispatcher.dispatch(A, 'set_gpio', { number: 2, value: 0 }, 2000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']);
+      // The other replica's request, answered late: not this replica's to take.
+      link.reply(A, 'set_gpio', { number: 1, value: 1 });
+      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway']);
+      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'set_gpio']);
+      link.reply(A, 'set_gpio', { number: 2, value: 0 });
+      await expect(call).resolves.toMatchObject({ reply: { number: 2, value: 0 } });
+      // Counted as a fence (its exchanges as kind="fence"), not as barriers after a timeout.
+      expect(await sample('iotcloud_device_fences_total', { reason: 'takeover' })).toBe(1);
+      expect(await sample('iotcloud_device_barriers_sent_total')).toBe(0);
+      const exchanges = 'iotcloud_device_exchange_duration_seconds_count';
+      expect(await sample(exchanges, { api: 'get_gateway', kind: 'fence', outcome: 'ok' })).toBe(1);
+    });
+
+    it('holds when the other replica had the first fence api out: the second barrier decides', async () => {
+      dispatcher.delivered(A, 'ctag-new');
+      const call = dispatcher.dispatch(A, 'get_subnet', {}, 2000);
+      await tick();
+      // The other replica's get_subnet is answered first: taken for the first barrier.
+      link.reply(A, 'get_subnet', { value: '255.255.0.0' });
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway']);
+      link.reply(A, 'get_subnet', { value: '255.255.255.0' }); // the first barrier's own reply: dropped
+      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_subnet']);
+      link.reply(A, 'get_subnet', { value: '255.255.255.128' });
+      await expect(call).resolves.toMatchObject({ reply: { value: '255.255.255.128' } });
+    });
+
+    it('fences each device once per takeover, and not at all past the window', async () => {
+      useFakeClock();
+      try {
+        dispatcher.delivered(A, 'ctag-new');
+        const first = dispatcher.dispatch(A, 'get_status', {}, 2000);
+        await tick();
+        link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+        await tick();
+        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+        await tick();
+        link.reply(A, 'get_status', { status: 'running' });
+        await first;
+        const second = dispatcher.dispatch(A, 'get_status', {}, 2000);
+        await tick();
+        link.reply(A, 'get_status', { status: 'running' });
+        await second;
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status', 'get_status']);
+
+        // Another device of a shard taken over long ago: no fence.
+        dispatcher.delivered(B, 'ctag-b');
+        await jest.advanceTimersByTimeAsync(40_000);
+        const late = dispatcher.dispatch(B, 'get_status', {}, 2000);
+        await tick();
+        expect(link.sent.slice(4).map((s) => s.api)).toEqual(['get_status']);
+        link.reply(B, 'get_status', { status: 'running' });
+        await late;
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('fails a request at its own deadline while the fence goes on, and the next request waits for that fence', async () => {
+      dispatcher.delivered(A, 'ctag-new');
+      await expect(dispatcher.dispatch(A, 'get_status', {}, 50)).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']);
+      const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']); // the same fence, still waiting
+      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+      await tick();
+      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
+      link.reply(A, 'get_status', { status: 'running' });
+      await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+    });
+
+    it('lets a fence wait as long as the request it goes out for has left, when that is over 5 s', async () => {
+      useFakeClock();
+      try {
+        dispatcher.delivered(A, 'ctag-new');
+        const call = dispatcher.dispatch(A, 'get_status', {}, 20_000);
+        await jest.advanceTimersByTimeAsync(8_000); // a slow device, within the request's 20 s
+        link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+        await tick();
+        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+        await tick();
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
+        link.reply(A, 'get_status', { status: 'running' });
+        await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('after a fence that timed out, fences again around its own late reply', async () => {
+      useFakeClock();
+      try {
+        dispatcher.delivered(A, 'ctag-new');
+        const first = dispatcher.dispatch(A, 'get_status', {}, 100);
+        first.catch(() => undefined);
+        await jest.advanceTimersByTimeAsync(6_000); // the fence's own timeout (5 s) passes
+        await expect(first).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+        const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
+        await tick();
+        // get_subnet is this replica's own orphan now: the fence uses two other apis.
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip']);
+        link.reply(A, 'get_subnet', { value: '255.255.255.0' }); // late: dropped
+        link.reply(A, 'get_ip', { value: '192.168.1.10' });
+        await tick();
+        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+        await tick();
+        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_ip', 'get_gateway', 'get_status']);
+        link.reply(A, 'get_status', { status: 'running' });
+        await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('needs no fence for a device that echoes request ids (MQTT 5)', async () => {
+      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
+      await first;
+      dispatcher.delivered(A, 'ctag-new');
+      const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status', 'get_status']);
+      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[1]);
+      await second;
+    });
+  });
+
+  describe("after a device's connection changed (MQTT 3.x clients re-send unacknowledged replies)", () => {
+    it('fails the request out on a connection that closed as of unknown outcome, and drops the re-sent reply as late', async () => {
+      const first = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 1000);
+      await tick();
+      link.reply(A, 'get_gpio', { number: 1, value: 1 });
+      await first;
+      const second = dispatcher.dispatch(A, 'get_gpio', { number: 2 }, 5000);
+      await tick();
+      link.connectionChanged(A, 'opened'); // may come late, after a request on the new connection: no harm done
+      expect(await settledAtOnce(second)).toBe(false);
+      link.connectionChanged(A, 'closed');
+      await expect(second).rejects.toMatchObject({ code: 'DEVICE_COMMAND_UNAVAILABLE' });
+      // The first reply, re-sent on the new connection: nobody takes it.
+      link.reply(A, 'get_gpio', { number: 1, value: 1 });
+      expect(await sample('iotcloud_device_replies_dropped_total', { reason: 'late' })).toBe(1);
+    });
+
+    it('fences the next request, so that a reply re-sent meanwhile is not taken for it', async () => {
+      link.reply(A, 'get_gpio', { number: 1, value: 1 }); // it replied before: it may re-send that
+      link.connectionChanged(A);
+      const call = dispatcher.dispatch(A, 'get_gpio', { number: 2 }, 2000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']);
+      link.reply(A, 'get_gpio', { number: 1, value: 1 }); // re-sent: dropped
+      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
+      await tick();
+      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
+      await tick();
+      link.reply(A, 'get_gpio', { number: 2, value: 0 });
+      await expect(call).resolves.toMatchObject({ reply: { number: 2, value: 0 } });
+      expect(await sample('iotcloud_device_fences_total', { reason: 'reconnect' })).toBe(1);
+      // Once: the request after it goes out at once.
+      const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_gpio', 'get_status']);
+      link.reply(A, 'get_status', { status: 'running' });
+      await next;
+    });
+
+    it('fences no device that never replied: it has nothing to re-send', async () => {
+      link.connectionChanged(A);
+      const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+      link.reply(A, 'get_status', { status: 'running' });
+      await call;
+    });
+
+    it('fences no MQTT 5 connection, before any reply told that the device echoes ids', async () => {
+      link.reply(A, 'get_status', { status: 'running' }); // replied before, on MQTT 3.1.1
+      link.connectionChanged(A, 'opened', true);
+      const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status']);
+      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
+      await call;
+    });
+
+    it('leaves devices that echo request ids (MQTT 5) alone', async () => {
+      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
+      await first;
+      const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
+      await tick();
+      link.connectionChanged(A);
+      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[1]);
+      await expect(second).resolves.toMatchObject({ reply: { status: 'running' } });
+      expect(link.sent.map((s) => s.api)).toEqual(['get_status', 'get_status']);
+    });
   });
 
   it('drops replies nobody waits for', () => {

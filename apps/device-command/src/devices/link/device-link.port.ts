@@ -5,6 +5,9 @@ export const DEVICE_LINK = Symbol('DEVICE_LINK');
 /** `requestId`: the request id the reply echoes (MQTT 5 Correlation Data), when the device sent one. */
 export type ReplyListener = (deviceId: string, api: DeviceApi, body: Buffer, requestId?: string) => void;
 
+/** `mqtt5`: the connection speaks MQTT 5 (its replies echo request ids). */
+export type ConnectionListener = (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
+
 /** How device-command reaches devices: through the broker's amq.topic, whatever the device speaks. */
 export interface DeviceLink {
   /**
@@ -17,4 +20,10 @@ export interface DeviceLink {
   send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number, requestId: string): Promise<boolean>;
   /** Every device's replies reach every listener: there is nothing to set up per device. */
   onReply(listener: ReplyListener): void;
+  /**
+   * A device's broker connection was closed, or a new one opened (the broker's connection events).
+   * A reply it published before may be published again on the new connection (MQTT 3.x clients
+   * re-send unacknowledged QoS 1 messages), and a request out on the old one is lost or answered late.
+   */
+  onConnectionChange(listener: ConnectionListener): void;
 }

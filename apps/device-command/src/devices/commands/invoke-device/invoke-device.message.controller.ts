@@ -29,7 +29,10 @@ export class InvokeDeviceMessageController {
 
   @MessagePattern(DeviceCommandPattern.invoke)
   invoke(@Payload() request: Request | undefined, @Ctx() context: RmqContext): Promise<Result> {
-    const message = context.getMessage() as { properties?: { headers?: Record<string, unknown> } };
+    const message = context.getMessage() as {
+      fields?: { consumerTag?: string; redelivered?: boolean };
+      properties?: { headers?: Record<string, unknown> };
+    };
     // The gateway's request id, so this call's log lines can be found next to the gateway's.
     const requestId = requestIdFrom(message.properties?.headers?.[REQUEST_ID_HEADER]);
     const deviceId = String(request?.deviceId);
@@ -44,7 +47,10 @@ export class InvokeDeviceMessageController {
         try {
           const params = typeof request?.params === 'object' && request.params !== null ? request.params : {};
           return await this.commandBus.execute(
-            new InvokeDeviceCommand(deviceId, rawApi, params, Number(request?.timeoutMs)),
+            new InvokeDeviceCommand(deviceId, rawApi, params, Number(request?.timeoutMs), {
+              consumer: String(message.fields?.consumerTag),
+              redelivered: message.fields?.redelivered === true,
+            }),
           );
         } catch (error) {
           failure = error;
