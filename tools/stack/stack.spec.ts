@@ -10,8 +10,10 @@ import {
   freePort,
   gatewayPorts,
   gatewayUrl,
+  dashRulers,
   prefixLines,
   probeHealth,
+  run,
   waitHealthy,
   waitPortsFree,
 } from './stack';
@@ -64,6 +66,28 @@ describe('prefixLines', () => {
     } finally {
       write.mockRestore();
     }
+  });
+});
+
+describe('run with a label', () => {
+  it("prefixes every line of both streams and rewrites it, so a tool's summary cannot pass for ours", async () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const { code } = await run('bash', ['-c', 'echo "=== 1 warning in 1.5s ==="; echo oops >&2; exit 3'], {
+        label: { prefix: '[tool] ', mapLine: dashRulers },
+      });
+      expect(code).toBe(3);
+      expect(write).toHaveBeenCalledWith('[tool] --- 1 warning in 1.5s ---\n');
+      expect(write).toHaveBeenCalledWith('[tool] oops\n');
+      expect(write).not.toHaveBeenCalledWith(expect.stringMatching(/^=/));
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('leaves "=" inside a line alone', () => {
+    expect(dashRulers('a == b')).toBe('a == b');
+    expect(dashRulers('== SUMMARY ==')).toBe('-- SUMMARY --');
   });
 });
 
