@@ -129,6 +129,13 @@ describe('JobTargetResolver', () => {
     expect(memory.job.total).toBeNull();
   });
 
+  it('refuses a job stored without a target rather than reading it as every device', async () => {
+    const memory = new MemoryJobs({ selector: {} });
+    const outcome = await resolverOn(memory, new Registry(names(3))).resolve(memory.job, never);
+    expect(outcome).toEqual({ refused: { code: 'INVALID_JOB', message: 'the job has no target' } });
+    expect(memory.rows.size).toBe(0);
+  });
+
   it('never widens a job whose stored tag no longer parses to every device', async () => {
     const memory = new MemoryJobs({ selector: { tag: 'no-equals-sign' } });
     await expect(resolverOn(memory, new Registry(names(3))).resolve(memory.job, never)).rejects.toThrow(

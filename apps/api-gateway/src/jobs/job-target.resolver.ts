@@ -45,7 +45,11 @@ export class JobTargetResolver {
   async resolve(job: JobRecord, shouldStop: () => Promise<boolean>): Promise<Resolution> {
     const { batch, max } = this.limits;
     const target = await this.jobs.target(job.jobId);
-    if (!target) return { stopped: true };
+    // Never read as "every device": a selector without a criterion is refused when the job is made.
+    const { all, tag, online } = target && 'selector' in target ? target.selector : { all: true };
+    if (!target || (!all && tag === undefined && !online)) {
+      return { refused: { code: 'INVALID_JOB', message: 'the job has no target' } };
+    }
     let next = 0;
     let after: string | undefined;
     for (;;) {

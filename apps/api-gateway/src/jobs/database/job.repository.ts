@@ -68,11 +68,12 @@ export class JobRepository {
     return doc ? toJob(doc) : null;
   }
 
-  /** The job's target, as stored: its named devices (until resolved), or its selector. */
+  /** The job's target, as stored: its named devices (until resolved), or its selector; null when it has neither. */
   async target(jobId: string): Promise<JobTarget | null> {
     const doc = await this.jobs.findById(jobId, { devices: 1, selector: 1 }).lean<Job>().exec();
     if (!doc) return null;
-    return doc.devices ? { devices: doc.devices } : { selector: doc.selector ?? {} };
+    if (doc.devices) return { devices: doc.devices };
+    return doc.selector ? { selector: doc.selector } : null;
   }
 
   /**
