@@ -50,13 +50,10 @@ export class ShardTakeovers {
     const current = this.shards.get(shard);
     if (current?.consumer === consumer) return;
     const activation: Activation = { consumer, since: this.now(), fenced: new Set(), takeover: true };
-    activation.takeover = this.otherReplicaSentLately(shard).then(
-      (takeover) => takeover,
-      (error: unknown) => {
-        this.logger.warn(`shard ${shard}: could not tell whether another replica served it lately (${String(error)})`);
-        return true;
-      },
-    );
+    activation.takeover = this.otherReplicaSentLately(shard).catch((error: unknown) => {
+      this.logger.warn(`shard ${shard}: could not tell whether another replica served it lately (${String(error)})`);
+      return true;
+    });
     void activation.takeover.then((takeover) => {
       activation.takeover = takeover;
       if (takeover) {
