@@ -110,6 +110,22 @@ describe('DeviceDispatcher', () => {
     }
   }
 
+  /** A get_status call to A, answered by an MQTT 5 device: it echoes the request id. */
+  async function statusEchoingItsId(): Promise<void> {
+    const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[link.requestIds.length - 1]);
+    await call;
+  }
+
+  /** The fence answered, the get_status request waiting for it goes out after it, and is answered. */
+  async function answerFenceThenStatus(call: Promise<unknown>): Promise<void> {
+    await answerFence();
+    expect(link.sent.map((s) => s.api)).toEqual([...FENCE_APIS, 'get_status']);
+    link.reply(A, 'get_status', { status: 'running' });
+    await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
+  }
+
   it('answers with the validated reply and the device latency', async () => {
     const call = dispatcher.dispatch(A, 'get_gpio', { number: 3 }, 1000);
     await tick();
@@ -304,10 +320,7 @@ describe('DeviceDispatcher', () => {
   });
 
   it('falls back to the barrier when the device stops echoing ids (e.g. back on MQTT 3.1.1)', async () => {
-    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-    await tick();
-    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-    await first;
+    await statusEchoingItsId();
     const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
     await tick();
     link.reply(A, 'get_status', { status: 'running' }); // no id
@@ -369,9 +382,7 @@ describe('DeviceDispatcher', () => {
         dispatcher.delivered(A, 'ctag-new');
         const first = dispatcher.dispatch(A, 'get_status', {}, 2000);
         await tick();
-        await answerFence();
-        link.reply(A, 'get_status', { status: 'running' });
-        await first;
+        await answerFenceThenStatus(first);
         const second = dispatcher.dispatch(A, 'get_status', {}, 2000);
         await tick();
         link.reply(A, 'get_status', { status: 'running' });
@@ -398,10 +409,7 @@ describe('DeviceDispatcher', () => {
       const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
       await tick();
       expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']); // the same fence, still waiting
-      await answerFence();
-      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
-      link.reply(A, 'get_status', { status: 'running' });
-      await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+      await answerFenceThenStatus(next);
     });
 
     it('lets a fence wait as long as the request it goes out for has left, when that is over 5 s', async () => {
@@ -410,10 +418,7 @@ describe('DeviceDispatcher', () => {
         dispatcher.delivered(A, 'ctag-new');
         const call = dispatcher.dispatch(A, 'get_status', {}, 20_000);
         await jest.advanceTimersByTimeAsync(8_000); // a slow device, within the request's 20 s
-        await answerFence();
-        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
-        link.reply(A, 'get_status', { status: 'running' });
-        await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
+        await answerFenceThenStatus(call);
       } finally {
         jest.useRealTimers();
       }
@@ -462,10 +467,7 @@ describe('DeviceDispatcher', () => {
     });
 
     it('needs no fence for a device that echoes request ids (MQTT 5)', async () => {
-      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-      await tick();
-      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-      await first;
+      await statusEchoingItsId();
       dispatcher.delivered(A, 'ctag-new');
       const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();
@@ -531,10 +533,7 @@ describe('DeviceDispatcher', () => {
     });
 
     it('leaves devices that echo request ids (MQTT 5) alone', async () => {
-      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-      await tick();
-      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-      await first;
+      await statusEchoingItsId();
       const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();
       link.connectionChanged(A);
