@@ -8,12 +8,18 @@ function fakeConnection() {
   const channels: EventEmitter[] = [];
   const connection = {
     createChannel: jest.fn(() => {
-      const channel = Object.assign(new EventEmitter(), { name: 'test-channel' });
+      const channel = Object.assign(new EventEmitter(), {
+        name: 'test-channel',
+        // Runs the setup on an amqplib channel at once, as a connected ChannelWrapper does.
+        addSetup: jest.fn(async (setup: (raw: EventEmitter) => void) => setup(raw)),
+      });
       channels.push(channel);
       return channel;
     }),
   };
-  return { connection: connection as unknown as AmqpConnectionManager, channels };
+  /** The amqplib channel beneath every wrapper. */
+  const raw = new EventEmitter();
+  return { connection: connection as unknown as AmqpConnectionManager, channels, raw };
 }
 
 describe('channel errors', () => {
@@ -36,6 +42,15 @@ describe('channel errors', () => {
     }
     expect(logger.warn).toHaveBeenCalledTimes(2);
     expect(logger.warn).toHaveBeenCalledWith('broker channel x: Error: Channel ended, no reply will be forthcoming');
+  });
+
+  it("hears the amqplib channel's error beneath (the broker closing it), which would close the connection", () => {
+    const { connection, raw } = fakeConnection();
+    const logger = { warn: jest.fn() };
+    logErrorsOfChannels(connection, logger).createChannel({ name: 'leases' });
+    const closed = new Error('Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - queue \'q\'"');
+    expect(() => raw.emit('error', closed)).not.toThrow();
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('closed: Error: Channel closed by server: 404'));
   });
 
   it("guards the channel of Nest's RabbitMQ server too", async () => {

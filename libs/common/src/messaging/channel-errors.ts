@@ -1,5 +1,6 @@
 import { CustomStrategy, RmqOptions, ServerRMQ } from '@nestjs/microservices';
 import type { AmqpConnectionManager, ChannelWrapper, CreateChannelOpts } from 'amqp-connection-manager';
+import type { Channel } from 'amqplib';
 
 interface WarningLogger {
   warn(message: string): void;
@@ -14,6 +15,12 @@ interface WarningLogger {
 export function logChannelErrors(channel: ChannelWrapper, logger: WarningLogger): ChannelWrapper {
   channel.on('error', (error: unknown, info?: { name?: string }) => {
     logger.warn(`broker channel ${info?.name ?? channel.name ?? ''}: ${String(error)}`);
+  });
+  // The broker closing one channel (e.g. 404 on a queue whose node is down) is an 'error' on the
+  // amqplib channel beneath; unheard, amqplib throws it and the whole connection closes, every
+  // other channel on it too, again at each reconnect. Heard, only that channel closes.
+  void channel.addSetup((raw: Channel) => {
+    raw.on('error', (error: unknown) => logger.warn(`broker channel ${channel.name ?? ''} closed: ${String(error)}`));
   });
   return channel;
 }
