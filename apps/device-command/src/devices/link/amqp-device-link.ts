@@ -44,8 +44,11 @@ function textOf(value: unknown): string | undefined {
 export const RECONNECT_GRACE_MS = 30_000;
 /** While a device is expected back, how often a request to it tries again without word of it. */
 export const RETRY_OFFLINE_EVERY_MS = 250;
-/** A try this close to the request's deadline is not made: the request answers DEVICE_OFFLINE instead. */
-const LAST_TRY_BEFORE_DEADLINE_MS = 150;
+/**
+ * A try this close to the request's deadline is not made: the request answers DEVICE_OFFLINE instead
+ * (a device just back needs a fence, two round trips, before the request itself: no time left for it).
+ */
+const LAST_TRY_BEFORE_DEADLINE_MS = 500;
 /** Devices whose presence is remembered at most (least recently heard from forgotten first). */
 const PRESENCE_KEPT = 100_000;
 
