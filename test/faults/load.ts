@@ -115,6 +115,9 @@ export interface LoadTarget {
   deviceNames: string[];
 }
 
+/** The device load's users start within this long of each other. */
+const RAMP_MS = 2000;
+
 /**
  * The users' load balancer over the gateway replicas: a call goes to its user's own gateway and,
  * when that one refuses the connection (it is down: the request never reached it), to the next one
@@ -146,6 +149,8 @@ export async function balanced(
 export function runDeviceLoad(target: LoadTarget, recorder: Recorder, signal: AbortSignal): Promise<void>[] {
   return target.deviceNames.map(async (name, i) => {
     const home = i % target.clients.length;
+    // Users arrive over RAMP_MS, not all in one millisecond (their first calls open TLS connections).
+    await sleep((RAMP_MS * i) / target.deviceNames.length, signal);
     while (!signal.aborted) {
       const number = randomInt(0, 32);
       const value = randomInt(0, 2);

@@ -554,6 +554,9 @@ async function startPhase(setup: PhaseSetup, devices: MqttDevice[]): Promise<Pha
       reconnectMaxDelayMs: 1000,
     });
     await device.start();
+    // When the devices of a lost broker node are back, and what held them up.
+    device.on('connect', () => recorder.mark(`${name} connected to ${device.url}`));
+    device.on('warning', (error: Error) => recorder.mark(`${name}: ${error.message}`));
     devices.push(device);
   }
   const stack: Stack = { caPem, gateways, gatewayUrls, deviceCommands, clients, token, recorder, deviceNames };
@@ -661,8 +664,13 @@ async function main(): Promise<void> {
       .trim()
       .split(',');
     const startingAt = (node: number) => [...urls.slice(node - 1), ...urls.slice(0, node - 1)].join(',');
-    const nodesFrom = (node: number) =>
-      Array.from({ length: CLUSTER_SIZE }, (_, k) => mqttPort(((node - 1 + k) % CLUSTER_SIZE) + 1));
+    // Device i starts at node i mod 3 + 1; its failover order alternates between the other two, as a
+    // fleet's endpoints are handed out (a shuffled DNS answer), so a lost node's devices spread.
+    const nodesFrom = (node: number, i: number) => {
+      const others = Array.from({ length: CLUSTER_SIZE - 1 }, (_, k) => ((node + k) % CLUSTER_SIZE) + 1);
+      if (Math.floor(i / CLUSTER_SIZE) % 2 === 1) others.reverse();
+      return [node, ...others].map(mqttPort);
+    };
     phase = await startPhase(
       {
         ...base,
@@ -674,7 +682,7 @@ async function main(): Promise<void> {
           DEVICE_COMMAND_QUEUE_TYPE: 'quorum',
         }),
         gatewayEnv: (i) => ({ AMQP_URLS: startingAt(i === 0 ? 1 : 3), DEVICE_COMMAND_QUEUE_TYPE: 'quorum' }),
-        devicePorts: (i) => nodesFrom((i % CLUSTER_SIZE) + 1),
+        devicePorts: (i) => nodesFrom((i % CLUSTER_SIZE) + 1, i),
       },
       devices,
     );
