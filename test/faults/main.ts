@@ -12,18 +12,18 @@
  * Windows default to the issue's values; `--ci` shortens them (see the constants below),
  * and FAULTS_BROKER_DOWN_S and FAULTS_DB_DOWN_S override both. The assertions stay the same.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import mqtt from 'mqtt';
 import { shardOf } from '@app/common/device-command';
-import { replyTopic } from '@app/device-protocol';
 import { MqttDevice, silentLogger } from '../../apps/device-simulator/src';
 import { HttpsClient, percentile, sleep } from '../../bench/http';
 import { Registration, isRegistration } from '../../bench/session';
 import { loadDotEnv } from '../../bench/stack';
-import { Call, DEVICE_TIMEOUT_MS, Load, Recorder, Trickle } from './load';
+import type { BadDeviceReport, BadDeviceStart } from './bad-device';
+import { Call, DEVICE_TIMEOUT_MS, Load, Recorder, Trickle, warmUp } from './load';
 import { AppProcess, NpmStart, ROOT, buildApps, freePort, infra, log, portOpen, run, waitHealthy } from './processes';
 
 /**
@@ -214,51 +214,20 @@ async function gatewayKill(stack: Stack): Promise<Row> {
 /** A device with a valid certificate that floods replies, sends garbage and 1 MB payloads, and reconnects in a tight loop. */
 async function misbehavingDevice(stack: Stack, registration: Registration & { privateKey: string }): Promise<Row> {
   const { recorder } = stack;
+  // Its own process, started before the baseline so that its start-up is not in either window.
+  const bad = await forkBadDevice();
   const baselineFrom = Date.now();
   await sleep(BASELINE_S * 1000);
   const from = recorder.mark('misbehaving device: starts');
-  const until = from + MISBEHAVE_S * 1000;
-  let connects = 0;
-  let published = 0;
-  let cutOff = 0;
-  const big = Buffer.alloc(1024 * 1024, 0x61);
-  while (Date.now() < until) {
-    const client = mqtt.connect(`mqtts://localhost:${registration.mqtt.port}`, {
-      clientId: registration.deviceId,
-      cert: registration.certificate,
-      key: registration.privateKey,
-      ca: stack.caPem,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000, // a TLS handshake can take seconds on a loaded machine
-    });
-    const outcome = await new Promise<'connected' | 'failed'>((resolve) => {
-      client.once('connect', () => resolve('connected'));
-      client.once('error', () => resolve('failed'));
-      client.once('close', () => resolve('failed'));
-    });
-    let leaving = false;
-    if (outcome === 'connected') {
-      connects += 1;
-      client.once('close', () => {
-        if (!leaving) cutOff += 1;
-      });
-      const floodUntil = Date.now() + 500;
-      while (Date.now() < floodUntil && client.connected) {
-        for (let i = 0; i < 50; i++) {
-          client.publish(replyTopic(registration.deviceId, 'get_gpio'), JSON.stringify({ number: 1, value: 1 }));
-          client.publish(replyTopic(registration.deviceId, 'get_status'), randomBytes(64));
-          published += 2;
-        }
-        await sleep(5);
-      }
-      if (client.connected) {
-        client.publish(replyTopic(registration.deviceId, 'get_mac'), big);
-        published += 1;
-      }
-    }
-    leaving = true;
-    client.end(true);
-  }
+  const start: BadDeviceStart = {
+    url: `mqtts://localhost:${registration.mqtt.port}`,
+    deviceId: registration.deviceId,
+    certificate: registration.certificate,
+    privateKey: registration.privateKey,
+    caPem: stack.caPem,
+    durationMs: MISBEHAVE_S * 1000,
+  };
+  const { connects, published, cutOff } = await bad.run(start);
   const to = recorder.mark('misbehaving device: stops');
   await sleep(3_000);
   const p99 = (calls: Call[]) =>
@@ -337,6 +306,29 @@ async function hostileBodies(stack: Stack): Promise<Row> {
         `every one answers 400 with a stable code (${[...new Set(calls.map((c) => c.code))].join(', ')})`,
       ),
     ],
+  };
+}
+
+/** The misbehaving device's process (bad-device.ts), once it is ready to start. */
+async function forkBadDevice(): Promise<{ run(start: BadDeviceStart): Promise<BadDeviceReport> }> {
+  const child = fork(path.join(__dirname, 'bad-device.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the misbehaving device's process exited (${String(code)})`))),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([new Promise((resolve) => child.once('message', resolve)), exited]);
+  return {
+    run: (start) => {
+      const report = new Promise<BadDeviceReport>((resolve) =>
+        child.once('message', (message) => resolve(message as BadDeviceReport)),
+      );
+      child.send(start);
+      return Promise.race([report, exited]);
+    },
   };
 }
 
@@ -560,6 +552,7 @@ async function startPhase(setup: PhaseSetup, devices: MqttDevice[]): Promise<Pha
     devices.push(device);
   }
   const stack: Stack = { caPem, gateways, gatewayUrls, deviceCommands, clients, token, recorder, deviceNames };
+  await warmUp({ clients, token, deviceNames });
   recorder.mark(`${setup.label || 'single node: '}load starts`);
   const load = new Load(
     { clients, token, deviceNames },
