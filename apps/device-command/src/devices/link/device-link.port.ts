@@ -34,4 +34,10 @@ export interface DeviceLink {
    * once when it is not expected back, and when `deadline` (epoch ms) is too near to try again.
    */
   returning(deviceId: string, deadline: number): Promise<boolean>;
+  /**
+   * Whether another replica sent requests to devices of `shard` lately (within the takeover window,
+   * docs/reliability.md), so that it may still have one out: what a replica taking the shard
+   * over asks. `send` records this replica's own, before the request. Rejects when it cannot tell.
+   */
+  otherReplicaSentLately(shard: number): Promise<boolean>;
 }
