@@ -40,6 +40,9 @@ export interface ClientOptions {
   maxSockets?: number;
 }
 
+/** How long a keep-alive socket may stay idle: under the gateway's keep-alive timeout (Node's default, 5 s). */
+const IDLE_SOCKET_TIMEOUT_MS = 4000;
+
 /** One HTTPS client: its own keep-alive agent, so its connection(s) are reused across calls. */
 export class HttpsClient {
   readonly agent: https.Agent;
@@ -54,6 +57,9 @@ export class HttpsClient {
       keepAlive: true,
       maxSockets: options.maxSockets ?? Infinity,
       scheduling: 'lifo',
+      // An idle keep-alive socket is closed before the server's keep-alive timeout (Node's 5 s) would
+      // close it under a request just sent on it (ECONNRESET), as well-behaved clients do.
+      timeout: IDLE_SOCKET_TIMEOUT_MS,
     });
   }
 

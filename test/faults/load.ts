@@ -1,7 +1,7 @@
 /** Steady load on the stack, every call recorded: what users see during the faults. */
 import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { HttpResponse, HttpsClient, errorCodeOf, sleep } from '../../bench/http';
+import { HttpResponse, HttpsClient, NetworkError, errorCodeOf, parseServerTiming, sleep } from '../../bench/http';
 
 export interface Call {
   kind: 'device' | 'register' | 'unregister' | 'list' | 'hostile';
@@ -15,6 +15,25 @@ export interface Call {
   mismatch?: boolean;
   /** The device a device call went to. */
   device?: string;
+  /** A failed call's error message (the platform's `message`, or the network error's), for a closer look. */
+  message?: string;
+  /** Refused by its own gateway (down), it was sent to the other one, as a load balancer does. */
+  failedOver?: boolean;
+  /** A slow call's device round trip (Server-Timing), to tell the device hop from the rest. */
+  deviceMs?: number;
+}
+
+/** A moment of the run (a fault injected, a process started), written next to the calls. */
+export interface Mark {
+  at: number;
+  what: string;
+}
+
+/** What a failed call said about itself: the body's `message`, or the network error's. */
+function messageOf(outcome: HttpResponse | Error): string {
+  if (outcome instanceof Error) return outcome.message.slice(0, 200);
+  const body = outcome.json as { message?: unknown } | undefined;
+  return (typeof body?.message === 'string' ? body.message : outcome.text).slice(0, 200);
 }
 
 /** The timeout every device call asks for (`?timeout=`); no call may outlive it by more than 1 s. */
@@ -22,6 +41,13 @@ export const DEVICE_TIMEOUT_MS = 2000;
 
 export class Recorder {
   readonly calls: Call[] = [];
+  readonly marks: Mark[] = [];
+
+  mark(what: string): number {
+    const at = Date.now();
+    this.marks.push({ at, what });
+    return at;
+  }
 
   async time(
     kind: Call['kind'],
@@ -31,23 +57,49 @@ export class Recorder {
     check?: (res: HttpResponse) => boolean,
     device?: string,
   ): Promise<HttpResponse | undefined> {
+    return this.timeVia(kind, gateway, async () => ({ res: await call(), gateway }), ok, check, device);
+  }
+
+  /** `time`, for a call that says which gateway served it (a balanced call may fail over). */
+  async timeVia(
+    kind: Call['kind'],
+    home: number,
+    call: () => Promise<{ res: HttpResponse; gateway: number; failedOver?: boolean }>,
+    ok: (res: HttpResponse) => boolean,
+    check?: (res: HttpResponse) => boolean,
+    device?: string,
+  ): Promise<HttpResponse | undefined> {
     const start = Date.now();
     try {
-      const res = await call();
+      const { res, gateway, failedOver } = await call();
       const success = ok(res);
+      const end = Date.now();
+      const deviceMs = end - start > 1000 ? parseServerTiming(res.headers['server-timing']).device : undefined;
       this.calls.push({
         kind,
         gateway,
         start,
-        end: Date.now(),
+        end,
         status: res.status,
         code: success ? 'OK' : errorCodeOf(res),
         mismatch: success && check ? !check(res) : undefined,
         device,
+        ...(success ? {} : { message: messageOf(res) }),
+        ...(failedOver ? { failedOver } : {}),
+        ...(deviceMs === undefined ? {} : { deviceMs: Math.round(deviceMs) }),
       });
       return res;
     } catch (error) {
-      this.calls.push({ kind, gateway, start, end: Date.now(), status: 0, code: errorCodeOf(error as Error), device });
+      this.calls.push({
+        kind,
+        gateway: (error as { gateway?: number }).gateway ?? home,
+        start,
+        end: Date.now(),
+        status: 0,
+        code: errorCodeOf(error as Error),
+        device,
+        message: messageOf(error as Error),
+      });
       return undefined;
     }
   }
@@ -63,27 +115,56 @@ export interface LoadTarget {
   deviceNames: string[];
 }
 
+/** The device load's users start within this long of each other. */
+const RAMP_MS = 2000;
+
 /**
- * `clients` closed-loop users, user i driving device i through gateway i % 2:
+ * The users' load balancer over the gateway replicas: a call goes to its user's own gateway and,
+ * when that one refuses the connection (it is down: the request never reached it), to the next one
+ * at once, as a balancer does on a connect failure (HAProxy `retry-on conn-failure`, nginx
+ * `proxy_next_upstream error`). A request already sent is never sent again (a balancer does not
+ * resend a non-idempotent request): one a gateway was killed with fails, and says which gateway.
+ */
+export async function balanced(
+  clients: HttpsClient[],
+  home: number,
+  send: (client: HttpsClient) => Promise<HttpResponse>,
+): Promise<{ res: HttpResponse; gateway: number; failedOver: boolean }> {
+  for (let k = 0; ; k++) {
+    const gateway = (home + k) % clients.length;
+    try {
+      return { res: await send(clients[gateway]), gateway, failedOver: k > 0 };
+    } catch (error) {
+      const refused = error instanceof NetworkError && error.code === 'ECONNREFUSED';
+      if (!refused || k === clients.length - 1) throw Object.assign(error as Error, { gateway });
+    }
+  }
+}
+
+/**
+ * `clients` closed-loop users, user i driving device i through gateway i % 2 (behind `balanced`):
  * set a random GPIO to a random value and check the reply echoes that pin and
  * value (a late reply taken for a later request would not), then think 200 ms.
  */
 export function runDeviceLoad(target: LoadTarget, recorder: Recorder, signal: AbortSignal): Promise<void>[] {
   return target.deviceNames.map(async (name, i) => {
-    const gateway = i % target.clients.length;
-    const client = target.clients[gateway];
+    const home = i % target.clients.length;
+    // Users arrive over RAMP_MS, not all in one millisecond (their first calls open TLS connections).
+    await sleep((RAMP_MS * i) / target.deviceNames.length, signal);
     while (!signal.aborted) {
       const number = randomInt(0, 32);
       const value = randomInt(0, 2);
-      await recorder.time(
+      await recorder.timeVia(
         'device',
-        gateway,
+        home,
         () =>
-          client.request('PUT', `/devices/${name}/gpio/${number}?timeout=${DEVICE_TIMEOUT_MS}`, {
-            token: target.token,
-            body: { value },
-            timeoutMs: DEVICE_TIMEOUT_MS + 8000,
-          }),
+          balanced(target.clients, home, (client) =>
+            client.request('PUT', `/devices/${name}/gpio/${number}?timeout=${DEVICE_TIMEOUT_MS}`, {
+              token: target.token,
+              body: { value },
+              timeoutMs: DEVICE_TIMEOUT_MS + 8000,
+            }),
+          ),
         (res) => res.status === 200,
         (res) => {
           const body = res.json as { number?: unknown; value?: unknown } | undefined;
@@ -94,6 +175,25 @@ export function runDeviceLoad(target: LoadTarget, recorder: Recorder, signal: Ab
       await sleep(200, signal);
     }
   });
+}
+
+/**
+ * One unrecorded call per user, through its own gateway, before the recorded load: a freshly started
+ * stack's first calls (TLS handshakes, device lookups into the cache, code not yet optimised) are a
+ * cold start, not a fault, and took over 3 s on a loaded machine.
+ */
+export async function warmUp(target: LoadTarget): Promise<void> {
+  await Promise.all(
+    target.deviceNames.map((name, i) =>
+      target.clients[i % target.clients.length]
+        .request('PUT', `/devices/${name}/gpio/0?timeout=${DEVICE_TIMEOUT_MS}`, {
+          token: target.token,
+          body: { value: 0 },
+          timeoutMs: DEVICE_TIMEOUT_MS + 8000,
+        })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Registered (201) and unregistered (204) device names: checked against the registry at the end. */

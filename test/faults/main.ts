@@ -12,18 +12,18 @@
  * Windows default to the issue's values; `--ci` shortens them (see the constants below),
  * and FAULTS_BROKER_DOWN_S and FAULTS_DB_DOWN_S override both. The assertions stay the same.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
-import mqtt from 'mqtt';
 import { shardOf } from '@app/common/device-command';
-import { replyTopic } from '@app/device-protocol';
 import { MqttDevice, silentLogger } from '../../apps/device-simulator/src';
 import { HttpsClient, percentile, sleep } from '../../bench/http';
 import { Registration, isRegistration } from '../../bench/session';
 import { loadDotEnv } from '../../bench/stack';
-import { Call, DEVICE_TIMEOUT_MS, Load, Recorder, Trickle } from './load';
+import type { BadDeviceReport, BadDeviceStart } from './bad-device';
+import { Call, DEVICE_TIMEOUT_MS, Load, Recorder, Trickle, warmUp } from './load';
 import { AppProcess, NpmStart, ROOT, buildApps, freePort, infra, log, portOpen, run, waitHealthy } from './processes';
 
 /**
@@ -32,6 +32,8 @@ import { AppProcess, NpmStart, ROOT, buildApps, freePort, infra, log, portOpen, 
  * FAULTS_DB_DOWN_S override either profile.
  */
 const CI = process.argv.includes('--ci');
+/** For work on the cluster row: skip the single-node rows and the npm start rows. */
+const CLUSTER_ONLY = process.argv.includes('--cluster-only');
 const BROKER_DOWN_S = Number(process.env.FAULTS_BROKER_DOWN_S ?? (CI ? 8 : 20));
 const DB_DOWN_S = Number(process.env.FAULTS_DB_DOWN_S ?? (CI ? 8 : 30));
 /** After the broker's return: long enough to see calls succeed again within the promised 10 s. */
@@ -89,13 +91,13 @@ function recoverySeconds(calls: Call[], returnAt: number): number {
 // ---- the faults ----
 
 async function brokerStop(stack: Stack): Promise<Row> {
-  const from = Date.now();
+  const from = stack.recorder.mark('broker: stopping');
   await infra('broker.sh', 'stop');
-  const downAt = Date.now();
+  const downAt = stack.recorder.mark('broker: stopped');
   await sleep(BROKER_DOWN_S * 1000);
-  const startAt = Date.now();
+  const startAt = stack.recorder.mark('broker: starting');
   await infra('broker.sh', 'start');
-  const backAt = Date.now();
+  const backAt = stack.recorder.mark('broker: started');
   await sleep(BROKER_WATCH_S * 1000);
   const to = Date.now();
   const { recorder } = stack;
@@ -116,13 +118,13 @@ async function brokerStop(stack: Stack): Promise<Row> {
 }
 
 async function databaseStop(stack: Stack): Promise<Row> {
-  const from = Date.now();
+  const from = stack.recorder.mark('database: stopping');
   await infra('database.sh', 'stop');
-  const downAt = Date.now();
+  const downAt = stack.recorder.mark('database: stopped');
   await sleep(DB_DOWN_S * 1000);
-  const startAt = Date.now();
+  const startAt = stack.recorder.mark('database: starting');
   await infra('database.sh', 'start');
-  const backAt = Date.now();
+  const backAt = stack.recorder.mark('database: started');
   await sleep(8_000);
   const to = Date.now();
   const { recorder } = stack;
@@ -148,12 +150,12 @@ async function databaseStop(stack: Stack): Promise<Row> {
 }
 
 async function deviceCommandKill(stack: Stack): Promise<Row> {
-  const from = Date.now();
+  const from = stack.recorder.mark('SIGKILL device-command 0');
   const victim = stack.deviceCommands[0];
   await victim.kill('SIGKILL');
-  const killedAt = Date.now();
+  const killedAt = stack.recorder.mark('device-command 0 exited');
   await sleep(10_000);
-  const to = Date.now();
+  const to = stack.recorder.mark('device-command 0 started again');
   victim.start();
   await sleep(3_000);
   const calls = stack.recorder.between(from, to);
@@ -173,21 +175,37 @@ async function deviceCommandKill(stack: Stack): Promise<Row> {
 }
 
 async function gatewayKill(stack: Stack): Promise<Row> {
-  const from = Date.now();
+  const { recorder } = stack;
   const victim = stack.gateways[1];
+  const killAt = recorder.mark('SIGKILL gateway 1');
   await victim.kill('SIGKILL');
+  const killedAt = recorder.mark('gateway 1 exited');
   await sleep(8_000);
   const to = Date.now();
   victim.start();
   const healthy = await waitHealthy(stack.gatewayUrls[1], stack.caPem, 60_000);
-  const calls = stack.recorder.between(from, to);
-  const survivor = calls.filter((c) => c.gateway === 0);
+  recorder.mark('gateway 1 healthy again');
+  // Every call that ended after the kill, those in flight at it too.
+  const calls = recorder.calls.filter((c) => c.end >= killAt && c.start < to);
+  // Requests the killed replica had already taken: no answer can come, and a balancer does not send
+  // a request again once sent. Counted apart; every other call must succeed.
+  const inFlight = calls.filter((c) => c.gateway === 1 && c.start <= killedAt && c.code.startsWith('NETWORK_'));
+  const others = calls.filter((c) => !inFlight.includes(c));
+  const failedOver = others.filter((c) => c.failedOver).length;
   return {
     fault: 'two gateway replicas: SIGKILL one',
     calls,
     recoveryS: null,
     checks: [
-      check(survivor.length > 0 && survivor.every((c) => !failed(c)), 'the other replica keeps serving throughout'),
+      check(
+        others.length > 0 && others.every((c) => !failed(c)),
+        `the other replica keeps serving throughout: every call but those the killed one had taken succeeds, ` +
+          `${failedOver} of them failed over to it (${describe(others)})`,
+      ),
+      check(
+        inFlight.every((c) => c.end <= killedAt + 1000),
+        `the ${inFlight.length} call(s) in flight on the killed replica fail at once (connection reset), not at a timeout`,
+      ),
       check(healthy, 'the killed replica comes back when started again'),
     ],
   };
@@ -196,52 +214,21 @@ async function gatewayKill(stack: Stack): Promise<Row> {
 /** A device with a valid certificate that floods replies, sends garbage and 1 MB payloads, and reconnects in a tight loop. */
 async function misbehavingDevice(stack: Stack, registration: Registration & { privateKey: string }): Promise<Row> {
   const { recorder } = stack;
+  // Its own process, started before the baseline so that its start-up is not in either window.
+  const bad = await forkBadDevice();
   const baselineFrom = Date.now();
   await sleep(BASELINE_S * 1000);
-  const from = Date.now();
-  const until = from + MISBEHAVE_S * 1000;
-  let connects = 0;
-  let published = 0;
-  let cutOff = 0;
-  const big = Buffer.alloc(1024 * 1024, 0x61);
-  while (Date.now() < until) {
-    const client = mqtt.connect(`mqtts://localhost:${registration.mqtt.port}`, {
-      clientId: registration.deviceId,
-      cert: registration.certificate,
-      key: registration.privateKey,
-      ca: stack.caPem,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000, // a TLS handshake can take seconds on a loaded machine
-    });
-    const outcome = await new Promise<'connected' | 'failed'>((resolve) => {
-      client.once('connect', () => resolve('connected'));
-      client.once('error', () => resolve('failed'));
-      client.once('close', () => resolve('failed'));
-    });
-    let leaving = false;
-    if (outcome === 'connected') {
-      connects += 1;
-      client.once('close', () => {
-        if (!leaving) cutOff += 1;
-      });
-      const floodUntil = Date.now() + 500;
-      while (Date.now() < floodUntil && client.connected) {
-        for (let i = 0; i < 50; i++) {
-          client.publish(replyTopic(registration.deviceId, 'get_gpio'), JSON.stringify({ number: 1, value: 1 }));
-          client.publish(replyTopic(registration.deviceId, 'get_status'), randomBytes(64));
-          published += 2;
-        }
-        await sleep(5);
-      }
-      if (client.connected) {
-        client.publish(replyTopic(registration.deviceId, 'get_mac'), big);
-        published += 1;
-      }
-    }
-    leaving = true;
-    client.end(true);
-  }
-  const to = Date.now();
+  const from = recorder.mark('misbehaving device: starts');
+  const start: BadDeviceStart = {
+    url: `mqtts://localhost:${registration.mqtt.port}`,
+    deviceId: registration.deviceId,
+    certificate: registration.certificate,
+    privateKey: registration.privateKey,
+    caPem: stack.caPem,
+    durationMs: MISBEHAVE_S * 1000,
+  };
+  const { connects, published, cutOff } = await bad.run(start);
+  const to = recorder.mark('misbehaving device: stops');
   await sleep(3_000);
   const p99 = (calls: Call[]) =>
     percentile(
@@ -319,6 +306,29 @@ async function hostileBodies(stack: Stack): Promise<Row> {
         `every one answers 400 with a stable code (${[...new Set(calls.map((c) => c.code))].join(', ')})`,
       ),
     ],
+  };
+}
+
+/** The misbehaving device's process (bad-device.ts), once it is ready to start. */
+async function forkBadDevice(): Promise<{ run(start: BadDeviceStart): Promise<BadDeviceReport> }> {
+  const child = fork(path.join(__dirname, 'bad-device.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the misbehaving device's process exited (${String(code)})`))),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([new Promise((resolve) => child.once('message', resolve)), exited]);
+  return {
+    run: (start) => {
+      const report = new Promise<BadDeviceReport>((resolve) =>
+        child.once('message', (message) => resolve(message as BadDeviceReport)),
+      );
+      child.send(start);
+      return Promise.race([report, exited]);
+    },
   };
 }
 
@@ -410,13 +420,13 @@ async function clusterNodeKill(stack: Stack, devices: MqttDevice[], deviceIds: M
     `../${path.basename(BROKER_DATA_DIR)}-cluster/node${VICTIM_NODE}/rabbitmq.pid`,
   );
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  const killAt = Date.now();
+  const killAt = recorder.mark(`SIGKILL broker node ${VICTIM_NODE}`);
   process.kill(pid, 'SIGKILL');
   log(`SIGKILLed broker node ${VICTIM_NODE} (pid ${pid}); ${onVictim.length} devices were connected to it`);
   await sleep(15_000);
-  const windowEnd = Date.now();
+  const windowEnd = recorder.mark('cluster: 15 s window ends');
   await sleep(CLUSTER_AFTER_S * 1000);
-  const to = Date.now();
+  const to = recorder.mark('cluster: watch ends');
   const window = recorder.between(killAt, windowEnd);
   const after = recorder.between(windowEnd, to);
   const failedShare = window.length ? window.filter(failed).length / window.length : 1;
@@ -536,9 +546,14 @@ async function startPhase(setup: PhaseSetup, devices: MqttDevice[]): Promise<Pha
       reconnectMaxDelayMs: 1000,
     });
     await device.start();
+    // When the devices of a lost broker node are back, and what held them up.
+    device.on('connect', () => recorder.mark(`${name} connected to ${device.url}`));
+    device.on('warning', (error: Error) => recorder.mark(`${name}: ${error.message}`));
     devices.push(device);
   }
   const stack: Stack = { caPem, gateways, gatewayUrls, deviceCommands, clients, token, recorder, deviceNames };
+  await warmUp({ clients, token, deviceNames });
+  recorder.mark(`${setup.label || 'single node: '}load starts`);
   const load = new Load(
     { clients, token, deviceNames },
     recorder,
@@ -616,14 +631,19 @@ async function main(): Promise<void> {
     );
     const single = phase.stack;
     const bad = base.registrations.get('bad-device') as Registration & { privateKey: string };
-    await runFaults(rows, [
-      () => hostileBodies(single),
-      () => misbehavingDevice(single, bad),
-      () => gatewayKill(single),
-      () => deviceCommandKill(single),
-      () => brokerStop(single),
-      () => databaseStop(single),
-    ]);
+    await runFaults(
+      rows,
+      CLUSTER_ONLY
+        ? []
+        : [
+            () => hostileBodies(single),
+            () => misbehavingDevice(single, bad),
+            () => gatewayKill(single),
+            () => deviceCommandKill(single),
+            () => brokerStop(single),
+            () => databaseStop(single),
+          ],
+    );
     await stopPhase(phase, devices);
     phase = undefined;
 
@@ -637,8 +657,13 @@ async function main(): Promise<void> {
       .trim()
       .split(',');
     const startingAt = (node: number) => [...urls.slice(node - 1), ...urls.slice(0, node - 1)].join(',');
-    const nodesFrom = (node: number) =>
-      Array.from({ length: CLUSTER_SIZE }, (_, k) => mqttPort(((node - 1 + k) % CLUSTER_SIZE) + 1));
+    // Device i starts at node i mod 3 + 1; its failover order alternates between the other two, as a
+    // fleet's endpoints are handed out (a shuffled DNS answer), so a lost node's devices spread.
+    const nodesFrom = (node: number, i: number) => {
+      const others = Array.from({ length: CLUSTER_SIZE - 1 }, (_, k) => ((node + k) % CLUSTER_SIZE) + 1);
+      if (Math.floor(i / CLUSTER_SIZE) % 2 === 1) others.reverse();
+      return [node, ...others].map(mqttPort);
+    };
     phase = await startPhase(
       {
         ...base,
@@ -650,7 +675,7 @@ async function main(): Promise<void> {
           DEVICE_COMMAND_QUEUE_TYPE: 'quorum',
         }),
         gatewayEnv: (i) => ({ AMQP_URLS: startingAt(i === 0 ? 1 : 3), DEVICE_COMMAND_QUEUE_TYPE: 'quorum' }),
-        devicePorts: (i) => nodesFrom((i % CLUSTER_SIZE) + 1),
+        devicePorts: (i) => nodesFrom((i % CLUSTER_SIZE) + 1, i),
       },
       devices,
     );
@@ -700,7 +725,7 @@ async function main(): Promise<void> {
   await infra('broker.sh', 'stop'); // every node of this checkout: the cluster's too
   rmSync(`${BROKER_DATA_DIR}-cluster`, { recursive: true, force: true });
   try {
-    rows.push(...(await restartAndStop(caPem)));
+    if (!CLUSTER_ONLY) rows.push(...(await restartAndStop(caPem)));
   } catch (error) {
     rows.push({
       fault: 'restart and SIGTERM (npm start)',
@@ -714,7 +739,10 @@ async function main(): Promise<void> {
 
   printTable(rows, Math.round((Date.now() - started) / 1000));
   // Every call, for a closer look at a failed row.
-  writeFileSync(path.join(ROOT, '.local', 'faults-calls.json'), JSON.stringify(recorder.calls));
+  writeFileSync(
+    path.join(ROOT, '.local', 'faults-calls.json'),
+    JSON.stringify({ marks: recorder.marks, calls: recorder.calls }),
+  );
   if (rows.some((r) => r.checks.some((c) => !c.ok))) process.exitCode = 1;
 }
 

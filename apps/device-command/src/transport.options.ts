@@ -43,7 +43,13 @@ export async function ackWhenDone<T>(context: RmqContext, work: () => Promise<T>
   try {
     return await work();
   } finally {
-    // Nest types the channel and message as `any`; they are amqplib's.
-    (context.getChannelRef() as Channel).ack(context.getMessage() as Message);
+    try {
+      // Nest types the channel and message as `any`; they are amqplib's.
+      (context.getChannelRef() as Channel).ack(context.getMessage() as Message);
+    } catch {
+      // Its channel closed meanwhile (a lost broker node): the broker has given the message to the
+      // shard's next consumer already, and there is nothing left to ack. The work's outcome still
+      // goes back to the caller, rather than this error.
+    }
   }
 }

@@ -35,6 +35,7 @@ beforeEach(() => {
   broker.published.length = 0;
   broker.connackCode = 0;
   broker.subackGranted = 1;
+  broker.pubacks = true;
 });
 
 afterEach(async () => {
@@ -237,6 +238,22 @@ describe('MqttDevice: answering', () => {
     expect(replies[0]).toMatchObject({ api: 'get_gpio', request: { number: 3 }, reply: { number: 3, value: 1 } });
     const line = logger.infos.find((l) => l.includes('get_gpio'));
     expect(line).toMatch(/^\[sim bench-7\] get_gpio \{"number":3\} -> \{"number":3,"value":1\} \(\d+\.\d ms\)$/);
+  });
+
+  it('goes on to its next request when a reply gets no PUBACK (a broker refusing it on MQTT 3.x)', async () => {
+    const logger = capture();
+    const device = makeDevice({ logger, pubackWaitMs: 50 });
+    await device.start();
+    broker.pubacks = false;
+    const replies: ReplyEvent[] = [];
+    device.on('reply', (event) => replies.push(event));
+    await request('set_gpio', '{"number":5,"value":1}');
+    await request('get_gpio', '{"number":5}');
+    await broker.waitFor(() => broker.published.length === 2); // the second one was not stalled
+    expect(JSON.parse(broker.published[1].payload.toString())).toEqual({ number: 5, value: 1 });
+    await until(() => replies.length === 2);
+    expect(logger.warnings.some((line) => line.includes('no PUBACK for the set_gpio reply within 50 ms'))).toBe(true);
+    await device.stop();
   });
 
   it('keeps state across requests', async () => {

@@ -12,7 +12,15 @@ export interface MqttDeviceOptions extends DeviceOptions {
   mqttVersion?: MqttVersion;
   /** MQTT keepalive in seconds. Default 60. */
   keepaliveSeconds?: number;
+  /**
+   * How long a reply waits for its PUBACK before the device goes on to its next request. Default 500.
+   * MQTT 3.x has no negative PUBACK: a reply the broker refuses (a queue it was routed to is on a
+   * node that just died) is simply never acknowledged, and waiting for it would stall the device.
+   */
+  pubackWaitMs?: number;
 }
+
+const DEFAULT_PUBACK_WAIT_MS = 500;
 
 export type MqttVersion = 3 | 4 | 5;
 
@@ -58,6 +66,7 @@ interface Link {
 export class MqttDevice extends ConnectedDevice {
   private readonly mqttVersion: MqttVersion;
   private readonly keepaliveSeconds: number;
+  private readonly pubackWaitMs: number;
   private link?: Link;
 
   constructor(options: MqttDeviceOptions) {
@@ -69,6 +78,10 @@ export class MqttDevice extends ConnectedDevice {
       );
     }
     this.keepaliveSeconds = options.keepaliveSeconds ?? 60;
+    this.pubackWaitMs = options.pubackWaitMs ?? DEFAULT_PUBACK_WAIT_MS;
+    if (!Number.isFinite(this.pubackWaitMs) || this.pubackWaitMs < 0) {
+      throw new RangeError(`pubackWaitMs must be a non-negative number, got ${String(options.pubackWaitMs)}`);
+    }
   }
 
   get url(): string {
@@ -215,16 +228,30 @@ export class MqttDevice extends ConnectedDevice {
     if (!link || !link.client.connected) return Promise.reject(new Error('not connected'));
     const { client } = link;
     return new Promise<void>((resolve, reject) => {
-      const onClose = (): void => reject(new Error('connection closed before the PUBACK'));
+      let waiting = true;
+      const done = (error?: Error): void => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        client.removeListener('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onClose = (): void => done(new Error('connection closed before the PUBACK'));
+      // No PUBACK in time: go on (MQTT 3.x cannot say that the broker refused it; see pubackWaitMs).
+      const timer = setTimeout(() => {
+        this.logger.warn(
+          `[sim ${this.label}] no PUBACK for the ${api} reply within ${this.pubackWaitMs} ms; going on to the next request`,
+        );
+        done();
+      }, this.pubackWaitMs);
       client.once('close', onClose);
       // MQTT 5: where the request said, echoing its Correlation Data; else the protocol's reply topic.
       const topic = replyContext?.responseTopic ?? replyTopic(this.deviceId, api);
       const properties = replyContext?.correlationData ? { correlationData: replyContext.correlationData } : undefined;
-      client.publish(topic, body, { qos: 1, retain: false, ...(properties && { properties }) }, (error) => {
-        client.removeListener('close', onClose);
-        if (error) reject(error);
-        else resolve();
-      });
+      client.publish(topic, body, { qos: 1, retain: false, ...(properties && { properties }) }, (error) =>
+        done(error ?? undefined),
+      );
     });
   }
 

@@ -64,6 +64,8 @@ export class FakeMqttBroker extends EventEmitter {
   connackCode = 0;
   /** SUBACK granted value to send (1, or 0x80 = failure). */
   subackGranted = 1;
+  /** Whether QoS 1 publishes are acknowledged (RabbitMQ never PUBACKs one a queue refused, on MQTT 3.x). */
+  pubacks = true;
   private readonly sessions = new Map<string, Session>();
   private readonly sockets = new Set<TLSSocket>();
   private readonly server: Server;
@@ -190,7 +192,9 @@ export class FakeMqttBroker extends EventEmitter {
             retain: packet.retain,
             at: Date.now(),
           });
-          if (packet.qos === 1) this.send(socket, protocolVersion, { cmd: 'puback', messageId: packet.messageId ?? 0 });
+          if (packet.qos === 1 && this.pubacks) {
+            this.send(socket, protocolVersion, { cmd: 'puback', messageId: packet.messageId ?? 0 });
+          }
           break;
         }
         case 'pingreq':

@@ -14,9 +14,11 @@ import { findOwnedDevice } from '../devices/queries/owned-device';
  * Extra time the gateway waits beyond the device timeout, for the hops to device-command and back
  * (a few ms when healthy). It bounds how long a caller waits when device-command never answers (a
  * replica killed mid-request): the call ends within its timeout plus this, inside the promise
- * that no call outlives its timeout by more than 1 s (docs/reliability.md).
+ * that no call outlives its timeout by more than 1 s (docs/reliability.md), with the other half second
+ * left for the HTTP hop and a loaded machine. On a machine so loaded that device-command's own
+ * DEVICE_TIMEOUT answer comes later than this, the call answers DEVICE_COMMAND_UNAVAILABLE instead.
  */
-export const RPC_MARGIN_MS = 750;
+export const RPC_MARGIN_MS = 500;
 
 /** The outcome of a command that failed with something other than a domain error. */
 export const UNEXPECTED_OUTCOME = 'INTERNAL_ERROR';

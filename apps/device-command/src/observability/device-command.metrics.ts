@@ -16,6 +16,7 @@ export class DeviceCommandMetrics {
   readonly droppedReplies: Counter<'reason'>;
   readonly barriersSent: Counter;
   readonly fences: Counter<'reason'>;
+  readonly offlineRetries: Counter;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     const series = new SeriesDeclarer(registry);
@@ -58,6 +59,10 @@ export class DeviceCommandMetrics {
       "Fences (two barrier requests) before a device's first request after a shard takeover or a reconnection",
       ['reason'],
       [{ reason: 'takeover' }, { reason: 'reconnect' }], // zero, not absent
+    );
+    this.offlineRetries = series.counter(
+      'iotcloud_device_offline_retries_total',
+      'Requests tried again after finding their device offline while it was expected back (its broker node lost)',
     );
   }
 }

@@ -2,7 +2,7 @@ import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { AmqpDeviceLink } from './amqp-device-link';
+import { AmqpDeviceLink, RECONNECT_GRACE_MS, RETRY_OFFLINE_EVERY_MS } from './amqp-device-link';
 import { shardOf } from '@app/common/device-command';
 import { MAX_REPLIES_PER_DEVICE_PER_SECOND } from './reply-rate-limiter';
 import { shardLeaseQueue } from './shard-leases';
@@ -13,6 +13,7 @@ const DEVICE_ID = '0123456789abcdef0123456789abcdef';
 interface BrokerState {
   connected: boolean;
   unroutable: boolean;
+  nacking: boolean;
   deliver: (routingKey: string, content: string, headers?: Record<string, unknown>) => void;
 }
 
@@ -20,6 +21,7 @@ function fakeBroker() {
   const state: BrokerState = {
     connected: true,
     unroutable: false,
+    nacking: false,
     deliver: () => {
       throw new Error('not consuming yet');
     },
@@ -34,6 +36,7 @@ function fakeBroker() {
         published.push({ exchange, routingKey, payload, options });
         order.push(routingKey);
         if (state.unroutable) channel.emit('return', { properties: { messageId: options.messageId } });
+        if (state.nacking) throw new Error('message nacked'); // what amqplib rejects a nacked publish with
         return true;
       },
     ),
@@ -105,6 +108,13 @@ describe('AmqpDeviceLink', () => {
     const link = new AmqpDeviceLink(broker.connection);
     await broker.runSetup();
     broker.state.unroutable = true;
+    await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1')).resolves.toBe(false);
+  });
+
+  it("says false when the broker nacks the request (the device's queue is on a node that just died)", async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection);
+    broker.state.nacking = true;
     await expect(link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1')).resolves.toBe(false);
   });
 
@@ -193,5 +203,68 @@ describe('AmqpDeviceLink', () => {
       [DEVICE_ID, 'closed', false],
       [DEVICE_ID, 'opened', true],
     ]);
+  });
+
+  describe('whether a device found offline is expected back', () => {
+    const opened = (broker: ReturnType<typeof fakeBroker>, name: string) =>
+      broker.event('connection.created', { name, user: `CN=${DEVICE_ID}`, protocol: ['MQTT', [3, 1, 1]] });
+    const farDeadline = () => Date.now() + 10_000;
+
+    /** The fake's one channel delivers to the last consumer set up: replies, or (by default) connection events. */
+    async function linkUp(consuming: 'events' | 'replies' = 'events') {
+      const broker = fakeBroker();
+      const link = new AmqpDeviceLink(broker.connection);
+      await (consuming === 'events' ? broker.runEventsSetup() : broker.runSetup());
+      return { broker, link };
+    }
+
+    afterEach(() => jest.useRealTimers());
+
+    it('not a device never heard from', async () => {
+      const { link } = await linkUp();
+      await expect(link.returning(DEVICE_ID, farDeadline())).resolves.toBe(false);
+    });
+
+    it('one heard from lately, with no word of its connection closing: as soon as a connection of it opens', async () => {
+      const { broker, link } = await linkUp();
+      opened(broker, 'conn-1');
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+      let answer: boolean | undefined;
+      void link.returning(DEVICE_ID, farDeadline()).then((back) => (answer = back));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answer).toBeUndefined(); // it waits
+      opened(broker, 'conn-2'); // reconnected to another node
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answer).toBe(true);
+    });
+
+    it('a device heard from by its replies: after a short wait, to try again', async () => {
+      const { broker, link } = await linkUp('replies');
+      broker.deliver(`server.${DEVICE_ID}.get_status`, '{}');
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+      const back = link.returning(DEVICE_ID, farDeadline());
+      jest.advanceTimersByTime(RETRY_OFFLINE_EVERY_MS);
+      await expect(back).resolves.toBe(true);
+    });
+
+    it('not one whose latest connection closed, nor one that closes while it waits', async () => {
+      const { broker, link } = await linkUp();
+      opened(broker, 'conn-1');
+      opened(broker, 'conn-2');
+      broker.event('connection.closed', { name: 'conn-1' }); // the older one: still expected back
+      const waiting = link.returning(DEVICE_ID, farDeadline());
+      broker.event('connection.closed', { name: 'conn-2' });
+      await expect(waiting).resolves.toBe(false);
+      await expect(link.returning(DEVICE_ID, farDeadline())).resolves.toBe(false);
+    });
+
+    it('not one last heard from longer ago than the grace, nor when the deadline is too near', async () => {
+      const { broker, link } = await linkUp();
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+      opened(broker, 'conn-1');
+      await expect(link.returning(DEVICE_ID, Date.now() + 100)).resolves.toBe(false);
+      jest.advanceTimersByTime(RECONNECT_GRACE_MS + 1);
+      await expect(link.returning(DEVICE_ID, farDeadline())).resolves.toBe(false);
+    });
   });
 });

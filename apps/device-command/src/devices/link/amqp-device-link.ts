@@ -36,6 +36,33 @@ function textOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * How long after a device was last heard from (a reply, a connection opening) a request that finds
+ * it offline waits for it to come back, when the broker never said that its connection closed: a
+ * broker node that dies says nothing about its connections, whose devices reconnect to another
+ * node within moments. A device whose connection closed (it disconnected, or a live node cut it
+ * off) is offline at once.
+ */
+export const RECONNECT_GRACE_MS = 30_000;
+/** While a device is expected back, how often a request to it tries again without word of it. */
+export const RETRY_OFFLINE_EVERY_MS = 250;
+/**
+ * A try this close to the request's deadline is not made: the request answers DEVICE_OFFLINE instead
+ * (a device just back needs a fence, two round trips, before the request itself: no time left for it).
+ */
+const LAST_TRY_BEFORE_DEADLINE_MS = 500;
+/** Devices whose presence is remembered at most (least recently heard from forgotten first). */
+const PRESENCE_KEPT = 100_000;
+
+/** What this replica last heard of a device. */
+interface Presence {
+  heardAt: number;
+  /** The broker said its latest connection closed. */
+  closed: boolean;
+  /** Its latest connection's name, when this replica saw it open. */
+  connection?: string;
+}
+
 /** An MQTT 5 connection (its replies echo request ids), from the event's protocol header. */
 function isMqtt5(protocol: string | undefined): boolean {
   return /mqtt[^0-9]*5/i.test(protocol ?? '');
@@ -62,6 +89,10 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private readonly connectionListeners: ConnectionListener[] = [];
   /** Device of each connection opened since this replica started (connection.closed names no user). */
   private readonly connections = new Map<string, { deviceId: string; mqtt5: boolean }>();
+  /** Devices heard from, least recently first (bounded): whether a lost one is expected back. */
+  private readonly presence = new Map<string, Presence>();
+  /** Requests waiting for their device's connection to change. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   /** messageIds the broker returned as unroutable, until their publish confirms. */
   private readonly returned = new Set<string>();
   private readonly replyRate = new ReplyRateLimiter(undefined, (deviceId, limit) =>
@@ -111,13 +142,55 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       if (deviceId) {
         connection = { deviceId, mqtt5: isMqtt5(textOf(headers.protocol)) };
         this.connections.set(name, connection);
+        this.heard(deviceId, name);
       }
     } else {
       connection = this.connections.get(name);
       this.connections.delete(name);
+      const presence = connection && this.presence.get(connection.deviceId);
+      // Not when an older connection closes after a newer one opened (a client id taken over).
+      if (presence?.connection === name) presence.closed = true;
     }
     if (!connection) return;
     for (const listener of this.connectionListeners) listener(connection.deviceId, change, connection.mqtt5);
+    // After the listeners: a request that waited for this change finds the dispatcher up to date.
+    const waiting = this.waiters.get(connection.deviceId);
+    this.waiters.delete(connection.deviceId);
+    for (const wake of waiting ?? []) wake();
+  }
+
+  /** The device was heard from: a reply, or a connection (`connection`) opening. */
+  private heard(deviceId: string, connection?: string): void {
+    const previous = this.presence.get(deviceId);
+    this.presence.delete(deviceId); // re-inserted last: the map stays ordered by last heard
+    this.presence.set(deviceId, {
+      heardAt: Date.now(),
+      closed: connection === undefined ? (previous?.closed ?? false) : false,
+      connection: connection ?? previous?.connection,
+    });
+    if (this.presence.size > PRESENCE_KEPT) this.presence.delete(this.presence.keys().next().value as string);
+  }
+
+  async returning(deviceId: string, deadline: number): Promise<boolean> {
+    const presence = this.presence.get(deviceId);
+    if (!presence || presence.closed || Date.now() - presence.heardAt > RECONNECT_GRACE_MS) return false;
+    const wait = Math.min(RETRY_OFFLINE_EVERY_MS, deadline - LAST_TRY_BEFORE_DEADLINE_MS - Date.now());
+    if (wait <= 0) return false;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        const set = this.waiters.get(deviceId);
+        set?.delete(wake);
+        if (set?.size === 0) this.waiters.delete(deviceId);
+        resolve();
+      };
+      const timer = setTimeout(wake, wait);
+      let waiting = this.waiters.get(deviceId);
+      if (!waiting) this.waiters.set(deviceId, (waiting = new Set()));
+      waiting.add(wake);
+    });
+    // A close that came meanwhile (the device disconnected): offline now.
+    return this.presence.get(deviceId)?.closed !== true && Date.now() < deadline - LAST_TRY_BEFORE_DEADLINE_MS;
   }
 
   onConnectionChange(listener: ConnectionListener): void {
@@ -137,6 +210,7 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   private receive(message: ConsumeMessage): void {
     const address = parseReplyRoutingKey(message.fields.routingKey);
     if (!address) return; // not a reply of a known API: nothing to deliver it to
+    this.heard(address.deviceId);
     if (!this.replyRate.allow(address.deviceId)) return;
     const requestId = message.properties.correlationId as string | undefined;
     for (const listener of this.listeners) listener(address.deviceId, address.api, message.content, requestId);
@@ -150,7 +224,7 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
     if (!this.connection.isConnected()) throw new Error('not connected to the broker');
     const messageId = randomUUID();
     this.leases.renew(this.channel, shardOf(deviceId, this.shards)); // routed before the request
-    await this.channel.publish(DEVICE_EXCHANGE, requestRoutingKey(deviceId, api), payload, {
+    const published = this.channel.publish(DEVICE_EXCHANGE, requestRoutingKey(deviceId, api), payload, {
       mandatory: true,
       messageId,
       expiration: String(Math.max(1, Math.ceil(ttlMs))),
@@ -160,6 +234,17 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
       correlationId: requestId,
       headers: { 'x-reply-to-topic': replyRoutingKey(deviceId, api) },
     });
+    try {
+      await published;
+    } catch (error) {
+      // A nack: the device's queue could not take it, as when it lives on a broker node that just
+      // died (until the cluster drops that node's queues). The device is not reachable: offline.
+      if (error instanceof Error && error.message === 'message nacked') {
+        this.returned.delete(messageId);
+        return false;
+      }
+      throw error;
+    }
     // basic.return precedes the publisher confirm on the same channel.
     return !this.returned.delete(messageId);
   }

@@ -22,6 +22,9 @@ class FakeLink implements DeviceLink {
   private connectionListener?: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
 
   stalled = false;
+  /** What `returning` answers after a request found the device offline; how often it was asked. */
+  expectedBack = false;
+  returnings = 0;
   /** What the shard leases say to a replica taking a shard: another replica sent requests on it lately. */
   otherReplicaSent = true;
   readonly leaseReads: number[] = [];
@@ -35,6 +38,12 @@ class FakeLink implements DeviceLink {
   }
   onReply(listener: ReplyListener): void {
     this.listener = listener;
+  }
+  async returning(): Promise<boolean> {
+    this.returnings += 1;
+    if (!this.expectedBack) return false;
+    await tick(); // the real link waits (for a connection event or a short timer) before saying true
+    return this.expectedBack;
   }
   otherReplicaSentLately(shard: number): Promise<boolean> {
     this.leaseReads.push(shard);
@@ -180,6 +189,28 @@ describe('DeviceDispatcher', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('tries a request again while its device, found offline, is expected back (a lost broker node)', async () => {
+    link.online = false;
+    link.expectedBack = true;
+    const call = dispatcher.dispatch(A, 'get_gpio', { number: 1 }, 5000);
+    while (link.returnings < 3) await tick();
+    link.online = true; // it reconnected to another node
+    while (link.sent.length < 4 || link.sent.length !== link.returnings + 1) await tick();
+    link.reply(A, 'get_gpio', { number: 1, value: 1 });
+    await expect(call).resolves.toMatchObject({ reply: { number: 1, value: 1 } });
+    expect(link.sent.every((request) => request.api === 'get_gpio')).toBe(true);
+  });
+
+  it('says DEVICE_OFFLINE once its device is not expected back any more', async () => {
+    link.online = false;
+    link.expectedBack = true;
+    const call = dispatcher.dispatch(A, 'get_status', {}, 5000);
+    while (link.returnings < 2) await tick();
+    link.expectedBack = false; // its connection closed, or the deadline is near
+    await expect(call).rejects.toMatchObject({ code: 'DEVICE_OFFLINE' });
+    expect(link.sent.length).toBe(link.returnings); // tried each time it was expected back, then not again
   });
 
   it('says DEVICE_COMMAND_UNAVAILABLE when the broker fails', async () => {

@@ -239,13 +239,29 @@ export class DeviceDispatcher {
       this.metrics.queueWait.observe(secondsSince(job.enqueuedAt));
       const current = job;
       try {
-        job.resolve(await runInRequest(job.request, () => this.run(deviceId, state, current)));
+        job.resolve(await runInRequest(job.request, () => this.runUntilBack(deviceId, state, current)));
       } catch (error) {
         job.reject(error);
       }
     }
     state.running = false;
     if (state.orphans.size === 0 && !state.awaiting && !state.fencing) this.devices.delete(deviceId);
+  }
+
+  /**
+   * `run`, again from the start (its fences too) each time the device is found offline while the
+   * link expects it back within the request's deadline: a device whose broker node died reconnects
+   * to another one within moments, and its callers see a slower answer rather than DEVICE_OFFLINE.
+   */
+  private async runUntilBack(deviceId: string, state: DeviceState, job: Job): Promise<DispatchResult> {
+    for (;;) {
+      try {
+        return await this.run(deviceId, state, job);
+      } catch (error) {
+        if (!(error instanceof DeviceOfflineError) || !(await this.link.returning(deviceId, job.deadline))) throw error;
+        this.metrics.offlineRetries.inc();
+      }
+    }
   }
 
   private async run(deviceId: string, state: DeviceState, job: Job): Promise<DispatchResult> {

@@ -12,7 +12,7 @@ export type ConnectionListener = (deviceId: string, change: 'opened' | 'closed',
 export interface DeviceLink {
   /**
    * Publishes one request. Resolves `false` when no queue took it (the device is
-   * not connected). The message expires after `ttlMs`, so a device that connects
+   * not connected, or its queue is on a broker node that just died: the broker nacked it). The message expires after `ttlMs`, so a device that connects
    * later never runs a stale command. Rejects when the broker cannot be reached.
    * `requestId` travels as MQTT 5 Correlation Data (with the reply topic as Response
    * Topic); devices on MQTT 3.x never see it.
@@ -26,6 +26,14 @@ export interface DeviceLink {
    * re-send unacknowledged QoS 1 messages), and a request out on the old one is lost or answered late.
    */
   onConnectionChange(listener: ConnectionListener): void;
+  /**
+   * After a request found the device offline: whether to try again. Resolves true once the device
+   * may be back (its connection reopened, or a short wait passed) when it is expected back: heard
+   * from lately, with no word that its connection closed (a broker node that dies says nothing about
+   * its connections, and their devices reconnect to another node within moments). Resolves false at
+   * once when it is not expected back, and when `deadline` (epoch ms) is too near to try again.
+   */
+  returning(deviceId: string, deadline: number): Promise<boolean>;
   /**
    * Whether another replica sent requests to devices of `shard` lately (within the takeover window,
    * docs/reliability.md), so that it may still have one out: what a replica taking the shard
