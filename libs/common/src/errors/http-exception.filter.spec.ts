@@ -15,18 +15,19 @@ class DownError extends DomainError {
 
 function fakeResponse() {
   const response = {
-    headersSent: false,
+    sent: false,
     headers: {} as Record<string, string>,
     statusCode: 0,
     body: undefined as unknown,
-    setHeader(name: string, value: string) {
+    header(name: string, value: string) {
       response.headers[name] = value;
+      return response;
     },
-    status(code: number) {
+    code(code: number) {
       response.statusCode = code;
       return response;
     },
-    json(body: unknown) {
+    send(body: unknown) {
       response.body = body;
       return response;
     },
@@ -53,7 +54,7 @@ describe('HttpErrorFilter', () => {
 
   it('writes nothing once headers are sent', () => {
     const { response, host } = fakeResponse();
-    response.headersSent = true;
+    response.sent = true;
     filter.catch(new BusyError('late'), host);
     expect(response.statusCode).toBe(0);
     expect(response.body).toBeUndefined();

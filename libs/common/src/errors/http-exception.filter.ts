@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from './domain-error';
 import { HTTP_STATUS_BY_KIND } from './http-status';
 
@@ -32,13 +32,13 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
-    if (response.headersSent) return;
+    if (response.sent) return;
     const retryAfter = body.details?.retryAfterSeconds;
     if (body.statusCode === 429 && typeof retryAfter === 'number')
-      response.setHeader('Retry-After', String(retryAfter));
-    response.status(body.statusCode).json(body);
+      void response.header('Retry-After', String(retryAfter));
+    void response.code(body.statusCode).send(body);
   }
 
   toBody(exception: unknown): ErrorResponseBody {
