@@ -231,6 +231,12 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     const ui = await request(gateway.baseUrl, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toMatch(/swagger-ui/i);
+    // Its script and assets are served too (by @fastify/static), under the page's CSP.
+    for (const asset of ['swagger-ui-init.js', 'swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const res = await request(gateway.baseUrl, 'GET', `/api/docs/${asset}`);
+      expect([asset, res.status]).toEqual([asset, 200]);
+      expect(res.headers['content-type']).toMatch(/javascript|css/);
+    }
   });
 
   it.each([

@@ -170,10 +170,10 @@ describe('HttpErrorFilter', () => {
     });
   });
 
-  it('answers MALFORMED_JSON only for a 400 that is about JSON', () => {
+  it("gives a 400 VALIDATION_FAILED whatever its message says (MALFORMED_JSON is the body parser's own error)", () => {
     expect(filter.toBody(new BadRequestException('Unexpected token } in JSON at position 9'))).toMatchObject({
       statusCode: 400,
-      code: 'MALFORMED_JSON',
+      code: 'VALIDATION_FAILED',
     });
     expect(filter.toBody(new BadRequestException('name is required'))).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(filter.toBody(new HttpException({ message: 'JSON document conflicts' }, 409))).toMatchObject({

@@ -68,6 +68,15 @@ export class HttpErrorFilter implements ExceptionFilter {
       }
       return { statusCode, code, message };
     }
+    // Errors of libraries that say their own 4xx status (http-errors style).
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return {
+        statusCode: status,
+        code: CODE_BY_STATUS[status] ?? `HTTP_${status}`,
+        message: (exception as Error).message,
+      };
+    }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }
