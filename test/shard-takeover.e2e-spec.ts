@@ -1,5 +1,12 @@
 import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Channel } from 'amqplib';
+import { connectBroker } from '@app/common/nest';
 import { ConnectedDevice, RequestEvent } from '../apps/device-simulator/src';
+import { DeviceCommandConfig } from '../apps/device-command/src/config/device-command.config';
+import { shardLeaseQueue, shardLeaseQueueOptions } from '../apps/device-command/src/devices/link/shard-leases';
+import { DeviceCommandMetrics } from '../apps/device-command/src/observability/device-command.metrics';
+import { brokerSettings } from '../apps/device-command/src/transport.options';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
 import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { Registration, connectDevice, registerDevice } from './support/simulated-devices';
@@ -53,6 +60,27 @@ describe('shard takeover between device-command replicas (e2e, real broker)', ()
     return { reg, requests };
   }
 
+  /** Empties the shards' lease queues, as on a broker where no device-command sent requests lately. */
+  async function forgetLeases(app: INestApplication): Promise<void> {
+    const config = app.get<ConfigService<DeviceCommandConfig, true>>(ConfigService);
+    const options = shardLeaseQueueOptions(config.get('DEVICE_COMMAND_QUEUE_TYPE', { infer: true }));
+    const connection = connectBroker(brokerSettings(config), 'e2e shard leases');
+    try {
+      const channel = connection.createChannel({
+        setup: async (ch: Channel) => {
+          for (let shard = 0; shard < config.get('DEVICE_COMMAND_SHARDS', { infer: true }); shard++) {
+            await ch.assertQueue(shardLeaseQueue(shard), options);
+            await ch.purgeQueue(shardLeaseQueue(shard));
+          }
+        },
+      });
+      await channel.waitForConnect();
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  }
+
   beforeAll(async () => {
     gateway = await startGateway();
     token = await signUpAndLogIn(gateway.baseUrl, uniqueName('operator'));
@@ -63,6 +91,25 @@ describe('shard takeover between device-command replicas (e2e, real broker)', ()
     for (const app of [...replicas]) await app.close();
     await gateway.close();
     closeClient();
+  });
+
+  it('sends no fence from a replica taking shards no other replica sent requests on lately (a fresh stack)', async () => {
+    const app = await replica();
+    await forgetLeases(app);
+    const reg = await registerDevice(gateway.baseUrl, token, uniqueName('fresh'));
+    const sim = await connectDevice(reg, 'mqtt'); // MQTT 3.1.1: no request ids, so it would be fenced
+    devices.push(sim);
+    const apis: string[] = [];
+    sim.on('request', (event) => apis.push(event.api));
+    const res = await call('GET', `/devices/${reg.name}/gpio/1?timeout=10000`);
+    expect(res.status).toBe(200);
+    expect(apis).toEqual(['get_gpio']); // no get_subnet, get_gateway before it
+    const fences = await app.get(DeviceCommandMetrics).fences.get();
+    expect(fences.values.map((v) => [v.labels.reason, v.value])).toEqual([
+      ['takeover', 0],
+      ['reconnect', 0],
+    ]);
+    await stop(app);
   });
 
   it("never hands the stopped replica's late reply to the new owner's first request", async () => {

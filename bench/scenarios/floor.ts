@@ -34,7 +34,18 @@ function settings(service: 'api-gateway' | 'device-command'): BrokerConnectionSe
 
 async function open(service: 'api-gateway' | 'device-command'): Promise<ChannelModel> {
   const s = settings(service);
-  return amqplib.connect(amqpsUrls(s)[0], tlsSocketOptions(s));
+  const connection = await amqplib.connect(amqpsUrls(s)[0], tlsSocketOptions(s));
+  // An 'error' nobody listens to would crash the bench (the broker stopping mid-run): the calls
+  // out then time out and are counted.
+  connection.on('error', (error: Error) => progress(`floor: ${service}'s broker connection: ${error.message}`));
+  return connection;
+}
+
+/** A channel whose errors are told, not thrown (see open). */
+async function channelOf(connection: ChannelModel, name: string): Promise<Channel> {
+  const channel = await connection.createChannel();
+  channel.on('error', (error: Error) => progress(`floor: ${name} channel: ${error.message}`));
+  return channel;
 }
 
 /** device-command without Nest, dispatcher or validation: one request in flight per device, FIFO. */
@@ -47,7 +58,7 @@ class BareRelay {
   constructor(private readonly connection: ChannelModel) {}
 
   async start(): Promise<void> {
-    const ch = await this.connection.createChannel();
+    const ch = await channelOf(this.connection, 'relay');
     this.channel = ch;
     await ch.assertQueue(this.queue, { exclusive: true });
     const { queue: replies } = await ch.assertQueue('', { exclusive: true });
@@ -97,7 +108,7 @@ class BareClient {
   ) {}
 
   async start(): Promise<void> {
-    const ch = await this.connection.createChannel();
+    const ch = await channelOf(this.connection, 'client');
     this.channel = ch;
     await ch.consume(
       'amq.rabbitmq.reply-to',

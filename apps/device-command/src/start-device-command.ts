@@ -1,7 +1,7 @@
 import { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { RpcDomainErrorFilter } from '@app/common/nest';
+import { RpcDomainErrorFilter, rmqServerStrategy } from '@app/common/nest';
 import { DeviceCommandConfig } from './config/device-command.config';
 import { DeviceCommandModule } from './device-command.module';
 import { DeviceCommandHttpServer } from './observability/device-command.http-server';
@@ -24,7 +24,8 @@ export async function startDeviceCommand(options: DeviceCommandStartOptions = {}
   app.useGlobalFilters(new RpcDomainErrorFilter());
   const config = app.get<ConfigService<DeviceCommandConfig, true>>(ConfigService);
   for (const transport of shardTransports(config)) {
-    app.connectMicroservice(transport, { inheritAppConfig: true });
+    // Nest's RMQ server, with its channel's errors logged rather than thrown (they would crash the process).
+    app.connectMicroservice(rmqServerStrategy(transport), { inheritAppConfig: true });
   }
   await app.startAllMicroservices();
   await app.init();

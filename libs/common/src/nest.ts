@@ -18,4 +18,5 @@ export * from './observability/metrics';
 export * from './observability/observability-server';
 export * from './messaging/rmq-options';
 export * from './messaging/broker-connection';
+export * from './messaging/channel-errors';
 export * from './lifecycle/shutdown-deadline';

@@ -22,8 +22,13 @@ import { DEVICE_LINK } from './link/device-link.port';
     },
     {
       provide: DEVICE_LINK,
-      inject: [BROKER_CONNECTION],
-      useFactory: (connection: AmqpConnectionManager) => new AmqpDeviceLink(connection),
+      inject: [BROKER_CONNECTION, ConfigService],
+      useFactory: (connection: AmqpConnectionManager, config: ConfigService<DeviceCommandConfig, true>) =>
+        new AmqpDeviceLink(
+          connection,
+          config.get('DEVICE_COMMAND_SHARDS', { infer: true }),
+          config.get('DEVICE_COMMAND_QUEUE_TYPE', { infer: true }),
+        ),
     },
     {
       // Closes the broker connection after the link's channel, on shutdown.

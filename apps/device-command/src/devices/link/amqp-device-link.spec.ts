@@ -3,7 +3,9 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { AmqpDeviceLink } from './amqp-device-link';
+import { shardOf } from '@app/common/device-command';
 import { MAX_REPLIES_PER_DEVICE_PER_SECOND } from './reply-rate-limiter';
+import { shardLeaseQueue } from './shard-leases';
 
 const DEVICE_ID = '0123456789abcdef0123456789abcdef';
 
@@ -23,15 +25,22 @@ function fakeBroker() {
     },
   };
   const published: { exchange: string; routingKey: string; payload: Buffer; options: Record<string, unknown> }[] = [];
+  /** In the order the channel got them: leases (sendToQueue) and requests (publish). */
+  const order: string[] = [];
   const setups = new Map<string, (ch: ConfirmChannel) => Promise<void>>();
   const wrapper = {
     publish: jest.fn(
       async (exchange: string, routingKey: string, payload: Buffer, options: Record<string, unknown>) => {
         published.push({ exchange, routingKey, payload, options });
+        order.push(routingKey);
         if (state.unroutable) channel.emit('return', { properties: { messageId: options.messageId } });
         return true;
       },
     ),
+    sendToQueue: jest.fn(async (queue: string) => {
+      order.push(queue);
+      return true;
+    }),
     close: jest.fn(async () => undefined),
   };
   const connection = {
@@ -57,6 +66,7 @@ function fakeBroker() {
   return {
     state,
     published,
+    order,
     channel,
     connection: connection as unknown as AmqpConnectionManager,
     deliver: (routingKey: string, content: string) => state.deliver(routingKey, content),
@@ -79,6 +89,15 @@ describe('AmqpDeviceLink', () => {
       payload,
       options: { mandatory: true, expiration: '1235', contentType: 'application/json', correlationId: 'req-1' },
     });
+  });
+
+  it("puts this replica's lease on the device's shard first, on the same channel, at most once per 5 s", async () => {
+    const broker = fakeBroker();
+    const link = new AmqpDeviceLink(broker.connection, 8);
+    await link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-1');
+    await link.send(DEVICE_ID, 'get_status', Buffer.from('{}'), 100, 'req-2');
+    const lease = shardLeaseQueue(shardOf(DEVICE_ID, 8));
+    expect(broker.order).toEqual([lease, `${DEVICE_ID}.get_status`, `${DEVICE_ID}.get_status`]);
   });
 
   it('says false when the broker returns the request as unroutable (no device queue: offline)', async () => {

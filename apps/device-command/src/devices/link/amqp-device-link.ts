@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_DEVICE_COMMAND_SHARDS, DeviceCommandQueueType, shardOf } from '@app/common/device-command';
 import {
   DEVICE_EXCHANGE,
   DeviceApi,
@@ -13,6 +14,7 @@ import {
 import { ConnectionListener, DeviceLink, ReplyListener } from './device-link.port';
 import { deviceIdOfBrokerUser } from './broker-user';
 import { ReplyRateLimiter } from './reply-rate-limiter';
+import { ShardLeases } from './shard-leases';
 
 /** RabbitMQ's event exchange (plugin rabbitmq_event_exchange): connection.created/closed. */
 const BROKER_EVENT_EXCHANGE = 'amq.rabbitmq.event';
@@ -47,7 +49,9 @@ function isMqtt5(protocol: string | undefined): boolean {
  * device's replies. A per-device binding would cost a broker round trip on the
  * first command to each device (serialized on the channel: ~10 commands/s to
  * 10,000 new devices) and a binding per device forever; replies for devices
- * another replica serves are simply dropped by the dispatcher.
+ * another replica serves are simply dropped by the dispatcher. Before a request, on the same
+ * channel, this replica's lease on the device's shard (ShardLeases): the next replica to take
+ * the shard over reads it.
  */
 @Injectable()
 export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
@@ -66,7 +70,14 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
     ),
   );
 
-  constructor(private readonly connection: AmqpConnectionManager) {
+  private readonly leases: ShardLeases;
+
+  constructor(
+    private readonly connection: AmqpConnectionManager,
+    private readonly shards = DEFAULT_DEVICE_COMMAND_SHARDS,
+    queueType: DeviceCommandQueueType = 'classic',
+  ) {
+    this.leases = new ShardLeases(connection, shards, queueType, randomBytes(6).toString('hex'));
     this.channel = connection.createChannel({
       name: 'device-link',
       confirm: true,
@@ -138,6 +149,7 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
   async send(deviceId: string, api: DeviceApi, payload: Buffer, ttlMs: number, requestId: string): Promise<boolean> {
     if (!this.connection.isConnected()) throw new Error('not connected to the broker');
     const messageId = randomUUID();
+    this.leases.renew(this.channel, shardOf(deviceId, this.shards)); // routed before the request
     await this.channel.publish(DEVICE_EXCHANGE, requestRoutingKey(deviceId, api), payload, {
       mandatory: true,
       messageId,
@@ -152,7 +164,12 @@ export class AmqpDeviceLink implements DeviceLink, OnModuleDestroy {
     return !this.returned.delete(messageId);
   }
 
+  otherReplicaSentLately(shard: number): Promise<boolean> {
+    return this.leases.heldByOthers(shard);
+  }
+
   async onModuleDestroy(): Promise<void> {
+    await this.leases.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
     await this.events.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
     await this.channel.close().catch((error: unknown) => this.logger.warn(`closing: ${String(error)}`));
   }

@@ -22,6 +22,9 @@ class FakeLink implements DeviceLink {
   private connectionListener?: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void;
 
   stalled = false;
+  /** What the shard leases say to a replica taking a shard: another replica sent requests on it lately. */
+  otherReplicaSent = true;
+  readonly leaseReads: number[] = [];
 
   async send(deviceId: string, api: DeviceApi, payload: Buffer, _ttlMs: number, requestId: string): Promise<boolean> {
     if (this.failing) throw new Error('connection closed');
@@ -32,6 +35,10 @@ class FakeLink implements DeviceLink {
   }
   onReply(listener: ReplyListener): void {
     this.listener = listener;
+  }
+  otherReplicaSentLately(shard: number): Promise<boolean> {
+    this.leaseReads.push(shard);
+    return Promise.resolve(this.otherReplicaSent);
   }
   onConnectionChange(listener: (deviceId: string, change: 'opened' | 'closed', mqtt5: boolean) => void): void {
     this.connectionListener = listener;
@@ -90,6 +97,33 @@ describe('DeviceDispatcher', () => {
         Object.entries(labels).every(([key, value]) => String((v.labels as Record<string, unknown>)[key]) === value),
     );
     return match?.value;
+  }
+
+  /**
+   * The device answers the fence's two barriers in turn: the first reply to each of `apis`
+   * (FENCE_APIS unless an orphan displaced one), each once the request before has had its reply.
+   */
+  async function answerFence(deviceId = A, apis: readonly DeviceApi[] = FENCE_APIS): Promise<void> {
+    for (const api of apis) {
+      link.reply(deviceId, api, api === 'get_subnet' ? { value: '255.255.255.0' } : { value: '192.168.1.1' });
+      await tick();
+    }
+  }
+
+  /** A get_status call to A, answered by an MQTT 5 device: it echoes the request id. */
+  async function statusEchoingItsId(): Promise<void> {
+    const call = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    await tick();
+    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[link.requestIds.length - 1]);
+    await call;
+  }
+
+  /** The fence answered, the get_status request waiting for it goes out after it, and is answered. */
+  async function answerFenceThenStatus(call: Promise<unknown>): Promise<void> {
+    await answerFence();
+    expect(link.sent.map((s) => s.api)).toEqual([...FENCE_APIS, 'get_status']);
+    link.reply(A, 'get_status', { status: 'running' });
+    await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
   }
 
   it('answers with the validated reply and the device latency', async () => {
@@ -286,10 +320,7 @@ describe('DeviceDispatcher', () => {
   });
 
   it('falls back to the barrier when the device stops echoing ids (e.g. back on MQTT 3.1.1)', async () => {
-    const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-    await tick();
-    link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-    await first;
+    await statusEchoingItsId();
     const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
     await tick();
     link.reply(A, 'get_status', { status: 'running' }); // no id
@@ -303,6 +334,9 @@ describe('DeviceDispatcher', () => {
   });
 
   describe('after a shard takeover (another replica may still have a request out)', () => {
+    beforeEach(() => jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined)); // "shard taken over"
+    afterEach(() => jest.restoreAllMocks());
+
     it('fences before the first request: two barriers, so a late reply to the other replica is dropped', async () => {
       expect(FENCE_APIS).toEqual(['get_subnet', 'get_gateway']);
       dispatcher.delivered(A, 'ctag-new');
@@ -348,12 +382,7 @@ describe('DeviceDispatcher', () => {
         dispatcher.delivered(A, 'ctag-new');
         const first = dispatcher.dispatch(A, 'get_status', {}, 2000);
         await tick();
-        link.reply(A, 'get_subnet', { value: '255.255.255.0' });
-        await tick();
-        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
-        await tick();
-        link.reply(A, 'get_status', { status: 'running' });
-        await first;
+        await answerFenceThenStatus(first);
         const second = dispatcher.dispatch(A, 'get_status', {}, 2000);
         await tick();
         link.reply(A, 'get_status', { status: 'running' });
@@ -380,13 +409,7 @@ describe('DeviceDispatcher', () => {
       const next = dispatcher.dispatch(A, 'get_status', {}, 2000);
       await tick();
       expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']); // the same fence, still waiting
-      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
-      await tick();
-      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
-      await tick();
-      expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
-      link.reply(A, 'get_status', { status: 'running' });
-      await expect(next).resolves.toMatchObject({ reply: { status: 'running' } });
+      await answerFenceThenStatus(next);
     });
 
     it('lets a fence wait as long as the request it goes out for has left, when that is over 5 s', async () => {
@@ -395,13 +418,7 @@ describe('DeviceDispatcher', () => {
         dispatcher.delivered(A, 'ctag-new');
         const call = dispatcher.dispatch(A, 'get_status', {}, 20_000);
         await jest.advanceTimersByTimeAsync(8_000); // a slow device, within the request's 20 s
-        link.reply(A, 'get_subnet', { value: '255.255.255.0' });
-        await tick();
-        link.reply(A, 'get_gateway', { value: '192.168.1.1' });
-        await tick();
-        expect(link.sent.map((s) => s.api)).toEqual(['get_subnet', 'get_gateway', 'get_status']);
-        link.reply(A, 'get_status', { status: 'running' });
-        await expect(call).resolves.toMatchObject({ reply: { status: 'running' } });
+        await answerFenceThenStatus(call);
       } finally {
         jest.useRealTimers();
       }
@@ -432,11 +449,25 @@ describe('DeviceDispatcher', () => {
       }
     });
 
-    it('needs no fence for a device that echoes request ids (MQTT 5)', async () => {
-      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
+    it('sends no fence when no other replica sent requests on the shard lately (a fresh stack)', async () => {
+      link.otherReplicaSent = false;
+      dispatcher.delivered(A, 'ctag-new');
+      dispatcher.delivered(B, 'ctag-new');
+      const calls = [A, B].map((id) => dispatcher.dispatch(id, 'get_status', {}, 1000));
       await tick();
-      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-      await first;
+      expect(link.sent.map((s) => [s.deviceId, s.api])).toEqual([
+        [A, 'get_status'],
+        [B, 'get_status'],
+      ]);
+      // Asked once per shard and consumer, at its first delivery.
+      expect(link.leaseReads).toEqual([...new Set([shardOf(A, 8), shardOf(B, 8)])]);
+      for (const id of [A, B]) link.reply(id, 'get_status', { status: 'running' });
+      await Promise.all(calls);
+      expect(await sample('iotcloud_device_fences_total', { reason: 'takeover' })).toBe(0);
+    });
+
+    it('needs no fence for a device that echoes request ids (MQTT 5)', async () => {
+      await statusEchoingItsId();
       dispatcher.delivered(A, 'ctag-new');
       const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();
@@ -470,10 +501,7 @@ describe('DeviceDispatcher', () => {
       await tick();
       expect(link.sent.map((s) => s.api)).toEqual(['get_subnet']);
       link.reply(A, 'get_gpio', { number: 1, value: 1 }); // re-sent: dropped
-      link.reply(A, 'get_subnet', { value: '255.255.255.0' });
-      await tick();
-      link.reply(A, 'get_gateway', { value: '192.168.1.1' });
-      await tick();
+      await answerFence();
       link.reply(A, 'get_gpio', { number: 2, value: 0 });
       await expect(call).resolves.toMatchObject({ reply: { number: 2, value: 0 } });
       expect(await sample('iotcloud_device_fences_total', { reason: 'reconnect' })).toBe(1);
@@ -505,10 +533,7 @@ describe('DeviceDispatcher', () => {
     });
 
     it('leaves devices that echo request ids (MQTT 5) alone', async () => {
-      const first = dispatcher.dispatch(A, 'get_status', {}, 1000);
-      await tick();
-      link.reply(A, 'get_status', { status: 'running' }, link.requestIds[0]);
-      await first;
+      await statusEchoingItsId();
       const second = dispatcher.dispatch(A, 'get_status', {}, 1000);
       await tick();
       link.connectionChanged(A);

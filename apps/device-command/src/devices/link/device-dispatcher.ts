@@ -113,7 +113,8 @@ export const FENCE_APIS: readonly DeviceApi[] = BARRIER_APIS.slice(-2);
  * - After a shard takeover, another replica may still have a request out on a
  *   device, and its late reply would reach this replica too (every replica gets
  *   every reply). Before the first request to a device within TAKEOVER_WINDOW_MS
- *   of this replica's consumer taking the shard (ShardTakeovers), a fence: two
+ *   of this replica's consumer taking the shard, when another replica sent requests
+ *   on the shard lately (ShardTakeovers, ShardLeases), a fence: two
  *   barriers on two apis (FENCE_APIS). The other replica's outstanding requests
  *   (at most one per api: it keeps the same discipline) were sent before them,
  *   so their replies come before the second barrier's.
@@ -142,7 +143,7 @@ export class DeviceDispatcher {
    */
   private readonly timedOutIds = new Map<string, Orphan & { deviceId: string }>();
   private readonly instance = randomBytes(4).toString('hex');
-  private readonly takeovers = new ShardTakeovers();
+  private readonly takeovers: ShardTakeovers;
   /** Devices whose broker connection changed lately (when): their next request is fenced. */
   private readonly reconnected = new Map<string, number>();
   /**
@@ -158,6 +159,7 @@ export class DeviceDispatcher {
   ) {
     this.maxWaiting = config.get('DEVICE_QUEUE_LIMIT', { infer: true });
     this.shards = config.get('DEVICE_COMMAND_SHARDS', { infer: true });
+    this.takeovers = new ShardTakeovers((shard) => link.otherReplicaSentLately(shard));
     link.onReply((deviceId, api, body, requestId) => this.onReply(deviceId, api, body, requestId));
     link.onConnectionChange((deviceId, change, mqtt5) => this.onConnectionChange(deviceId, change, mqtt5));
   }
@@ -250,7 +252,8 @@ export class DeviceDispatcher {
     if (Date.now() >= job.deadline) throw new DeviceTimeoutError(deviceId, job.timeoutMs);
     if (state.fencing) await this.beforeDeadline(state.fencing, deviceId, job);
     const shard = Number(state.shard);
-    const takenOver = this.takeovers.needsFence(shard, deviceId);
+    let takenOver = !this.echoingIds.has(deviceId) && this.takeovers.needsFence(shard, deviceId);
+    if (typeof takenOver !== 'boolean') takenOver = await this.beforeDeadline(takenOver, deviceId, job);
     if (!this.echoingIds.has(deviceId) && (takenOver || this.reconnectedLately(deviceId))) {
       const fencedFrom = this.reconnected.get(deviceId);
       this.metrics.fences.inc({ reason: takenOver ? 'takeover' : 'reconnect' });

@@ -26,4 +26,10 @@ export interface DeviceLink {
    * re-send unacknowledged QoS 1 messages), and a request out on the old one is lost or answered late.
    */
   onConnectionChange(listener: ConnectionListener): void;
+  /**
+   * Whether another replica sent requests to devices of `shard` lately (within the takeover window,
+   * docs/reliability.md), so that it may still have one out: what a replica taking the shard
+   * over asks. `send` records this replica's own, before the request. Rejects when it cannot tell.
+   */
+  otherReplicaSentLately(shard: number): Promise<boolean>;
 }

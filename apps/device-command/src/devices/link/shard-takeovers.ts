@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DEVICE_TIMEOUT_MS } from '@app/device-protocol';
 
 /**
@@ -14,6 +15,8 @@ interface Activation {
   since: number;
   /** Devices fenced since, so the fence is paid once per device and takeover. */
   fenced: Set<string>;
+  /** Whether another replica sent requests on the shard lately; until known, the question. */
+  takeover: boolean | Promise<boolean>;
 }
 
 /**
@@ -24,13 +27,20 @@ interface Activation {
  * at the latest at its first delivery. Another replica's requests were sent before that,
  * so beyond TAKEOVER_WINDOW_MS after it they were all answered or have timed out there.
  *
- * So a device needs a fence (docs/device-protocol.md) before its first request within
- * that window of a shard's first delivery to a new consumer, and never otherwise.
+ * Whether it did is asked once, at that first delivery (`otherReplicaSentLately`: the shard's
+ * leases, ShardLeases); when no other replica sent requests on the shard lately (a fresh stack,
+ * or the same replica's consumer re-created), none can still be out.
+ *
+ * So a device needs a fence (docs/device-protocol.md) before its first request within that window
+ * of a shard's first delivery to a new consumer, when another replica sent requests on the shard
+ * lately or that cannot be told, and never otherwise.
  */
 export class ShardTakeovers {
+  private readonly logger = new Logger(ShardTakeovers.name);
   private readonly shards = new Map<number, Activation>();
 
   constructor(
+    private readonly otherReplicaSentLately: (shard: number) => Promise<boolean>,
     private readonly windowMs = TAKEOVER_WINDOW_MS,
     private readonly now: () => number = () => Date.now(),
   ) {}
@@ -39,18 +49,33 @@ export class ShardTakeovers {
   delivered(shard: number, consumer: string): void {
     const current = this.shards.get(shard);
     if (current?.consumer === consumer) return;
-    this.shards.set(shard, { consumer, since: this.now(), fenced: new Set() });
+    const activation: Activation = { consumer, since: this.now(), fenced: new Set(), takeover: true };
+    activation.takeover = this.otherReplicaSentLately(shard).catch((error: unknown) => {
+      this.logger.warn(`shard ${shard}: could not tell whether another replica served it lately (${String(error)})`);
+      return true;
+    });
+    void activation.takeover.then((takeover) => {
+      activation.takeover = takeover;
+      if (takeover) {
+        const seconds = Math.round(this.windowMs / 1000);
+        this.logger.log(`shard ${shard} taken over: each device's first request in the next ${seconds} s is fenced`);
+      }
+    });
+    this.shards.set(shard, activation);
   }
 
-  /** Whether another replica may still have a request out on `deviceId`, not yet fenced off here. */
-  needsFence(shard: number, deviceId: string): boolean {
+  /**
+   * Whether another replica may still have a request out on `deviceId`, not yet fenced off here;
+   * a promise only while the shard's first delivery to its consumer is still asking.
+   */
+  needsFence(shard: number, deviceId: string): boolean | Promise<boolean> {
     const activation = this.shards.get(shard);
     if (!activation) return false; // no delivery seen: a request not from a shard queue (tests, tools)
     if (this.now() - activation.since >= this.windowMs) {
       activation.fenced.clear(); // nothing to remember once the window has passed
       return false;
     }
-    return !activation.fenced.has(deviceId);
+    return !activation.fenced.has(deviceId) && activation.takeover;
   }
 
   /** The device's fence is complete: every reply to another replica's request has arrived. */
