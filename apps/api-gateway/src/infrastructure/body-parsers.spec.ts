@@ -1,4 +1,6 @@
-import { MalformedJsonError, bodyLimitBytes, parseJsonBody } from './body-parsers';
+import { PayloadTooLargeException } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { MalformedJsonError, bodyLimitBytes, parseJsonBody, readBody } from './body-parsers';
 
 describe('body parsers', () => {
   it('reads BODY_LIMIT as body-parser did (1 kb = 1024 bytes)', () => {
@@ -21,5 +23,14 @@ describe('body parsers', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'MALFORMED_JSON', kind: 'invalid' });
     }
+  });
+
+  it('reads a body up to the limit, and reads a longer one to its end before refusing it with 413', async () => {
+    await expect(readBody(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4)).resolves.toEqual(
+      Buffer.from('abcd'),
+    );
+    const long = Readable.from([Buffer.alloc(3), Buffer.alloc(3), Buffer.alloc(3)]);
+    await expect(readBody(long, 4)).rejects.toBeInstanceOf(PayloadTooLargeException);
+    expect(long.readableEnded).toBe(true); // drained: the client's last bytes were read before the answer
   });
 });

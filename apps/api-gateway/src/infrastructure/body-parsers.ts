@@ -1,5 +1,7 @@
+import { PayloadTooLargeException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse as parseQueryString } from 'node:querystring';
+import type { Readable } from 'node:stream';
 import { DomainError } from '@app/common';
 
 export class MalformedJsonError extends DomainError {
@@ -32,23 +34,51 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /**
+ * Reads a request body of at most `limit` bytes. A longer one is read to its end
+ * and dropped, and then refused with 413, as Express's body parser did: a client
+ * still sending its body then reads the 413 instead of a connection cut under it
+ * (Fastify's own limit answers before the body is read and closes the connection).
+ */
+export function readBody(payload: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    payload.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    payload.on('end', () =>
+      size <= limit
+        ? resolve(Buffer.concat(chunks))
+        : reject(new PayloadTooLargeException(`Request body is too large (over ${limit} bytes)`)),
+    );
+    payload.on('error', reject);
+  });
+}
+
+/**
  * The bodies the gateway reads, up to `limit` bytes each (413 PAYLOAD_TOO_LARGE
  * beyond): JSON, URL-encoded forms, and any other type is read and dropped, as
  * Express did (validation then names what is missing), instead of Fastify's 415.
  * GET bodies are read too: libpyiotcloud's legacy routes (`GET /get_gpio`) carry one.
  */
 export function useBodyParsers(app: NestFastifyApplication, limit: number): void {
-  app.getHttpAdapter().getInstance().addHttpMethod('GET', { hasBody: true, overrideExisting: true });
-  const options = { bodyLimit: limit };
-  app.useBodyParser('application/json', options, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body.toString('utf8')));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  app.useBodyParser('application/x-www-form-urlencoded', options, (_request, body, done) => {
-    done(null, { ...parseQueryString(body.toString('utf8')) });
-  });
-  app.useBodyParser('*', options, (_request, _body, done) => done(null, undefined));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHttpMethod('GET', { hasBody: true, overrideExisting: true });
+  const parse = (decode: (body: Buffer) => unknown) => async (_request: unknown, payload: Readable) =>
+    decode(await readBody(payload, limit));
+  // Fastify has JSON and text parsers of its own: replaced, not added to.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    parse((body) => parseJsonBody(body.toString('utf8'))),
+  );
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    parse((body) => ({ ...parseQueryString(body.toString('utf8')) })),
+  );
+  fastify.addContentTypeParser(
+    '*',
+    parse(() => undefined),
+  );
 }

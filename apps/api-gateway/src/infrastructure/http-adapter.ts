@@ -46,6 +46,9 @@ export class GatewayHttpAdapter extends FastifyAdapter {
     this.trust = trust;
   }
 
+  /** The gateway's body parsers are its own (body-parsers.ts, from configureApp), not Nest's defaults. */
+  override registerParserMiddleware(): void {}
+
   trustProxy(setting: TrustProxySetting): void {
     this.trust.fn = compileTrustProxy(setting);
   }
