@@ -181,10 +181,13 @@ describe('job scenario', () => {
       'job.timeout': 10,
     });
     expect(jobMetrics({ ...job, finishedAt: undefined }).commandsPerSec).toBeNaN();
+    expect(jobMetrics({ ...job, state: 'cancelled', total: null, counts: {} })['job.total']).toBeNaN();
   });
 
   it('reads only job bodies', () => {
     expect(isJobBody(job)).toBe(true);
+    expect(isJobBody({ ...job, state: 'queued', total: null })).toBe(true); // as POST /jobs answers
+    expect(isJobBody({ ...job, total: undefined })).toBe(false);
     expect(isJobBody({ ...job, counts: null })).toBe(false);
     expect(isJobBody({ statusCode: 400, code: 'INVALID_JOB' })).toBe(false);
   });

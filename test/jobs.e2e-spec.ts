@@ -78,7 +78,8 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
       concurrency: 50,
     });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ state: 'queued', total: DEVICES });
+    // The job is stored with its selector and no device yet: the runner resolves it.
+    expect(res.body).toMatchObject({ state: 'queued', total: null, counts: {} });
     const job = await waitFinal(res.body.id, 180_000);
     expect(job).toMatchObject({ state: 'completed', total: DEVICES, counts: { ok: DEVICES } });
     const results = await allResults(job.id);
@@ -100,6 +101,8 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
     expect(completed[0].deviceName).toBeUndefined();
     const progress = events.filter((e) => e.type === 'job.progress');
     expect(progress.length).toBeGreaterThan(0);
+    // The first as the job starts running, its devices resolved: the stream learns the total.
+    expect(progress[0]).toMatchObject({ data: { state: 'running', total: DEVICES, done: 0 } });
     const done = progress.map((e) => e.data.done ?? 0);
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(done[done.length - 1]).toBeLessThanOrEqual(DEVICES);
@@ -134,13 +137,13 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
       if (listed.body.length === 2 || Date.now() > until) break;
     }
     const res = await startJob({ selector: { tag: 'spare=yes', online: true }, api: 'get_status' });
-    expect(res).toMatchObject({ status: 202, body: { total: 2 } });
+    expect(res).toMatchObject({ status: 202, body: { total: null } });
     const job = await waitFinal(res.body.id);
-    expect(job).toMatchObject({ state: 'completed', counts: { ok: 2 } });
+    expect(job).toMatchObject({ state: 'completed', total: 2, counts: { ok: 2 } });
     expect((await allResults(job.id)).map((r) => r.device)).toEqual(['spare-0', 'spare-1']);
     const all = await startJob({ selector: { tag: 'spare=yes' }, api: 'get_status' });
-    expect(all).toMatchObject({ status: 202, body: { total: 3 } });
-    expect(await waitFinal(all.body.id)).toMatchObject({ state: 'completed', counts: { ok: 2, offline: 1 } });
+    expect(all).toMatchObject({ status: 202, body: { total: null } });
+    expect(await waitFinal(all.body.id)).toMatchObject({ state: 'completed', total: 3, counts: { ok: 2, offline: 1 } });
   });
 
   it('validates like the single-device routes, and hides other users’ jobs', async () => {
@@ -174,7 +177,7 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
       api: 'set_gpio',
       params: { number: 3, value: 1 },
     });
-    expect(res).toMatchObject({ status: 202, body: { total: 0 } });
+    expect(res).toMatchObject({ status: 202, body: { state: 'queued', total: null } });
     expect(await waitFinal(res.body.id)).toMatchObject({ state: 'completed', total: 0, counts: {} });
     expect(await allResults(res.body.id)).toEqual([]);
   });
@@ -216,6 +219,85 @@ describe('jobs (e2e, real broker, database and simulated devices)', () => {
     expect(job.counts.not_found).toBeGreaterThanOrEqual(5);
     expect(job.counts.ok ?? 0).toBe(0);
     expect(received.size).toBe(0);
+  });
+
+  /**
+   * A job as `POST /jobs` stores it (queued, its selector, `total: null`), written straight into the
+   * database with `fields` and the result rows `rows` (names by index), as a runner that stopped midway
+   * leaves it: what no request can make on purpose, since the gateway's own runner takes a new job at once.
+   */
+  async function storeQueuedJob(fields: Record<string, unknown>, rows: string[] = []): Promise<string> {
+    const id = `e2e${Date.now().toString(16)}${String(Math.random()).slice(2, 8)}`.slice(0, 24).padEnd(24, '0');
+    const ownerId = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
+    const db = await mongoose.createConnection(process.env.MONGODB_URI as string).asPromise();
+    try {
+      await db.collection<{ _id: string } & Record<string, unknown>>('jobs').insertOne({
+        _id: id,
+        ownerId,
+        api: 'set_gpio',
+        params: { number: 9, value: 1 },
+        timeoutMs: 5000,
+        concurrency: 10,
+        ratePerSecond: null,
+        abort: null,
+        selector: { tag: 'fleet=jobs' },
+        state: 'queued',
+        total: null,
+        counts: {},
+        createdAt: new Date(),
+        finishedAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        ...fields,
+      });
+      if (rows.length > 0) {
+        await db
+          .collection<{ _id: string }>('job_results')
+          .insertMany(rows.map((name, i) => ({ _id: `${id}/${String(i).padStart(7, '0')}`, name, state: 'pending' })));
+      }
+    } finally {
+      await db.close();
+    }
+    return id;
+  }
+
+  it('cancels a queued job before its devices are resolved: none is commanded; the next runner finishes it', async () => {
+    const stream = await SseClient.open(api(), token);
+    // Held by a runner that died: no runner may take it for 3 s.
+    const id = await storeQueuedJob({ leaseOwner: 'a-runner-that-died', leaseUntil: new Date(Date.now() + 3000) });
+    const cancelled = await request<Job>(api(), 'POST', `/jobs/${id}/cancel`, { token });
+    expect(cancelled).toMatchObject({ status: 200, body: { state: 'cancelled', total: null } });
+    // `cancelled` at once; finished (`finishedAt`) once the lease runs out and a runner's scan (every 5 s)
+    // takes the job up, and only finishes it.
+    let job = (await getJob(id)) as Job & { finishedAt?: string };
+    for (let until = Date.now() + 30_000; !job.finishedAt && Date.now() < until; await sleep(200)) {
+      job = await getJob(id);
+    }
+    expect(job).toMatchObject({ state: 'cancelled', total: null, counts: {}, finishedAt: expect.any(String) });
+    expect(await allResults(id)).toEqual([]);
+    expect(received.size).toBe(0);
+    type JobEvent = { type: string; data: { jobId?: string; state?: string; total?: number | null } };
+    await stream.waitFor((events) =>
+      (events as JobEvent[]).some((e) => e.type === 'job.completed' && e.data.jobId === id),
+    );
+    stream.close();
+    const events = stream.events<JobEvent>().filter((e) => e.data.jobId === id);
+    expect(events).toMatchObject([{ type: 'job.completed', data: { state: 'cancelled', total: null } }]);
+  });
+
+  it('a runner that died while resolving a job leaves it to the next: every device once, no duplicate row', async () => {
+    // The first 25 devices' rows were written, `total` was not; the lease has run out.
+    const id = await storeQueuedJob(
+      { leaseOwner: 'a-runner-that-died', leaseUntil: new Date(Date.now() - 1) },
+      names.slice(0, 25),
+    );
+    const job = await waitFinal(id, 60_000);
+    expect(job).toMatchObject({ state: 'completed', total: DEVICES, counts: { ok: DEVICES } });
+    const results = await allResults(id);
+    expect(results.map((r) => r.device)).toEqual(names);
+    expect(results.map((r) => r.index)).toEqual(names.map((_, i) => i));
+    expect(received.size).toBe(DEVICES);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('resumes after the gateway restarts mid-job: no device gets the command twice; lost outcomes are unknown', async () => {

@@ -9,7 +9,8 @@ import { Registration, connectDevice } from './simulated-devices';
 export interface Job {
   id: string;
   state: string;
-  total: number;
+  /** null until the gateway has resolved the job's devices (as `POST /jobs` answers). */
+  total: number | null;
   counts: Record<string, number>;
 }
 

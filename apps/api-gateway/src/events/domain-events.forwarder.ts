@@ -30,7 +30,9 @@ export class DomainEventsForwarder implements IEventHandler<Forwarded> {
     const at = new Date().toISOString();
     const id = sortableId();
     if (event instanceof JobProgressEvent) {
-      this.bus.publish({ id, at, type: 'job.progress', ownerId: event.job.ownerId, data: jobData(event.job) });
+      // The runner sends progress only once the job's devices are resolved: `total` is known.
+      const data = { ...jobData(event.job), total: event.job.total ?? 0 };
+      this.bus.publish({ id, at, type: 'job.progress', ownerId: event.job.ownerId, data });
       return;
     }
     if (event instanceof JobFinishedEvent) {
@@ -42,7 +44,7 @@ export class DomainEventsForwarder implements IEventHandler<Forwarded> {
         at,
         type: 'job.completed',
         ownerId: job.ownerId,
-        data: { ...jobData(job), state, finishedAt },
+        data: { ...jobData(job), state, finishedAt, ...(job.error ? { error: job.error } : {}) },
       });
       return;
     }

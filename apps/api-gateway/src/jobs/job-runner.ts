@@ -7,6 +7,7 @@ import { DeviceInvoker } from '../device-control/device-invoker';
 import { JobRepository } from './database/job.repository';
 import { abortRuleFires, JobOutcome, JobRecord, JobResultRecord, JobState, outcomeOfError } from './domain/job';
 import { JobFinishedEvent, JobProgressEvent } from './domain/job.events';
+import { JobTargetResolver } from './job-target.resolver';
 
 const BATCH = 500;
 /** How often a running job re-reads its state (a cancel from another replica), saves its counts and reports progress. */
@@ -28,7 +29,10 @@ interface Control {
 }
 
 /**
- * Runs jobs: walks a job's results in order and sends each pending device the command
+ * Runs jobs. A job comes `queued` with its target only (`POST /jobs` answers before any device is
+ * looked at): the runner first resolves it (JobTargetResolver: one result row per device, in
+ * batches, idempotently; then `total`), and a job cancelled meanwhile ends without a dispatch.
+ * Then it walks the job's results in order and sends each pending device the command
  * through the same path as an interactive call (DeviceInvoker → device-command, which keeps
  * one request in flight per device), at most `concurrency` at once and `ratePerSecond`.
  * Each device is marked `dispatched` before its command goes out and `done` with its
@@ -54,6 +58,7 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly jobs: JobRepository,
     private readonly invoker: DeviceInvoker,
     private readonly events: EventBus,
+    private readonly resolver: JobTargetResolver,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,7 +86,8 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
   /** Runs the job here if its lease can be taken; false when another runner holds it. */
   async start(job: JobRecord): Promise<boolean> {
     if (this.stopping || this.running.has(job.jobId)) return false;
-    const control: Control = { stop: false, cancelled: false, done: Promise.resolve() };
+    // A job cancelled while no runner held it (finishedAt still unset) is only finished here.
+    const control: Control = { stop: false, cancelled: job.state === 'cancelled', done: Promise.resolve() };
     this.running.set(job.jobId, control);
     const now = new Date();
     const held = await this.jobs
@@ -134,8 +140,25 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all([...this.running.values()].map((c) => c.done));
   }
 
-  private async run(job: JobRecord, control: Control): Promise<void> {
-    if (job.state === 'queued') await this.jobs.setState(job.jobId, 'running');
+  private async run(queued: JobRecord, control: Control): Promise<void> {
+    let job = queued;
+    if (job.total === null && !control.cancelled) {
+      const resolution = await this.resolve(job, control);
+      if ('refused' in resolution) {
+        await this.jobs.fail(job.jobId, resolution.refused);
+        this.logger.warn(`job ${job.jobId} refused: ${resolution.refused.message}`);
+        const failed = { ...job, state: 'aborted' as const, error: resolution.refused, finishedAt: new Date() };
+        this.events.publish(new JobFinishedEvent(failed));
+        return;
+      }
+      if ('total' in resolution) job = { ...job, total: resolution.total };
+      else if (!control.cancelled) return; // stopping or lease lost: the next runner redoes the rest
+    }
+    if (job.state === 'queued' && !control.cancelled) {
+      await this.jobs.setRunning(job.jobId);
+      // Its devices are known: the stream learns `total` before the first outcome.
+      this.events.publish(new JobProgressEvent({ ...job, state: 'running' }));
+    }
     const counts: JobRecord['counts'] = { ...job.counts };
     const inflight = new Set<Promise<void>>();
     const interval = job.ratePerSecond ? 1000 / job.ratePerSecond : 0;
@@ -194,6 +217,18 @@ export class JobRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const state: JobState = stored?.state === 'cancelled' ? 'cancelled' : (ending ?? 'completed');
     await this.jobs.setState(job.jobId, state, true);
     this.events.publish(new JobFinishedEvent({ ...job, state, counts, finishedAt: new Date() }));
+  }
+
+  /** Resolves the job's target, watching for a cancel (re-read about once a second, as while dispatching). */
+  private resolve(job: JobRecord, control: Control) {
+    let lastPoll = Date.now();
+    return this.resolver.resolve(job, async () => {
+      if (Date.now() - lastPoll >= POLL_MS) {
+        lastPoll = Date.now();
+        if ((await this.jobs.find(job.jobId))?.state === 'cancelled') control.cancelled = true;
+      }
+      return control.stop || control.cancelled;
+    });
   }
 
   /**

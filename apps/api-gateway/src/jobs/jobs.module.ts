@@ -10,6 +10,7 @@ import { JobRepository } from './database/job.repository';
 import { Job, JobResult, JobResultSchema, JobSchema } from './database/job.schema';
 import { GetJobHandler, GetJobHttpController, ListJobResultsHandler } from './queries/get-job/get-job';
 import { JobRunner } from './job-runner';
+import { JobTargetResolver } from './job-target.resolver';
 
 /** Bulk commands: one device API call sent to many devices, persisted and resumable. */
 @Module({
@@ -23,6 +24,14 @@ import { JobRunner } from './job-runner';
     ]),
   ],
   controllers: [StartJobHttpController, GetJobHttpController, CancelJobHttpController],
-  providers: [JobRepository, JobRunner, StartJobHandler, CancelJobHandler, GetJobHandler, ListJobResultsHandler],
+  providers: [
+    JobRepository,
+    JobRunner,
+    JobTargetResolver,
+    StartJobHandler,
+    CancelJobHandler,
+    GetJobHandler,
+    ListJobResultsHandler,
+  ],
 })
 export class JobsModule {}

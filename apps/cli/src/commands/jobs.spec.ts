@@ -19,7 +19,7 @@ import {
 
 const ID = '0123456789abcdef01234567';
 
-function job(state: string, counts: Record<string, number>, total = 4): Record<string, unknown> {
+function job(state: string, counts: Record<string, number>, total: number | null = 4): Record<string, unknown> {
   return {
     id: ID,
     state,
@@ -40,7 +40,8 @@ function jobRun(argv: string[]): CommandOf<'job.run'> {
 function gatewayWith(states: (Record<string, unknown> | Error)[]): FakeTransport {
   let reads = 0;
   return new FakeTransport((req: SentRequest): HttpResponse => {
-    if (req.method === 'POST' && req.path === '/jobs') return { status: 202, body: job('queued', {}) };
+    // As the gateway answers: stored, its devices not resolved yet.
+    if (req.method === 'POST' && req.path === '/jobs') return { status: 202, body: job('queued', {}, null) };
     const next = states[Math.min(reads++, states.length - 1)];
     if (next instanceof Error) throw next;
     return { status: 200, body: next };
@@ -143,9 +144,9 @@ describe('runJob', () => {
     };
     const result = await runJob(timed, jobRun(['gpio', 'set', '3', '1', '--all']));
     expect(http.sent[0].options.body).toMatchObject({ selector: { all: true }, timeoutMs: 800 });
-    expect(ctx.lines[0]).toMatch(new RegExp(`^job ${ID}: set_gpio \\{"number":3,"value":1\\} on 4 device\\(s\\)`));
+    expect(ctx.lines[0]).toMatch(new RegExp(`^job ${ID}: set_gpio \\{"number":3,"value":1\\} on all your devices \\(`));
     expect(ctx.lines.slice(1)).toEqual([
-      `job ${ID}: queued, 0/4 done (none yet), 0.0 s`,
+      `job ${ID}: queued, finding its devices, 0.0 s`,
       `job ${ID}: running, 1/4 done (ok 1), 5.0 s`,
       `job ${ID}: running, 3/4 done (ok 3), 10.0 s`,
       `job ${ID}: completed, 4/4 done (ok 4), 15.0 s`,
@@ -162,7 +163,7 @@ describe('runJob', () => {
     const ctx = fakeContext(http); // its clock stands still
     await runJob(ctx, jobRun(['status', '--all']));
     expect(ctx.lines.slice(1)).toEqual([
-      `job ${ID}: queued, 0/4 done (none yet), 0.0 s`,
+      `job ${ID}: queued, finding its devices, 0.0 s`,
       `job ${ID}: completed, 4/4 done (ok 4), 0.0 s`,
     ]);
   });
@@ -173,7 +174,7 @@ describe('runJob', () => {
     const ctx = { ...fakeContext(http), tty: true, redraw: (line: string) => void drawn.push(line) };
     const result = await runJob(ctx, jobRun(['status', '--all']));
     expect(drawn).toEqual([
-      `[------------------------]   0%  0/4  none yet  0.0 s`,
+      `[------------------------]    ?  finding its devices  0.0 s`,
       `[############------------]  50%  2/4  ok 2  0.0 s`,
       `[##################------]  75%  3/4  ok 2, timeout 1  0.0 s`,
     ]);
@@ -181,6 +182,27 @@ describe('runJob', () => {
     expect(ctx.lines[1]).toBe('');
     expect(result.exitCode).toBe(ExitCode.device);
     expect(result.human).toContain(`job show ${ID} --results`);
+  });
+
+  it('follows a job cancelled before its devices were resolved, and says so', async () => {
+    const http = gatewayWith([job('queued', {}, null), job('cancelled', {}, null)]);
+    const ctx = fakeContext(http);
+    const result = await runJob(ctx, jobRun(['status', '--tag', 'site=north', '--online']));
+    expect(ctx.lines[0]).toMatch(
+      new RegExp(`^job ${ID}: set_gpio \\{"number":3,"value":1\\} on your devices tagged site=north online now \\(`),
+    );
+    expect(ctx.lines.slice(1)).toEqual([
+      `job ${ID}: queued, finding its devices, 0.0 s`,
+      `job ${ID}: cancelled, finding its devices, 0.0 s`,
+    ]);
+    expect(result.human).toBe(`job ${ID} cancelled before its devices were resolved, in 2.5 s`);
+    expect(result.exitCode).toBe(ExitCode.device);
+  });
+
+  it('names the count of named devices at once (duplicates once)', async () => {
+    const ctx = fakeContext(gatewayWith([job('completed', { ok: 2 }, 2)]));
+    await runJob(ctx, jobRun(['status', '--devices', 'a,b,a']));
+    expect(ctx.lines[0]).toMatch(new RegExp(`^job ${ID}: set_gpio \\{"number":3,"value":1\\} on 2 device\\(s\\) \\(`));
   });
 
   it('waits out a gateway that is briefly away, then gives up after a while', async () => {
@@ -238,10 +260,25 @@ describe('showJob and cancelJob', () => {
     expect((few.json as { results: unknown[] }).results).toHaveLength(2);
   });
 
+  it('shows a job whose devices are not resolved yet, or never were', async () => {
+    const answer = (body: Record<string, unknown>) => new FakeTransport(() => ({ status: 200, body }));
+    const queued = await showJob(fakeContext(answer(job('queued', {}, null))), {
+      kind: 'job.show',
+      id: ID,
+      results: false,
+    });
+    expect(queued.human).toContain('devices:   not resolved yet');
+    const refused = { ...job('aborted', {}, null), error: { code: 'INVALID_JOB', message: 'too many' } };
+    const ended = await showJob(fakeContext(answer(refused)), { kind: 'job.show', id: ID, results: false });
+    expect(ended.human).toContain('devices:   none (it ended before they were resolved: too many)');
+  });
+
   it('cancel says what happens, or that the job had ended', async () => {
     const answer = (body: Record<string, unknown>) => new FakeTransport(() => ({ status: 200, body }));
     const cancelled = await cancelJob(fakeContext(answer(job('cancelled', { ok: 1 }))), { kind: 'job.cancel', id: ID });
     expect(cancelled.human).toBe(`job ${ID} cancelled: no new dispatches; commands in flight finish (1/4 done so far)`);
+    const early = await cancelJob(fakeContext(answer(job('cancelled', {}, null))), { kind: 'job.cancel', id: ID });
+    expect(early.human).toBe(`job ${ID} cancelled: no new dispatches; commands in flight finish (0/? done so far)`);
     const ended = await cancelJob(fakeContext(answer(job('completed', { ok: 4 }))), { kind: 'job.cancel', id: ID });
     expect(ended.human).toBe(`job ${ID} had already ended: completed (ok 4)`);
   });

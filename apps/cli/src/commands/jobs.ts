@@ -2,6 +2,7 @@
  * job run | show | cancel: one device operation on many devices (POST /jobs), followed
  * to its end with a progress bar on a terminal and plain lines otherwise.
  */
+import { MAX_JOB_DEVICES } from '@app/common';
 import { parseDeviceRequest } from '@app/device-protocol';
 import { CommandOf, JobTarget } from '../args';
 import { ApiError, CliError, ExitCode, GatewayUnreachableError, UsageError } from '../errors';
@@ -29,10 +30,13 @@ export interface JobView {
   state: string;
   api: string;
   params: Record<string, unknown>;
-  total: number;
+  /** null until the gateway has resolved the job's devices (`POST /jobs` answers before). */
+  total: number | null;
   counts: Record<string, number>;
   createdAt?: string;
   finishedAt?: string;
+  /** Why the job ended without running (e.g. its selector matched too many devices). */
+  error?: string;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -45,7 +49,7 @@ export function readJob(body: unknown): JobView {
     !isRecord(body) ||
     typeof body.id !== 'string' ||
     typeof body.state !== 'string' ||
-    typeof body.total !== 'number' ||
+    (typeof body.total !== 'number' && body.total !== null) ||
     !isRecord(body.counts)
   ) {
     throw new CliError(`unexpected answer from the gateway: ${JSON.stringify(body)}`, ExitCode.internal);
@@ -61,6 +65,7 @@ export function readJob(body: unknown): JobView {
     counts,
     createdAt: typeof body.createdAt === 'string' ? body.createdAt : undefined,
     finishedAt: typeof body.finishedAt === 'string' ? body.finishedAt : undefined,
+    error: isRecord(body.error) && typeof body.error.message === 'string' ? body.error.message : undefined,
   };
 }
 
@@ -83,8 +88,12 @@ function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
 }
 
+/** What a job's devices are while the gateway has not resolved them. */
+const UNRESOLVED = 'finding its devices';
+
 /** `[##########--------------]  42%  4200/10000  ok 4190, timeout 10  8.0 s` (one terminal line). */
 export function progressBar(job: JobView, elapsedMs: number, width = 24): string {
+  if (job.total === null) return `[${'-'.repeat(width)}]    ?  ${UNRESOLVED}  ${seconds(elapsedMs)}`;
   const done = doneCount(job);
   const fraction = job.total > 0 ? Math.min(1, done / job.total) : 1;
   const filled = Math.round(fraction * width);
@@ -94,6 +103,7 @@ export function progressBar(job: JobView, elapsedMs: number, width = 24): string
 
 /** `job 5f0c…: running, 4200/10000 done (ok 4190, timeout 10), 8.0 s` (a line for logs). */
 export function progressLine(job: JobView, elapsedMs: number): string {
+  if (job.total === null) return `job ${job.id}: ${job.state}, ${UNRESOLVED}, ${seconds(elapsedMs)}`;
   return `job ${job.id}: ${job.state}, ${doneCount(job)}/${job.total} done (${formatCounts(job.counts)}), ${seconds(elapsedMs)}`;
 }
 
@@ -110,8 +120,12 @@ function serverElapsedMs(job: JobView): number | undefined {
 }
 
 function summary(job: JobView, elapsedMs: number): string {
+  const took = seconds(serverElapsedMs(job) ?? elapsedMs);
+  if (job.total === null) {
+    return `job ${job.id} ${job.state} before its devices were resolved${job.error ? ` (${job.error})` : ''}, in ${took}`;
+  }
   const lines = [
-    `job ${job.id} ${job.state}: ${doneCount(job)}/${job.total} devices done (${formatCounts(job.counts)}) in ${seconds(serverElapsedMs(job) ?? elapsedMs)}`,
+    `job ${job.id} ${job.state}: ${doneCount(job)}/${job.total} devices done (${formatCounts(job.counts)}) in ${took}`,
   ];
   if (jobExitCode(job) !== ExitCode.ok) lines.push(`each device's outcome: ${CLI_NAME} job show ${job.id} --results`);
   return lines.join('\n');
@@ -191,6 +205,17 @@ async function follow(ctx: CommandContext, started: JobView, token: string): Pro
   return job;
 }
 
+/**
+ * The devices a job targets, as the user gave them: the gateway answers before it has resolved a
+ * selector, so the count is only known for named devices.
+ */
+export function describeTarget(target: JobTarget): string {
+  if ('devices' in target) return `${new Set(target.devices).size} device(s)`;
+  const { tag, online } = target.selector;
+  const which = tag === undefined ? 'all your devices' : `your devices tagged ${tag}`;
+  return online ? `${which} online now` : which;
+}
+
 export async function runJob(ctx: CommandContext, command: CommandOf<'job.run'>): Promise<CommandResult> {
   const token = accessToken(ctx);
   const body = jobRequestBody(command, ctx.now(), ctx.options.timeoutMs);
@@ -199,7 +224,7 @@ export async function runJob(ctx: CommandContext, command: CommandOf<'job.run'>)
   if (!command.wait) return { json: res.body, human: started.id };
 
   ctx.progress(
-    `job ${started.id}: ${started.api} ${JSON.stringify(started.params)} on ${started.total} device(s)` +
+    `job ${started.id}: ${started.api} ${JSON.stringify(started.params)} on ${describeTarget(command.target)}` +
       ` (Ctrl-C stops following, not the job: ${CLI_NAME} job cancel ${started.id})`,
   );
   const began = ctx.now();
@@ -259,7 +284,14 @@ export function formatJob(job: JobView): string {
     ['job', job.id],
     ['state', job.state],
     ['operation', `${job.api} ${JSON.stringify(job.params)}`],
-    ['devices', `${job.total} (${doneCount(job)} done)`],
+    [
+      'devices',
+      job.total !== null
+        ? `${job.total} (${doneCount(job)} done)`
+        : FINAL_JOB_STATES.includes(job.state)
+          ? `none (it ended before they were resolved${job.error ? `: ${job.error}` : ''})`
+          : 'not resolved yet',
+    ],
     ['outcomes', formatCounts(job.counts)],
     ['created', job.createdAt ?? '-'],
     ['finished', job.finishedAt ?? '-'],
@@ -273,7 +305,7 @@ export async function showJob(ctx: CommandContext, command: CommandOf<'job.show'
   const res = await ctx.http.request('GET', `/jobs/${encodeURIComponent(command.id)}`, { token });
   const job = readJob(res.body);
   if (!command.results) return { json: res.body, human: formatJob(job) };
-  const results = await readResults(ctx, command.id, token, command.limit ?? job.total);
+  const results = await readResults(ctx, command.id, token, command.limit ?? job.total ?? MAX_JOB_DEVICES);
   return {
     json: { ...(res.body as Record<string, unknown>), results },
     human: `${formatJob(job)}\n\n${formatResults(results)}`,
@@ -286,7 +318,7 @@ export async function cancelJob(ctx: CommandContext, command: CommandOf<'job.can
   const job = readJob(res.body);
   const human =
     job.state === 'cancelled'
-      ? `job ${job.id} cancelled: no new dispatches; commands in flight finish (${doneCount(job)}/${job.total} done so far)`
+      ? `job ${job.id} cancelled: no new dispatches; commands in flight finish (${doneCount(job)}/${job.total ?? '?'} done so far)`
       : `job ${job.id} had already ended: ${job.state} (${formatCounts(job.counts)})`;
   return { json: res.body, human };
 }

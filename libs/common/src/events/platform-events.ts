@@ -46,16 +46,21 @@ export interface JobProgressData {
   jobId: string;
   api: string;
   state: string;
+  /** Devices in the job (progress is only sent once they are resolved; the first one has `done` 0). */
   total: number;
   /** Devices with an outcome so far. */
   done: number;
   counts: JobCounts;
 }
 
-export interface JobCompletedData extends JobProgressData {
+export interface JobCompletedData extends Omit<JobProgressData, 'state' | 'total'> {
   /** `completed`, `cancelled` or `aborted`. */
   state: 'completed' | 'cancelled' | 'aborted';
+  /** null when the job ended before its devices were resolved (cancelled while queued, or refused). */
+  total: number | null;
   finishedAt: string;
+  /** Why a job was refused when its runner resolved it (`aborted`, total null). */
+  error?: { code: string; message: string };
 }
 
 interface EventBase<T extends PlatformEventType, D> {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { MapsDatabaseErrors } from '../../infrastructure/mongo-errors';
-import { JobOutcome, JobRecord, JobResultRecord, JobState } from '../domain/job';
+import { MapsDatabaseErrors, isDuplicateKeyError } from '../../infrastructure/mongo-errors';
+import { JobOutcome, JobRecord, JobResultRecord, JobState, JobTarget } from '../domain/job';
 import { Job, JobResult, jobResultKey } from './job.schema';
 
 function toJob(doc: Job): JobRecord {
@@ -16,10 +16,11 @@ function toJob(doc: Job): JobRecord {
     ratePerSecond: doc.ratePerSecond ?? undefined,
     abort: doc.abort ?? undefined,
     state: doc.state,
-    total: doc.total,
+    total: doc.total ?? null,
     counts: doc.counts ?? {},
     createdAt: doc.createdAt,
     finishedAt: doc.finishedAt ?? null,
+    ...(doc.error ? { error: doc.error } : {}),
     leaseUntil: doc.leaseUntil ?? null,
   };
 }
@@ -29,7 +30,16 @@ function toResult(doc: JobResult): JobResultRecord {
   return { index: Number(_id.slice(_id.lastIndexOf('/') + 1)), ...fields };
 }
 
-/** Jobs and their per-device results; every read and write goes by `_id` or an `_id` range. */
+/** A job as `POST /jobs` stores it: not resolved yet. */
+export type NewJob = Omit<JobRecord, 'counts' | 'finishedAt' | 'state' | 'total' | 'error' | 'leaseUntil'>;
+
+/** The job without its named devices (up to a request body's worth), which only resolution reads. */
+const WITHOUT_DEVICES = { devices: 0 } as const;
+
+/**
+ * Jobs and their per-device results; every read and write goes by `_id` or an `_id` range,
+ * except the start-up scan of the (small) jobs collection for unfinished ones.
+ */
 @Injectable()
 @MapsDatabaseErrors()
 export class JobRepository {
@@ -38,34 +48,46 @@ export class JobRepository {
     @InjectModel(JobResult.name) private readonly resultDocs: Model<JobResult>,
   ) {}
 
-  async create(job: Omit<JobRecord, 'counts' | 'finishedAt' | 'state'>, names: string[]): Promise<JobRecord> {
-    // Results first: a job document only exists with all its devices.
-    for (let i = 0; i < names.length; i += 1000) {
-      await this.resultDocs.insertMany(
-        names.slice(i, i + 1000).map((name, j) => ({ _id: jobResultKey(job.jobId, i + j), name, state: 'pending' })),
-      );
-    }
+  /** One write: the job with its target, `queued`, `total: null`. Its results are the runner's to write. */
+  async create(job: NewJob, target: JobTarget): Promise<JobRecord> {
     const { jobId, ...fields } = job;
-    const doc = await this.jobs.create({ _id: jobId, ...fields, state: 'queued', counts: {}, finishedAt: null });
+    const doc = await this.jobs.create({
+      _id: jobId,
+      ...fields,
+      ...('devices' in target ? { devices: target.devices, selector: null } : { selector: target.selector }),
+      state: 'queued',
+      total: null,
+      counts: {},
+      finishedAt: null,
+    });
     return toJob(doc.toObject());
   }
 
   async find(jobId: string): Promise<JobRecord | null> {
-    const doc = await this.jobs.findById(jobId).lean<Job>().exec();
+    const doc = await this.jobs.findById(jobId, WITHOUT_DEVICES).lean<Job>().exec();
     return doc ? toJob(doc) : null;
   }
 
-  /** Jobs not finished yet, to resume at start-up (the jobs collection is small: no index needed). */
+  /** The job's target, as stored: its named devices (until resolved), or its selector; null when it has neither. */
+  async target(jobId: string): Promise<JobTarget | null> {
+    const doc = await this.jobs.findById(jobId, { devices: 1, selector: 1 }).lean<Job>().exec();
+    if (!doc) return null;
+    if (doc.devices) return { devices: doc.devices };
+    return doc.selector ? { selector: doc.selector } : null;
+  }
+
+  /**
+   * Jobs not finished yet (no `finishedAt`: queued, running, or cancelled while their runner
+   * was away), to take up at start-up and on each scan (the jobs collection is small: no index needed).
+   */
   async unfinished(): Promise<JobRecord[]> {
-    const docs = await this.jobs
-      .find({ state: { $in: ['queued', 'running'] } })
-      .lean<Job[]>()
-      .exec();
+    const docs = await this.jobs.find({ finishedAt: null }, WITHOUT_DEVICES).lean<Job[]>().exec();
     return docs.map(toJob);
   }
 
   /**
-   * Takes or extends the job's lease for `owner` until `until`: only while the job is unfinished,
+   * Takes or extends the job's lease for `owner` until `until`: only while the job is unfinished (a
+   * job cancelled while its runner was away is still to be finished by the next one),
    * and free (never taken, released, or expired) or already `owner`'s. One conditional update,
    * so two replicas never both hold it.
    */
@@ -74,7 +96,7 @@ export class JobRepository {
       .updateOne(
         {
           _id: jobId,
-          state: { $in: ['queued', 'running'] },
+          finishedAt: null,
           $or: [{ leaseOwner: owner }, { leaseUntil: null }, { leaseUntil: { $lte: now } }],
         },
         { $set: { leaseOwner: owner, leaseUntil: until } },
@@ -88,6 +110,60 @@ export class JobRepository {
     await this.jobs
       .updateOne({ _id: jobId, leaseOwner: owner }, { $set: { leaseOwner: null, leaseUntil: null } })
       .exec();
+  }
+
+  /**
+   * Writes the results of devices `from`, `from + 1`, … in order, in one ordered insert. False when
+   * one of them exists already (another runner wrote it, or an earlier attempt this one redoes):
+   * the rows before it are written, none after; the caller reads what is there and goes on from it.
+   */
+  async insertResults(jobId: string, from: number, names: readonly string[]): Promise<boolean> {
+    try {
+      await this.resultDocs.insertMany(
+        names.map((name, i) => ({ _id: jobResultKey(jobId, from + i), name, state: 'pending' })),
+        { ordered: true },
+      );
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Every device's result is written: sets `total` and drops the named devices (the results hold them). */
+  async setResolved(jobId: string, total: number): Promise<void> {
+    await this.jobs.updateOne({ _id: jobId }, { $set: { total }, $unset: { devices: 1 } }).exec();
+  }
+
+  /** `queued` → `running`, unless it was cancelled meanwhile. */
+  async setRunning(jobId: string): Promise<void> {
+    await this.jobs.updateOne({ _id: jobId, state: 'queued' }, { $set: { state: 'running' } }).exec();
+  }
+
+  /**
+   * Cancels an unfinished job. A job still `queued` that no runner holds is finished here and now
+   * (`finished`: no runner will take it up, since it has a `finishedAt`); otherwise its state
+   * becomes `cancelled` and its runner, or the next one, finishes it (`cancelled`). Null when it had
+   * ended already. Conditional updates, so a runner taking the lease at the same time is either
+   * refused it or sees the cancel.
+   */
+  async cancel(jobId: string, now: Date): Promise<'finished' | 'cancelled' | null> {
+    const unheld = await this.jobs
+      .updateOne(
+        { _id: jobId, state: 'queued', finishedAt: null, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
+        { $set: { state: 'cancelled', finishedAt: now } },
+      )
+      .exec();
+    if (unheld.matchedCount === 1) return 'finished';
+    const held = await this.jobs
+      .updateOne({ _id: jobId, state: { $in: ['queued', 'running'] } }, { $set: { state: 'cancelled' } })
+      .exec();
+    return held.matchedCount === 1 ? 'cancelled' : null;
+  }
+
+  /** Ends a job that cannot run (its target is refused), with the reason. */
+  async fail(jobId: string, error: { code: string; message: string }): Promise<void> {
+    await this.jobs.updateOne({ _id: jobId }, { $set: { state: 'aborted', finishedAt: new Date(), error } }).exec();
   }
 
   async setState(jobId: string, state: JobState, finished = false): Promise<void> {

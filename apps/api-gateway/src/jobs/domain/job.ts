@@ -1,6 +1,9 @@
 import { DeviceApi } from '@app/device-protocol';
 
-/** `queued` until a runner takes it, `running`, then one of the final states. */
+/**
+ * `queued` until a runner has resolved its target (its device list, `total`), `running` while it
+ * dispatches, then one of the final states.
+ */
 export type JobState = 'queued' | 'running' | 'completed' | 'cancelled' | 'aborted';
 export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'cancelled', 'aborted'];
 
@@ -25,6 +28,19 @@ export interface AbortRule {
   minOutcomes: number;
 }
 
+/** A selector: every device of the owner, those with a tag, those connected now (alone or with a tag). */
+export interface JobSelector {
+  all?: boolean;
+  tag?: string;
+  online?: boolean;
+}
+
+/**
+ * Which devices a job targets: named ones (checked and deduplicated when the job is made, kept in
+ * its order), or a selector, resolved by the runner that takes the job up.
+ */
+export type JobTarget = { devices: string[] } | { selector: JobSelector };
+
 export interface JobSpec {
   api: DeviceApi;
   params: Record<string, unknown>;
@@ -39,10 +55,16 @@ export interface JobRecord extends JobSpec {
   jobId: string;
   ownerId: string;
   state: JobState;
-  total: number;
+  /**
+   * Devices in the job, once a runner has resolved its target and written one result per device;
+   * null until then (while `queued`, and for good when cancelled before that).
+   */
+  total: number | null;
   counts: Partial<Record<JobOutcome, number>>;
   createdAt: Date;
   finishedAt: Date | null;
+  /** Why a job ended without running any device (its selector matched too many). */
+  error?: { code: string; message: string };
   /** Until when a runner holds the job (see JobRunner); null when none does. */
   leaseUntil?: Date | null;
 }

@@ -1,11 +1,12 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandBus, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { AUTH_ERRORS, ApiErrors, DATABASE_ERRORS } from '../../../infrastructure/api-errors';
 import { JobRepository } from '../../database/job.repository';
 import { FINAL_JOB_STATES, JobRecord } from '../../domain/job';
 import { JobNotFoundError } from '../../domain/job.errors';
+import { JobFinishedEvent } from '../../domain/job.events';
 import { JobRunner } from '../../job-runner';
 import { JobResponseDto } from '../../job.response.dto';
 
@@ -24,14 +25,24 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
   constructor(
     private readonly jobs: JobRepository,
     private readonly runner: JobRunner,
+    private readonly events: EventBus,
   ) {}
 
   async execute({ ownerId, jobId }: CancelJobCommand): Promise<JobRecord> {
     const job = await this.jobs.find(jobId);
     if (!job || job.ownerId !== ownerId) throw new JobNotFoundError(jobId);
     if (FINAL_JOB_STATES.includes(job.state)) return job;
-    // The runner (here or on another replica, which re-reads the state every second) stops dispatching.
-    await this.jobs.setState(jobId, 'cancelled');
+    const now = new Date();
+    const cancelled = await this.jobs.cancel(jobId, now);
+    if (cancelled === 'finished') {
+      // Queued, and no runner held it: it never resolved its devices, and never will (total stays null).
+      const finished: JobRecord = { ...job, state: 'cancelled', finishedAt: now };
+      this.events.publish(new JobFinishedEvent(finished));
+      return finished;
+    }
+    if (cancelled === null) return (await this.jobs.find(jobId)) ?? job; // it ended meanwhile
+    // The runner (here or on another replica, which re-reads the state every second) stops
+    // resolving or dispatching, and finishes the job.
     this.runner.cancel(jobId);
     return { ...job, state: 'cancelled' };
   }

@@ -1,8 +1,7 @@
 import { Command } from '@nestjs/cqrs';
-import { JobRecord } from '../../domain/job';
+import { JobRecord, JobTarget } from '../../domain/job';
 
-/** Which devices a job targets: named ones, or a selector. */
-export type JobTarget = { devices: string[] } | { selector: { all?: boolean; tag?: string; online?: boolean } };
+export type { JobTarget } from '../../domain/job';
 
 export class StartJobCommand extends Command<JobRecord> {
   constructor(

@@ -16,7 +16,10 @@ import { StartJobRequestDto } from './start-job.request.dto';
 export class StartJobHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
-  /** Send one device API call to many devices (a list, or a selector); answers at once with the job's id. */
+  /**
+   * Send one device API call to many devices (a list, or a selector). Answers at once with the job's id,
+   * `queued` and `total: null`: a runner resolves its devices next (`GET /jobs/{id}` shows `total` then).
+   */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: JobResponseDto })

@@ -1,7 +1,6 @@
 import Ajv from 'ajv';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { QueryBus } from '@nestjs/cqrs';
 import {
   DEVICE_APIS,
   DEVICE_API_TABLE,
@@ -9,7 +8,7 @@ import {
   InvalidDeviceRequestError,
   deviceRequestJsonSchema,
 } from '@app/device-protocol';
-import type { JobRepository } from '../../database/job.repository';
+import { MemoryJobs } from '../../database/job.repository.in-memory-spec';
 import type { JobRecord } from '../../domain/job';
 import type { JobRunner } from '../../job-runner';
 import { StartJobCommand } from './start-job.command';
@@ -37,18 +36,12 @@ const DTO: SchemaObject = {
 
 const ajv = new Ajv({ strict: false, validateFormats: false });
 
-/** The handler with a repository, runner and query bus that only record: a unit test of the handler alone. */
-function handler(listed: string[] = []) {
-  const created: { job: Omit<JobRecord, 'counts' | 'finishedAt' | 'state'>; names: string[] }[] = [];
-  const jobs = {
-    create: (job: Omit<JobRecord, 'counts' | 'finishedAt' | 'state'>, names: string[]) => {
-      created.push({ job, names });
-      return Promise.resolve({ ...job, state: 'queued', counts: {}, finishedAt: null } as JobRecord);
-    },
-  } as unknown as JobRepository;
-  const runner = { start: () => Promise.resolve(true) } as unknown as JobRunner;
-  const queries = { execute: () => Promise.resolve(listed.map((name) => ({ name }))) } as unknown as QueryBus;
-  return { handler: new StartJobHandler(jobs, runner, queries), created };
+/** The handler with a repository in memory and a runner that only records: a unit test of the handler alone. */
+function handler() {
+  const memory = new MemoryJobs({ devices: [] });
+  const started: JobRecord[] = [];
+  const runner = { start: (job: JobRecord) => (started.push(job), Promise.resolve(true)) } as unknown as JobRunner;
+  return { handler: new StartJobHandler(memory.repository, runner), memory, started };
 }
 
 async function handlerAccepts(api: DeviceApi, params: Record<string, unknown>): Promise<boolean> {
@@ -141,12 +134,37 @@ describe('the POST /jobs body schema, from the device API table', () => {
 });
 
 describe('StartJobHandler', () => {
-  it('makes a job of a selector that matches no device: total 0, handed to the runner', async () => {
-    const { handler: start, created } = handler([]);
+  it('stores a job with its named devices in one write, and answers queued with total null: nothing per device', async () => {
+    const { handler: start, memory, started } = handler();
+    const names = Array.from({ length: 5000 }, (_, i) => `lamp-${i % 4000}`); // 1,000 named twice
     const job = await start.execute(
-      new StartJobCommand('u1', { selector: { tag: 'site=nowhere' } }, 'get_status', {}, 5000, 50),
+      new StartJobCommand('u1', { devices: names }, 'set_gpio', { number: 3, value: 1 }, 5000, 50),
     );
-    expect(job).toMatchObject({ total: 0, state: 'queued' });
-    expect(created).toEqual([expect.objectContaining({ names: [] })]);
+    expect(job).toMatchObject({ state: 'queued', total: null, counts: {} });
+    expect(memory.calls).toEqual(['create']); // no result row, no read of the registry
+    expect(memory.rows.size).toBe(0);
+    expect(memory.job.devices).toEqual(names.slice(0, 4000)); // deduplicated, in the order given
+    expect(started).toEqual([job]); // handed to the runner, which resolves it
+  });
+
+  it('stores a selector as it is, without reading a device: one that matches none is not refused', async () => {
+    const { handler: start, memory } = handler();
+    const job = await start.execute(
+      new StartJobCommand('u1', { selector: { tag: 'site=nowhere', online: true } }, 'get_status', {}, 5000, 50),
+    );
+    expect(job).toMatchObject({ total: null, state: 'queued' });
+    expect(memory.calls).toEqual(['create']);
+    expect(memory.job.selector).toEqual({ tag: 'site=nowhere', online: true });
+  });
+
+  it.each([
+    [{ devices: ['bad name'] }, /not a device name/],
+    [{ selector: {} }, /selector needs/],
+    [{ selector: { all: false } }, /selector needs/],
+    [{ selector: { tag: 'nokey' } }, /key=value/],
+  ])('refuses %j at once, storing nothing', async (target, message) => {
+    const { handler: start, memory } = handler();
+    await expect(start.execute(new StartJobCommand('u1', target, 'get_status', {}, 5000, 50))).rejects.toThrow(message);
+    expect(memory.calls).toEqual([]);
   });
 });

@@ -40,7 +40,10 @@ export class JobSelectorDto {
   @IsString()
   tag?: string;
 
-  /** Devices connected now (alone, or with `tag`); the device list is fixed when the job is created. */
+  /**
+   * Devices connected (alone, or with `tag`) when the job's runner resolves it, normally within a second
+   * of the 202; the device list is fixed then.
+   */
   @ApiPropertyOptional({ enum: [true] })
   @ValidateIf(present)
   @Equals(true)
@@ -63,7 +66,10 @@ export class AbortRuleDto {
 }
 
 export class StartJobRequestDto {
-  /** The devices, by name (or give `selector`). */
+  /**
+   * The devices, by name (or give `selector`); a name given twice counts once. Names are checked for form,
+   * not existence: a device that does not exist gets the outcome `not_found`.
+   */
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'string', pattern: DEVICE_NAME_PATTERN.source },
