@@ -71,6 +71,16 @@ describe('presence and the event stream (e2e: real broker events, two gateway re
     expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
   });
 
+  it('streams with the security headers and the request id of every answer', async () => {
+    const token = await signUpAndLogIn(gatewayA.baseUrl, uniqueName('headers'));
+    const stream = await open(gatewayA.baseUrl, token, { 'x-request-id': 'sse-headers-1' });
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.headers['x-request-id']).toBe('sse-headers-1');
+    expect(stream.headers['strict-transport-security']).toBeDefined();
+    expect(stream.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('streams register, connect, command, disconnect, unregister in order, on both replicas, to the owner only', async () => {
     const alice = await signUpAndLogIn(gatewayA.baseUrl, uniqueName('alice'));
     const mallory = await signUpAndLogIn(gatewayA.baseUrl, uniqueName('mallory'));

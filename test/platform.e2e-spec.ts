@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { RunningGateway, startDeviceCommand, startGateway } from './support/apps';
-import { closeClient, request } from './support/https-client';
+import { closeClient, request, signUpAndLogIn, uniqueName } from './support/https-client';
 import { DEVICE_APIS } from '@app/device-protocol';
 import { TAG_KEY_PATTERN } from '../apps/api-gateway/src/devices/domain/device-tags';
 
@@ -50,6 +50,39 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+    // Every answer carries them and a request id, the errors the framework gives before any route too.
+    const answers = [
+      await request(gateway.baseUrl, 'GET', '/no-such-route'),
+      await request(gateway.baseUrl, 'DELETE', '/devices'),
+      await request(gateway.baseUrl, 'POST', '/auth/login', { rawBody: '{"username": ' }),
+      await request(gateway.baseUrl, 'POST', '/auth/login', { body: { username: 'x'.repeat(200_000) } }),
+      await request(gateway.baseUrl, 'GET', '/devices'),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([404, 405, 400, 413, 401]);
+    for (const answer of answers) {
+      expect(answer.headers['strict-transport-security']).toBeDefined();
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+      expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('routes paths as before: any letter case, an optional trailing slash, long parameters reach validation', async () => {
+    for (const path of ['/HEALTH/live', '/health/live/']) {
+      expect([path, (await request(gateway.baseUrl, 'GET', path)).status]).toEqual([path, 200]);
+    }
+    const token = await signUpAndLogIn(gateway.baseUrl, uniqueName('routing'));
+    const long = await request<{ code: string }>(gateway.baseUrl, 'GET', `/devices/${'n'.repeat(300)}/gpio/3`, {
+      token,
+    });
+    expect([long.status, long.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    // A body of a type the gateway does not read is dropped (validation names what is missing), not refused as 415.
+    const text = await request<{ code: string }>(gateway.baseUrl, 'POST', '/auth/login', {
+      rawBody: 'username=a',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect([text.status, text.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   interface Operation {
@@ -198,6 +231,12 @@ describe('platform (e2e, both apps on the real broker over AMQPS)', () => {
     const ui = await request(gateway.baseUrl, 'GET', '/api/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toMatch(/swagger-ui/i);
+    // Its script and assets are served too (by @fastify/static), under the page's CSP.
+    for (const asset of ['swagger-ui-init.js', 'swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const res = await request(gateway.baseUrl, 'GET', `/api/docs/${asset}`);
+      expect([asset, res.status]).toEqual([asset, 200]);
+      expect(res.headers['content-type']).toMatch(/javascript|css/);
+    }
   });
 
   it.each([

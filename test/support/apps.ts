@@ -1,12 +1,13 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppModule } from '../../apps/api-gateway/src/app.module';
 import { BrokerAuthHttpServer } from '../../apps/api-gateway/src/broker-auth/broker-auth.http-server';
 import { configureApp } from '../../apps/api-gateway/src/configure-app';
+import { GatewayHttpAdapter } from '../../apps/api-gateway/src/infrastructure/http-adapter';
 import { MetricsHttpServer } from '../../apps/api-gateway/src/observability/metrics.http-server';
 import {
   DeviceCommandStartOptions,
@@ -17,6 +18,13 @@ import { ROOT } from './infrastructure';
 export const CERTS_DIR = path.join(ROOT, 'certs');
 export const CA_PEM = readFileSync(path.join(CERTS_DIR, 'rootca.pem'), 'utf8');
 
+function serverTls(): { key: Buffer; cert: Buffer } {
+  return {
+    key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
+    cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
+  };
+}
+
 export interface RunningGateway {
   app: INestApplication;
   baseUrl: string;
@@ -25,14 +33,10 @@ export interface RunningGateway {
 
 /** Boots the real api-gateway module over HTTPS on a free loopback port, configured as main.ts does. */
 export async function startGateway(options: { logger?: LoggerService } = {}): Promise<RunningGateway> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    httpsOptions: {
-      key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
-      cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
-    },
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new GatewayHttpAdapter(serverTls()), {
     logger: options.logger ?? ['error', 'warn'],
   });
-  configureApp(app);
+  await configureApp(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };
@@ -55,14 +59,10 @@ export async function startGatewayWithout(
   let builder = Test.createTestingModule({ imports: [AppModule] });
   for (const provider of providers) builder = builder.overrideProvider(provider).useValue({});
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    httpsOptions: {
-      key: readFileSync(path.join(CERTS_DIR, 'server_pkey.pem')),
-      cert: readFileSync(path.join(CERTS_DIR, 'server_cert.pem')),
-    },
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new GatewayHttpAdapter(serverTls()), {
     logger: ['error', 'warn'],
   });
-  configureApp(app);
+  await configureApp(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, baseUrl: `https://localhost:${address.port}`, close: () => app.close() };

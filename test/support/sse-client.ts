@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import * as https from 'node:https';
 import { CA_PEM } from './apps';
 
@@ -14,6 +15,7 @@ export interface SseMessage {
 export class SseClient {
   readonly messages: SseMessage[] = [];
   status = 0;
+  headers: IncomingHttpHeaders = {};
   private request?: ReturnType<typeof https.request>;
   private waiters: (() => void)[] = [];
 
@@ -34,6 +36,7 @@ export class SseClient {
         },
         (res) => {
           this.status = res.statusCode ?? 0;
+          this.headers = res.headers;
           let buffer = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {

@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PlatformLogger, exitIfShutdownStalls } from '@app/common/nest';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { SWAGGER_PATH, configureApp } from './configure-app';
+import { GatewayHttpAdapter } from './infrastructure/http-adapter';
 
 /**
  * ConfigModule reads .env too, but NestFactory needs the TLS options before any
@@ -40,14 +41,14 @@ function httpsOptions(): { key: Buffer; cert: Buffer } | undefined {
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const https = httpsOptions();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    httpsOptions: https,
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new GatewayHttpAdapter(https), {
     logger: new PlatformLogger(),
   });
-  configureApp(app);
+  await configureApp(app);
   const config = app.get<ConfigService<GatewayConfig, true>>(ConfigService);
   const port = config.get('PORT', { infer: true });
-  await app.listen(port);
+  // Every address, as Node's own default (Fastify's is localhost only).
+  await app.listen(port, '::');
   exitIfShutdownStalls();
   const base = `${https ? 'https' : 'http'}://localhost:${port}`;
   Logger.log(`API gateway listening on ${base} (Swagger UI: ${base}/${SWAGGER_PATH})`, 'Bootstrap');

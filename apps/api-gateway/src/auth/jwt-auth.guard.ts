@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from '@app/common';
 
 export interface AccessTokenClaims {
@@ -21,7 +21,7 @@ export class MissingOrInvalidTokenError extends DomainError {
   }
 }
 
-type AuthenticatedRequest = Request & { user?: AuthenticatedUser };
+type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
 
 /** Accepts `Authorization: Bearer <jwt>` signed with JWT_SECRET and not expired. */
 @Injectable()

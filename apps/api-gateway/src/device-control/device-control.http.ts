@@ -13,7 +13,7 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sortableId } from '@app/common';
 import { InvokeDeviceResult } from '@app/common/device-command';
 import { validationFailed } from '@app/common/nest';
@@ -68,9 +68,9 @@ export const COMMAND_ID_RESPONSE_HEADER = {
  * A new device command's id, sent at once as X-Command-Id (so errors carry it too).
  * Time-ordered, so a device's history lists by id.
  */
-export function startCommand(response: Response): string {
+export function startCommand(response: FastifyReply): string {
   const commandId = sortableId();
-  response.setHeader(COMMAND_ID_HEADER, commandId);
+  void response.header(COMMAND_ID_HEADER, commandId);
   return commandId;
 }
 
@@ -108,7 +108,7 @@ export function addDeviceApiRoutes<A extends DeviceApi>(
       user: AuthenticatedUser,
       request: Omit<DeviceApiCall<A>, 'api' | 'timeoutMs' | 'commandId'>,
       query: DeviceTimeoutQueryDto,
-      response: Response,
+      response: FastifyReply,
     ): Promise<Record<string, unknown>> {
       const timeoutMs = query.timeout ?? defaultTimeoutMs(api);
       const commandId = startCommand(response);
@@ -130,8 +130,8 @@ export function addDeviceApiRoutes<A extends DeviceApi>(
 }
 
 /** The device's reply is the body; its round trip is told in a Server-Timing header. */
-export function deviceReply(result: InvokeDeviceResult, response: Response): Record<string, unknown> {
-  response.setHeader('Server-Timing', `device;dur=${result.deviceLatencyMs.toFixed(2)}`);
+export function deviceReply(result: InvokeDeviceResult, response: FastifyReply): Record<string, unknown> {
+  void response.header('Server-Timing', `device;dur=${result.deviceLatencyMs.toFixed(2)}`);
   return result.reply;
 }
 
@@ -192,7 +192,7 @@ function bodyChecks(api: DeviceApi): FieldChecks {
  */
 const DeviceApiRequest = createParamDecorator(
   (api: DeviceApi, context: ExecutionContext): Omit<DeviceApiCall, 'api' | 'timeoutMs' | 'commandId'> => {
-    const http = context.switchToHttp().getRequest<Request<Record<string, string>>>();
+    const http = context.switchToHttp().getRequest<FastifyRequest<{ Params: Record<string, string> }>>();
     const path = http.params;
     if (!DEVICE_NAME_PATTERN.test(path.name ?? '')) {
       throw validationFailed([{ field: 'name', problems: [`name must be ${DEVICE_NAME_RULE}`] }]);

@@ -17,14 +17,14 @@ describe('body depth', () => {
   });
 
   it('answers 400 BODY_TOO_DEEP in the one error shape, or passes the request on', () => {
-    const middleware = rejectDeepBodies(8);
-    const res = { status: jest.fn().mockReturnThis(), json: jest.fn().mockReturnThis() };
+    const hook = rejectDeepBodies(8);
+    const reply = { code: jest.fn().mockReturnThis(), send: jest.fn().mockReturnThis() };
     const next = jest.fn();
-    middleware({ body: nested(3000) } as never, res as never, next);
+    hook({ body: nested(3000) } as never, reply as never, next);
     expect(next).not.toHaveBeenCalled();
-    expect(res.status).toHaveBeenCalledWith(400);
-    expect(res.json).toHaveBeenCalledWith(expect.objectContaining({ statusCode: 400, code: 'BODY_TOO_DEEP' }));
-    middleware({ body: nested(8) } as never, res as never, next);
+    expect(reply.code).toHaveBeenCalledWith(400);
+    expect(reply.send).toHaveBeenCalledWith(expect.objectContaining({ statusCode: 400, code: 'BODY_TOO_DEEP' }));
+    hook({ body: nested(8) } as never, reply as never, next);
     expect(next).toHaveBeenCalledTimes(1);
   });
 });

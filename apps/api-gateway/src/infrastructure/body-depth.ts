@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { DomainError } from '@app/common';
 import { HttpErrorFilter } from '@app/common/nest';
 
@@ -28,14 +28,14 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 }
 
 /**
- * Express middleware, after the body parsers: a deeply nested body is refused
- * with 400 BODY_TOO_DEEP before validation, whose recursive walk (class-transformer)
- * would otherwise overflow the stack and answer 500.
+ * A Fastify hook for after the body is parsed (preValidation): a deeply nested body is
+ * refused with 400 BODY_TOO_DEEP before validation, whose recursive walk
+ * (class-transformer) would otherwise overflow the stack and answer 500.
  */
 export function rejectDeepBodies(maxDepth = MAX_BODY_DEPTH, filter = new HttpErrorFilter()) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!nestsDeeperThan(req.body as unknown, maxDepth)) return next();
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!nestsDeeperThan(request.body, maxDepth)) return done();
     const body = filter.toBody(new BodyTooDeepError(maxDepth));
-    res.status(body.statusCode).json(body);
+    void reply.code(body.statusCode).send(body);
   };
 }

@@ -1,5 +1,4 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
 import { documentedPaths, methodNotAllowed } from './method-not-allowed';
 
 const document = {
@@ -13,25 +12,27 @@ const document = {
   },
 } as unknown as OpenAPIObject;
 
-function call(method: string, path: string) {
+/** A request the router found no route for (is404), unless `routed`. */
+function call(method: string, url: string, routed = false) {
   const response = {
     headers: {} as Record<string, string>,
     statusCode: 0,
     body: undefined as unknown,
-    setHeader(name: string, value: string) {
+    header(name: string, value: string) {
       response.headers[name] = value;
+      return response;
     },
-    status(code: number) {
+    code(code: number) {
       response.statusCode = code;
       return response;
     },
-    json(body: unknown) {
+    send(body: unknown) {
       response.body = body;
       return response;
     },
   };
-  const next = jest.fn() as NextFunction;
-  methodNotAllowed(document)({ method, path } as Request, response as unknown as Response, next);
+  const next = jest.fn();
+  methodNotAllowed(document)({ method, url, is404: !routed } as never, response as never, next);
   return { response, next };
 }
 
@@ -75,5 +76,12 @@ describe('methodNotAllowed', () => {
     const { response, next } = call(method, path);
     expect(next).toHaveBeenCalledTimes(1);
     expect(response.statusCode).toBe(0);
+  });
+
+  it('looks only at requests the router matched no route for, and at the path without its query', () => {
+    expect(call('DELETE', '/devices', true).next).toHaveBeenCalledTimes(1);
+    const { response } = call('DELETE', '/devices?limit=3');
+    expect(response.statusCode).toBe(405);
+    expect(response.body).toMatchObject({ message: 'DELETE is not allowed on /devices; allowed: GET, POST' });
   });
 });

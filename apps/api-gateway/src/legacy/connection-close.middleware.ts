@@ -1,5 +1,5 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * libpyiotcloud's server closed the connection after every response, and its
@@ -12,7 +12,7 @@ import type { NextFunction, Request, Response } from 'express';
  */
 @Injectable()
 export class ConnectionCloseMiddleware implements NestMiddleware {
-  use(_request: Request, response: Response, next: NextFunction): void {
+  use(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
     response.setHeader('Connection', 'close');
     next();
   }

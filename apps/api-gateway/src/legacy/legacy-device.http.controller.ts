@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpStatus, Post, Res, applyDecorators } from '@
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '@app/common';
 import { DEVICE_APIS, DeviceApi, defaultTimeoutMs, deviceApiDefinition, isDeviceReadApi } from '@app/device-protocol';
 import { AuthenticateLegacySecretQuery } from '../auth/queries/authenticate-legacy-secret/authenticate-legacy-secret.query';
@@ -41,7 +41,7 @@ export class LegacyDeviceHttpController {
     private readonly queryBus: QueryBus,
   ) {}
 
-  async invoke(api: DeviceApi, raw: unknown, response: Response): Promise<void> {
+  async invoke(api: DeviceApi, raw: unknown, response: FastifyReply): Promise<void> {
     const body = legacyBody(raw);
     const commandId = startCommand(response);
     try {
@@ -57,11 +57,11 @@ export class LegacyDeviceHttpController {
         : await this.commandBus.execute(
             new ControlDeviceCommand(user.userId, name, api, params, defaultTimeoutMs(api), commandId),
           );
-      response.status(HttpStatus.OK).json(result.reply);
+      void response.code(HttpStatus.OK).send(result.reply);
     } catch (error) {
       const answer = error instanceof DomainError ? ERROR_TEXT[error.code] : undefined;
       if (!answer) throw error;
-      response.status(answer[0]).type('text/plain').send(answer[1]);
+      void response.code(answer[0]).type('text/plain; charset=utf-8').send(answer[1]);
     }
   }
 }
@@ -76,7 +76,7 @@ for (const api of DEVICE_APIS) {
   const legacy = deviceApiDefinition(api).legacy;
   if (!legacy) continue;
   const prototype = LegacyDeviceHttpController.prototype;
-  const route = function (this: LegacyDeviceHttpController, body: unknown, response: Response) {
+  const route = function (this: LegacyDeviceHttpController, body: unknown, response: FastifyReply) {
     return this.invoke(api, body, response);
   };
   // Named after the api: Swagger makes the operationId from it, and operationIds must be distinct.

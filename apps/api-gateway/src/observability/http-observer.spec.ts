@@ -1,5 +1,6 @@
 import { Body, Controller, Get, INestApplication, Logger, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,8 +57,9 @@ describe('observeHttp (request ids, metrics, access log)', () => {
         const logger = new PlatformLogger(format, ['error', 'warn', 'log'], (_stream, line) => {
           output += line;
         });
-        app = await NestFactory.create(SecretsModule, { logger });
-        app.use(observeHttp(new GatewayMetrics(registry), new Logger('Access')));
+        const adapter = new FastifyAdapter();
+        adapter.setOnRequestHook(observeHttp(new GatewayMetrics(registry), new Logger('Access')));
+        app = await NestFactory.create<NestFastifyApplication>(SecretsModule, adapter, { logger });
         await app.listen(0, '127.0.0.1');
         base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
       });

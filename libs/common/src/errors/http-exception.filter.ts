@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from './domain-error';
 import { HTTP_STATUS_BY_KIND } from './http-status';
 
@@ -25,6 +25,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 
 /**
  * Maps domain errors and framework exceptions to `{statusCode, code, message}`.
+ * Fastify's own request errors (a body over the limit, a bad Content-Length) reach
+ * it as HttpExceptions with their status, which Nest makes of them.
  * Unknown errors become a 500 with no internals in the body; they are logged.
  */
 @Catch()
@@ -32,13 +34,13 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
-    if (response.headersSent) return;
+    if (response.sent) return;
     const retryAfter = body.details?.retryAfterSeconds;
     if (body.statusCode === 429 && typeof retryAfter === 'number')
-      response.setHeader('Retry-After', String(retryAfter));
-    response.status(body.statusCode).json(body);
+      void response.header('Retry-After', String(retryAfter));
+    void response.code(body.statusCode).send(body);
   }
 
   toBody(exception: unknown): ErrorResponseBody {
@@ -60,21 +62,20 @@ export class HttpErrorFilter implements ExceptionFilter {
         if (Array.isArray(r.message)) message = r.message.join('; ');
         else if (typeof r.message === 'string') message = r.message;
         if (typeof r.code === 'string') code = r.code;
-        else if (statusCode === 400 && typeof r.message === 'string' && /JSON/.test(r.message)) {
-          code = 'MALFORMED_JSON'; // body-parser's SyntaxError, re-thrown by Nest as a BadRequestException
-        }
         if (Array.isArray((r as { fields?: unknown }).fields)) {
           return { statusCode, code, message, details: { fields: (r as { fields: unknown[] }).fields } };
         }
       }
       return { statusCode, code, message };
     }
-    // body-parser errors (bad JSON, too large) are plain errors with a status.
-    const status = (exception as { status?: unknown; type?: unknown } | null)?.status;
+    // Errors of libraries that say their own 4xx status (http-errors style).
+    const status = (exception as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const type = (exception as { type?: unknown }).type;
-      const code = type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? `HTTP_${status}`);
-      return { statusCode: status, code, message: (exception as Error).message };
+      return {
+        statusCode: status,
+        code: CODE_BY_STATUS[status] ?? `HTTP_${status}`,
+        message: (exception as Error).message,
+      };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };

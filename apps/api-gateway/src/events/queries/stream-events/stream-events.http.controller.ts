@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Req, Res, UseGuards } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PlatformEvent } from '@app/common';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '../../../auth/jwt-auth.guard';
 import { AUTH_ERRORS, ApiErrors } from '../../../infrastructure/api-errors';
@@ -36,12 +36,15 @@ export class StreamEventsHttpController {
   async stream(
     @CurrentUser() user: AuthenticatedUser,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const { replay, live } = await this.queryBus.execute(
       new StreamEventsQuery(user.userId, lastEventId?.trim() || undefined),
     );
+    // Written raw, past Fastify; headers set earlier on the raw response (helmet's, X-Request-Id) go with it.
+    reply.hijack();
+    const response = reply.raw;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -56,7 +59,7 @@ export class StreamEventsHttpController {
       complete: () => response.end(), // the gateway is shutting down
     });
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    request.on('close', () => {
+    request.raw.on('close', () => {
       clearInterval(heartbeat);
       subscription.unsubscribe();
     });

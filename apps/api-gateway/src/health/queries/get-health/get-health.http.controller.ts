@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { GetHealthQuery, HealthReport } from './get-health.query';
 
 const COMPONENT_SCHEMA: SchemaObject = {
@@ -40,9 +40,9 @@ export class GetHealthHttpController {
   @Get()
   @ApiOkResponse({ description: 'Everything is up', schema: HEALTH_REPORT_SCHEMA })
   @ApiServiceUnavailableResponse({ description: 'Something is down; the body says what', schema: HEALTH_REPORT_SCHEMA })
-  async health(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+  async health(@Res({ passthrough: true }) response: FastifyReply): Promise<HealthReport> {
     const report = await this.queryBus.execute(new GetHealthQuery());
-    response.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    response.code(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return report;
   }
 
@@ -60,7 +60,7 @@ export class GetHealthHttpController {
   @Get('ready')
   @ApiOkResponse({ description: 'Ready to serve' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
-  ready(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+  ready(@Res({ passthrough: true }) response: FastifyReply): Promise<HealthReport> {
     return this.health(response);
   }
 }
